@@ -1,0 +1,131 @@
+// Defaults, aliases and units: turns a schema-valid document body into the
+// normalised spec every other part of lttle works with.
+import { parseVolumeSize } from './size';
+import { validate, type Issue } from './schema';
+import {
+  DEFAULT_NAMESPACE,
+  type AppMode,
+  type AppSpec,
+  type ConnectionTracking,
+  type ExposeSpec,
+  type FlashStrategy,
+  type RestartPolicy,
+  type VolumeMode,
+  type VolumeSpec,
+} from './types';
+
+export const DEFAULT_CPU = 1;
+export const DEFAULT_MEMORY_MIB = 256;
+export const DEFAULT_FLASH_STRATEGY: FlashStrategy = 'first-listen';
+export const DEFAULT_FLASH_TIMEOUT = 10;
+
+/** The result of normalising: a spec, or the issues that prevent one. */
+export type Normalised<T> = { ok: true; spec: T } | { ok: false; issues: Issue[] };
+
+type Raw = Record<string, unknown>;
+
+export function normaliseVolume(body: unknown): Normalised<VolumeSpec> {
+  const issues = validate('volume', body);
+  if (issues.length) return { ok: false, issues };
+  const raw = body as Raw;
+  const mode = raw.mode === 'read-only' || raw.mode === 'readonly' ? 'read-only' : 'writeable';
+  return {
+    ok: true,
+    spec: {
+      name: raw.name as string,
+      namespace: (raw.namespace as string | undefined) ?? DEFAULT_NAMESPACE,
+      mode: mode satisfies VolumeMode,
+      size: parseVolumeSize(raw.size as string | number),
+    },
+  };
+}
+
+export function normaliseApp(body: unknown): Normalised<AppSpec> {
+  const issues = validate('app', body);
+  if (issues.length) return { ok: false, issues };
+  const raw = body as Raw;
+  const namespace = (raw.namespace as string | undefined) ?? DEFAULT_NAMESPACE;
+  const resources = (raw.resources ?? {}) as { cpu?: number; memory?: number };
+  const spec: AppSpec = {
+    name: raw.name as string,
+    namespace,
+    image: raw.image as string,
+    environment: Object.fromEntries(Object.entries((raw.environment ?? {}) as Raw).map(([k, v]) => [k, String(v)])),
+    resources: { cpu: resources.cpu ?? DEFAULT_CPU, memory: resources.memory ?? DEFAULT_MEMORY_MIB },
+    mode: normaliseMode(raw.mode),
+    volumes: ((raw.volumes ?? []) as Raw[]).map((v) => ({
+      name: v.name as string,
+      namespace: (v.namespace as string | undefined) ?? namespace,
+      path: normalisePath(v.path as string),
+    })),
+    expose: Object.fromEntries(Object.entries((raw.expose ?? {}) as Record<string, Raw>).map(([k, v]) => [k, normaliseExpose(v)])),
+    'restart-policy': (raw['restart-policy'] as RestartPolicy | undefined) ?? 'always',
+    tags: (raw.tags as string[] | undefined) ?? [],
+    'depends-on': (raw['depends-on'] as string[] | undefined) ?? [],
+  };
+  if (raw.command !== undefined) spec.command = raw.command as string[];
+  const semantic = checkApp(spec);
+  return semantic.length ? { ok: false, issues: semantic } : { ok: true, spec };
+}
+
+function normaliseMode(raw: unknown): AppMode {
+  if (raw === undefined || raw === 'regular') return 'regular';
+  const obj = raw as { regular?: unknown; flash?: { strategy?: FlashStrategy; timeout?: number } | null };
+  if ('regular' in obj) return 'regular';
+  const flash = obj.flash ?? {};
+  return { flash: { strategy: flash.strategy ?? DEFAULT_FLASH_STRATEGY, timeout: flash.timeout ?? DEFAULT_FLASH_TIMEOUT } };
+}
+
+function normaliseExpose(raw: Raw): ExposeSpec {
+  const port = raw.port as number;
+  const tracking = raw['connection-tracking'] as ConnectionTracking | { 'connection-aware': unknown } | undefined;
+  const out: ExposeSpec = {
+    port,
+    'connection-tracking': tracking === undefined || tracking === 'connection-aware' || 'connection-aware' in tracking ? 'connection-aware' : tracking,
+  };
+  const internal = raw.internal as { port?: number } | null | undefined;
+  const external = raw.external as { host?: string; port?: number } | null | undefined;
+  if (internal !== undefined || external === undefined) out.internal = { port: internal?.port ?? port };
+  if (external !== undefined) {
+    out.external = { host: external?.host === 'localhost' || !external?.host ? '127.0.0.1' : external.host };
+    if (external?.port !== undefined) out.external.port = external.port;
+  }
+  return out;
+}
+
+function normalisePath(p: string): string {
+  return p.length > 1 ? p.replace(/\/+$/, '').replace(/\/{2,}/g, '/') : p;
+}
+
+/** Rules the schema cannot express: duplicates and overlaps. */
+function checkApp(spec: AppSpec): Issue[] {
+  const issues: Issue[] = [];
+  const paths = new Map<string, number>();
+  const volumes = new Map<string, number>();
+  spec.volumes.forEach((v, i) => {
+    const id = `${v.namespace}/${v.name}`;
+    if (volumes.has(id)) issues.push({ path: ['volumes', i, 'name'], message: `mounts volume "${id}" a second time (first at volumes[${volumes.get(id)}])` });
+    volumes.set(id, i);
+    if (paths.has(v.path)) issues.push({ path: ['volumes', i, 'path'], message: `"${v.path}" is already the mount path of volumes[${paths.get(v.path)}]` });
+    paths.set(v.path, i);
+  });
+  const ports = new Map<number, string>();
+  for (const [key, expose] of Object.entries(spec.expose)) {
+    if (expose.external?.port !== undefined) {
+      const taken = ports.get(expose.external.port);
+      if (taken) issues.push({ path: ['expose', key, 'external', 'port'], message: `${expose.external.port} is already used by expose.${taken}` });
+      ports.set(expose.external.port, key);
+    }
+  }
+  if (spec['depends-on'].includes(spec.name) || spec['depends-on'].includes(`${spec.namespace}/${spec.name}`)) {
+    issues.push({ path: ['depends-on'], message: 'must not name the app itself' });
+  }
+  return issues;
+}
+
+/** Flash strategy as one word for display and the guest agent: "manual", "nth-listen:2". */
+export function strategyName(strategy: FlashStrategy): string {
+  if (typeof strategy === 'string') return strategy;
+  if ('nth-listen' in strategy) return `nth-listen:${strategy['nth-listen']}`;
+  return `listen-on-port:${strategy['listen-on-port']}`;
+}

@@ -1,0 +1,145 @@
+// The normalised resource model shared by the CLI, the runtime API and both
+// providers. Normalised specs keep the YAML's (kebab-case) shape so that one
+// JSON Schema (schema/) validates user documents, API bodies and stored state.
+
+export const DEFAULT_NAMESPACE = 'default';
+
+export type VolumeMode = 'writeable' | 'read-only';
+
+export interface VolumeSpec {
+  name: string;
+  namespace: string;
+  mode: VolumeMode;
+  /** Bytes. */
+  size: number;
+}
+
+export type FlashStrategy =
+  | 'manual'
+  | 'first-listen'
+  | 'user-space-ready'
+  | { 'nth-listen': number }
+  | { 'listen-on-port': number };
+
+export interface FlashMode {
+  strategy: FlashStrategy;
+  /** Idle seconds after the last connection before the machine is suspended. */
+  timeout: number;
+}
+
+export type AppMode = 'regular' | { flash: FlashMode };
+
+export type ConnectionTracking =
+  | 'connection-aware'
+  | { 'traffic-aware': { 'inactivity-timeout': number } };
+
+export interface ExposeSpec {
+  /** Port the app listens on inside the machine. */
+  port: number;
+  internal?: { port: number };
+  external?: { host: string; port?: number };
+  'connection-tracking': ConnectionTracking;
+}
+
+export interface VolumeMount {
+  name: string;
+  namespace: string;
+  path: string;
+}
+
+export type RestartPolicy = 'always' | 'on-failure' | 'never' | 'remove';
+
+export interface AppSpec {
+  name: string;
+  namespace: string;
+  image: string;
+  command?: string[];
+  environment: Record<string, string>;
+  resources: { cpu: number; memory: number };
+  mode: AppMode;
+  volumes: VolumeMount[];
+  expose: Record<string, ExposeSpec>;
+  'restart-policy': RestartPolicy;
+  tags: string[];
+  'depends-on': string[];
+}
+
+export type ResourceKind = 'volume' | 'app';
+
+export type VolumeState = 'creating' | 'ready' | 'resizing' | 'deleting' | 'error';
+
+/** lttle's machine states. */
+export type MachineState =
+  | 'idle'
+  | 'pulling-image'
+  | 'waiting'
+  | 'creating'
+  | 'booting'
+  | 'ready'
+  | 'suspending'
+  | 'suspended'
+  | 'stopping'
+  | 'stopped'
+  | 'restarting'
+  | 'error';
+
+export interface VolumeStatus {
+  spec: VolumeSpec;
+  state: VolumeState;
+  /** Size of the ext4 filesystem in bytes, as the runtime measured it. */
+  sizeBytes: number;
+  /** `namespace/name` of the app that has it attached, if any. */
+  attachedTo?: string;
+  message?: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ServiceStatus {
+  /** The expose key. */
+  name: string;
+  /** Internal service address, `tcp://<app>-<key>.<ns>.svc.lttle.local:<port>`. */
+  address: string;
+  /** Where a user on this host connects: `127.0.0.1:<port>`. */
+  hostAddress: string;
+  /** Port inside the machine. */
+  targetPort: number;
+}
+
+export interface FlashStats {
+  lastSuspendAt?: string;
+  lastResumeAt?: string;
+  resumeCount: number;
+  /** Milliseconds from a connection arriving to the guest running again. */
+  lastResumeLatencyMs?: number;
+  locksHeld: number;
+  connections: number;
+}
+
+export interface AppStatus {
+  spec: AppSpec;
+  state: MachineState;
+  /** Why the machine is in this state, for waiting/error/ready-without-flash. */
+  message?: string;
+  /** Accelerator of the running machine: "kvm" or "tcg". */
+  accel?: string;
+  services: ServiceStatus[];
+  flash?: FlashStats;
+  /** Increments each time the machine is replaced (image, env, ... changed). */
+  generation: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** A value's place in a document, for error messages. */
+export interface SourceLocation {
+  file: string;
+  /** 1-based index of the YAML document in the file. */
+  document: number;
+  line: number;
+  col: number;
+}
+
+export function resourceId(spec: { namespace: string; name: string }): string {
+  return `${spec.namespace}/${spec.name}`;
+}

@@ -1,0 +1,99 @@
+import { strategyName } from '../../../../provider/src/model/normalize';
+import type { AppStatus } from '../../../../provider/src/model/types';
+import type { CommandSpec } from '../args';
+import { CliError, namespaceOf, type CommandContext } from '../context';
+import { keyValues, maskEnvironment, render, table } from '../output';
+import { NAMESPACE_ALIAS, NS, OUTPUT, YES } from './common-options';
+
+const SHOW_SECRETS = { name: 'show-secrets', help: 'show secret environment values instead of ********' };
+
+export const appGet: CommandSpec = {
+  path: 'app get',
+  usage: 'lttle app get [--ns NS] NAME [--output json|yaml] [--show-secrets]',
+  summary: 'Show one app: its spec, machine state and service addresses.',
+  options: [NS, NAMESPACE_ALIAS, OUTPUT, SHOW_SECRETS],
+  positionals: { min: 1, max: 1 },
+};
+
+export const appList: CommandSpec = {
+  path: 'app list',
+  aliases: ['app ls'],
+  usage: 'lttle app list [--ns NS | --all] [--output json|yaml]',
+  summary: 'List apps.',
+  options: [NS, NAMESPACE_ALIAS, { name: 'all', short: 'A', help: 'all namespaces' }, OUTPUT],
+  positionals: { min: 0, max: 0 },
+};
+
+export const appDelete: CommandSpec = {
+  path: 'app delete',
+  aliases: ['app rm'],
+  usage: 'lttle app delete [--ns NS] NAME [-y]',
+  summary: 'Delete an app: stops its machine and removes its disk overlay. Its volumes are kept.',
+  options: [NS, NAMESPACE_ALIAS, YES],
+  positionals: { min: 1, max: 1 },
+};
+
+function hidden(status: AppStatus, reveal: boolean): AppStatus {
+  if (reveal) return status;
+  const environment = Object.fromEntries(Object.keys(status.spec.environment).map((k) => [k, '********']));
+  return { ...status, spec: { ...status.spec, environment } };
+}
+
+export function describeApp(app: AppStatus, revealSecrets: boolean): string {
+  const { spec } = app;
+  const flash = spec.mode === 'regular' ? undefined : spec.mode.flash;
+  const rows: [string, string | string[]][] = [
+    ['name', spec.name],
+    ['namespace', spec.namespace],
+    ['mode', flash ? 'flash' : 'regular'],
+  ];
+  if (flash) {
+    rows.push(['snapshot strategy', strategyName(flash.strategy)], ['suspend timeout', `${flash.timeout}s`]);
+  }
+  rows.push(['image', spec.image]);
+  if (spec.command) rows.push(['command', spec.command.map((a) => JSON.stringify(a)).join(' ')]);
+  rows.push(
+    ['cpus', String(spec.resources.cpu)],
+    ['memory', `${spec.resources.memory} MiB`],
+    ['environment', maskEnvironment(spec.environment, revealSecrets)],
+    ['volumes', spec.volumes.map((v) => `${v.namespace}/${v.name} → ${v.path}`)],
+    ['dependencies', spec['depends-on']],
+    ['services', app.services.map((s) => `${s.name}: ${s.address} → :${s.targetPort} (on this host: ${s.hostAddress})`)],
+    ['state', app.message ? `${app.state} (${app.message})` : app.state],
+  );
+  if (app.accel) rows.push(['accelerator', app.accel]);
+  if (app.flash) {
+    rows.push(['resumes', String(app.flash.resumeCount)]);
+    if (app.flash.lastSuspendAt) rows.push(['last suspend', app.flash.lastSuspendAt]);
+    if (app.flash.lastResumeAt) rows.push(['last resume', `${app.flash.lastResumeAt}${app.flash.lastResumeLatencyMs !== undefined ? ` (${app.flash.lastResumeLatencyMs.toFixed(1)} ms)` : ''}`]);
+  }
+  if (spec.tags.length) rows.push(['tags', spec.tags.join(', ')]);
+  rows.push(['restart policy', spec['restart-policy']]);
+  return keyValues(rows);
+}
+
+export async function runAppGet(ctx: CommandContext): Promise<void> {
+  const ns = namespaceOf(ctx.args);
+  const name = ctx.args.positionals[0];
+  const app = await ctx.client.getApp(ns, name);
+  if (!app) throw new CliError(`app ${ns}/${name} not found`);
+  const reveal = Boolean(ctx.args.flags['show-secrets']);
+  ctx.out(ctx.format === 'text' ? describeApp(app, reveal) : render(hidden(app, reveal), ctx.format));
+}
+
+export async function runAppList(ctx: CommandContext): Promise<void> {
+  const apps = await ctx.client.listApps(ctx.args.flags.all ? undefined : namespaceOf(ctx.args));
+  if (ctx.format !== 'text') return ctx.out(render(apps.map((a) => hidden(a, false)), ctx.format));
+  if (!apps.length) return ctx.out('No apps.');
+  ctx.out(table(['NAMESPACE', 'NAME', 'IMAGE', 'MODE', 'STATE', 'SERVICES'], apps.map((a) => [
+    a.spec.namespace, a.spec.name, a.spec.image, a.spec.mode === 'regular' ? 'regular' : 'flash', a.state, a.services.map((s) => s.hostAddress).join(', ') || '-',
+  ])));
+}
+
+export async function runAppDelete(ctx: CommandContext): Promise<void> {
+  const ns = namespaceOf(ctx.args);
+  const name = ctx.args.positionals[0];
+  if (!ctx.args.flags.yes && !(await ctx.confirm(`Delete app ${ns}/${name}?`))) throw new CliError('not deleted (confirm on a terminal, or pass -y)');
+  if (!(await ctx.client.deleteApp(ns, name))) throw new CliError(`app ${ns}/${name} not found`);
+  ctx.out(`App '${name}' has been deleted.`);
+}

@@ -1,0 +1,6 @@
+import type { OptionSpec } from '../args';
+
+export const NS: OptionSpec = { name: 'ns', short: 'n', value: 'NAMESPACE', help: 'namespace (default "default")' };
+export const NAMESPACE_ALIAS: OptionSpec = { name: 'namespace', value: 'NAMESPACE', help: 'same as --ns' };
+export const OUTPUT: OptionSpec = { name: 'output', short: 'o', value: 'FORMAT', help: 'text (default), json or yaml' };
+export const YES: OptionSpec = { name: 'yes', short: 'y', help: 'do not ask for confirmation' };

@@ -1,0 +1,96 @@
+import { RuntimeError } from '../../../../provider/src/model/client';
+import { DocumentError, loadFiles, type LoadedResource } from '../../../../provider/src/model/documents';
+import { formatPath } from '../../../../provider/src/model/schema';
+import type { AppStatus } from '../../../../provider/src/model/types';
+import type { CommandSpec } from '../args';
+import { CliError, type CommandContext } from '../context';
+import { Progress, render } from '../output';
+import { OUTPUT } from './common-options';
+
+export const deploy: CommandSpec = {
+  path: 'deploy',
+  usage: 'lttle deploy FILE... [--no-wait] [--timeout SECONDS] [--output json]',
+  summary: 'Create or update the volumes and apps declared in lttle YAML files. Every document of every file is checked before anything changes; volumes are applied before apps; apps are waited for until they are ready (or suspended, in flash mode).',
+  options: [
+    { name: 'wait', help: 'wait for apps to be ready (default; --no-wait returns once they are stored)' },
+    { name: 'timeout', value: 'SECONDS', help: 'how long to wait for each app (default 300)' },
+    OUTPUT,
+  ],
+  positionals: { min: 1, max: Infinity },
+};
+
+interface Deployed {
+  kind: string;
+  namespace: string;
+  name: string;
+  action: string;
+  state: string;
+}
+
+function where(r: LoadedResource): string {
+  return `${r.location.file}: document ${r.location.document} (${r.kind} "${r.spec.name}")`;
+}
+
+export async function runDeploy(ctx: CommandContext): Promise<void> {
+  let resources: LoadedResource[];
+  try {
+    resources = loadFiles(ctx.args.positionals);
+  } catch (err) {
+    if (err instanceof DocumentError) throw new CliError(err.message);
+    throw err;
+  }
+  const wait = ctx.args.flags.wait !== false;
+  const timeoutMs = Number(ctx.args.values.timeout?.[0] ?? 300) * 1000;
+  if (!(timeoutMs > 0)) throw new CliError('--timeout must be a positive number of seconds', 2);
+
+  // Plan everything before changing anything: a refused change anywhere stops the whole deploy.
+  const problems: string[] = [];
+  for (const r of resources) {
+    try {
+      if (r.kind === 'volume') await ctx.client.applyVolume(r.spec, { dryRun: true });
+      else await ctx.client.applyApp(r.spec, { dryRun: true });
+    } catch (err) {
+      if (!(err instanceof RuntimeError) || err.status >= 500) throw err;
+      if (err.issues.length) for (const issue of err.issues) problems.push(`${where(r)}: ${formatPath(issue.path)} ${issue.message}`);
+      else problems.push(`${where(r)}: ${err.message}`);
+    }
+  }
+  if (problems.length) throw new CliError(`${problems.join('\n')}\nNothing was deployed.`);
+
+  const ordered = [...resources.filter((r) => r.kind === 'volume'), ...resources.filter((r) => r.kind === 'app')];
+  const deployed: Deployed[] = [];
+  for (const r of ordered) {
+    const id = `${r.spec.namespace}/${r.spec.name}`;
+    if (r.kind === 'volume') {
+      const { status, plan } = await ctx.client.applyVolume(r.spec);
+      deployed.push({ kind: 'volume', namespace: r.spec.namespace, name: r.spec.name, action: plan.action, state: status.state });
+      if (ctx.format === 'text') ctx.out(`Successfully deployed volume: ${id}`);
+      continue;
+    }
+    const { status: applied, plan } = await ctx.client.applyApp(r.spec);
+    let status: AppStatus = applied;
+    if (wait) status = await waitForApp(ctx, r.spec.namespace, r.spec.name, timeoutMs);
+    deployed.push({ kind: 'app', namespace: r.spec.namespace, name: r.spec.name, action: plan.action, state: status.state });
+    if (ctx.format === 'text') ctx.out(`Successfully deployed app: ${id}`);
+  }
+  if (ctx.format !== 'text') ctx.out(render(deployed, ctx.format));
+}
+
+async function waitForApp(ctx: CommandContext, namespace: string, name: string, timeoutMs: number): Promise<AppStatus> {
+  const progress = new Progress();
+  try {
+    return await ctx.client.waitForApp(namespace, name, {
+      states: ['ready', 'suspended'],
+      timeoutMs,
+      onProgress: (s) => progress.update(`app ${namespace}/${name}: ${s.state}${s.message ? ` (${s.message})` : ''}`),
+    });
+  } catch (err) {
+    progress.done();
+    if (!(err instanceof RuntimeError)) throw err;
+    const lines: string[] = [];
+    await ctx.client.logs(namespace, name, { tail: 15 }, (l) => lines.push(l.line)).catch(() => undefined);
+    throw new CliError(`${err.message}${lines.length ? `\nlast log lines of ${namespace}/${name}:\n  ${lines.join('\n  ')}` : ''}`);
+  } finally {
+    progress.done();
+  }
+}

@@ -1,0 +1,106 @@
+// `lttle`: the command line of the lttle runtime.
+import * as readline from 'node:readline';
+import { RuntimeError } from '../../../provider/src/model/client';
+import { helpText, parseArgs, UsageError, type CommandSpec } from './args';
+import { appDelete, appGet, appList, runAppDelete, runAppGet, runAppList } from './commands/app';
+import { daemonStart, daemonStatus, daemonStop, runDaemonStart, runDaemonStatus, runDaemonStop } from './commands/daemon';
+import { deploy, runDeploy } from './commands/deploy';
+import { machineLogs, machineResume, machineSuspend, runMachineLogs, runMachineResume, runMachineSuspend } from './commands/machine';
+import { runVolumeDelete, runVolumeGet, runVolumeList, volumeDelete, volumeGet, volumeList } from './commands/volume';
+import { CliError, formatOf, newClient, type CommandContext } from './context';
+
+type Runner = (ctx: CommandContext) => Promise<void>;
+
+const COMMANDS: [CommandSpec, Runner][] = [
+  [deploy, runDeploy],
+  [volumeGet, runVolumeGet],
+  [volumeList, runVolumeList],
+  [volumeDelete, runVolumeDelete],
+  [appGet, runAppGet],
+  [appList, runAppList],
+  [appDelete, runAppDelete],
+  [machineLogs, runMachineLogs],
+  [machineSuspend, runMachineSuspend],
+  [machineResume, runMachineResume],
+  [daemonStatus, runDaemonStatus],
+  [daemonStart, runDaemonStart],
+  [daemonStop, runDaemonStop],
+];
+
+function overview(): string {
+  return [
+    'usage: lttle COMMAND [ARGS] [--help]',
+    '',
+    'Volumes and apps in QEMU microVMs with flash mode.',
+    '',
+    'commands:',
+    ...COMMANDS.map(([spec]) => `  ${spec.path.padEnd(18)} ${spec.summary.split('. ')[0].replace(/\.$/, '')}`),
+    '',
+    'environment: LTTLE_HOME (default ~/.lttle), LTTLE_HOST, LTTLE_TOKEN, LTTLE_ACCEL=kvm|tcg',
+  ].join('\n');
+}
+
+function find(argv: string[]): { spec: CommandSpec; run: Runner; rest: string[] } | undefined {
+  for (const words of [2, 1]) {
+    const path = argv.slice(0, words).join(' ');
+    const hit = COMMANDS.find(([spec]) => spec.path === path || spec.aliases?.includes(path));
+    if (hit) return { spec: hit[0], run: hit[1], rest: argv.slice(words) };
+  }
+  return undefined;
+}
+
+function confirm(question: string): Promise<boolean> {
+  if (!process.stdin.isTTY || !process.stderr.isTTY) return Promise.resolve(false);
+  const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
+  return new Promise((resolve) => rl.question(`${question} [y/N] `, (answer) => {
+    rl.close();
+    resolve(/^y(es)?$/i.test(answer.trim()));
+  }));
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const out = (text: string) => process.stdout.write(`${text}\n`);
+  const err = (text: string) => process.stderr.write(`${text}\n`);
+  if (!argv.length || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
+    out(overview());
+    return argv.length ? 0 : 2;
+  }
+  const command = find(argv);
+  if (!command) {
+    const group = COMMANDS.filter(([spec]) => spec.path.startsWith(`${argv[0]} `));
+    if (group.length && (argv.length === 1 || argv[1] === '--help')) {
+      out(group.map(([spec]) => `  ${spec.usage}`).join('\n'));
+      return argv.length === 1 ? 2 : 0;
+    }
+    err(`lttle: unknown command "${argv.slice(0, group.length ? 2 : 1).join(' ')}"\n\n${overview()}`);
+    return 2;
+  }
+  try {
+    const args = parseArgs(command.spec, command.rest);
+    if (args.flags.help) {
+      out(helpText(command.spec));
+      return 0;
+    }
+    await command.run({ args, client: newClient(), format: formatOf(args), out, err, confirm });
+    return 0;
+  } catch (e) {
+    if (e instanceof UsageError) {
+      err(`lttle: ${e.message}`);
+      return 2;
+    }
+    if (e instanceof CliError) {
+      err(`lttle: ${e.message}`);
+      return e.exitCode;
+    }
+    if (e instanceof RuntimeError) {
+      err(`lttle: ${e.message}`);
+      return 1;
+    }
+    err(`lttle: ${(e as Error).message}`);
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then((code) => process.exit(code));
+}

@@ -1,0 +1,89 @@
+// lttled: the host runtime. Started detached by the CLI and the providers when
+// its socket does not answer; one per $LTTLE_HOME.
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { daemonSocketPath, lttleHome, packageRoot } from '../../../provider/src/model/paths';
+import { chooseAccel } from '../vm/accel';
+import { VolumeManager, type VolumeRecord } from '../volume/volume-manager';
+import { acquireHomeLock, HomeLockedError } from './home-lock';
+import { createServer } from './server';
+import { StateStore } from './store';
+
+function log(line: string): void {
+  process.stderr.write(`${new Date().toISOString()} ${line}\n`);
+}
+
+/** True when something answers on the socket (another daemon). */
+function socketAnswers(socketPath: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(socketPath);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+async function main(): Promise<void> {
+  const home = lttleHome();
+  fs.mkdirSync(home, { recursive: true, mode: 0o700 });
+  let release: () => void;
+  try {
+    release = acquireHomeLock(home);
+  } catch (err) {
+    if (err instanceof HomeLockedError) {
+      log(`lttled: ${err.message}`);
+      process.exit(3);
+    }
+    throw err;
+  }
+  const socketPath = daemonSocketPath();
+  if (await socketAnswers(socketPath)) {
+    log(`lttled: another daemon answers on ${socketPath}`);
+    release();
+    process.exit(3);
+  }
+  fs.rmSync(socketPath, { force: true });
+
+  const version = (JSON.parse(fs.readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+  const accel = chooseAccel();
+  log(`lttled ${version} starting (pid ${process.pid}, home ${home}, accel ${accel.accel}: ${accel.reason})`);
+
+  const volumeStore = new StateStore<VolumeRecord>(home, 'volumes');
+  const volumes = new VolumeManager(home, volumeStore, () => undefined, log);
+  await volumes.recover();
+
+  let shuttingDown = false;
+  const shutdown = (why: string) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    log(`lttled: stopping (${why})`);
+    server.close();
+    fs.rmSync(socketPath, { force: true });
+    release();
+    process.exit(0);
+  };
+  const server = createServer({ version, home, accel: accel.accel, volumes, onShutdown: () => shutdown('shutdown request'), log });
+  const oldMask = process.umask(0o177);
+  server.listen(socketPath, () => {
+    process.umask(oldMask);
+    fs.chmodSync(socketPath, 0o600);
+    log(`lttled: listening on ${socketPath}`);
+  });
+  const tcp = process.env.LTTLE_LISTEN;
+  if (tcp) {
+    const token = process.env.LTTLE_TOKEN;
+    if (!token) throw new Error('LTTLE_LISTEN needs LTTLE_TOKEN: a TCP listener is never unauthenticated');
+    const [hostname, port] = tcp.split(':');
+    createServer({ version, home, accel: accel.accel, volumes, token, onShutdown: () => shutdown('shutdown request'), log }).listen(Number(port), hostname);
+  }
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((err: Error) => {
+  log(`lttled: fatal: ${err.stack ?? err.message}`);
+  process.exit(1);
+});

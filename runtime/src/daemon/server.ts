@@ -1,0 +1,141 @@
+// lttled's HTTP API (API.md): validates bodies with the shared schemas and
+// serialises work per resource.
+import * as crypto from 'node:crypto';
+import * as http from 'node:http';
+import { normaliseVolume } from '../../../provider/src/model/normalize';
+import { formatPath, type Issue } from '../../../provider/src/model/schema';
+import type { VolumeManager } from '../volume/volume-manager';
+import { ApiError, invalid, notFound } from './api-error';
+import { KeyedMutex } from './keyed-mutex';
+import { Router, type RouteContext } from './router';
+
+const MAX_BODY_BYTES = 1 << 20;
+
+export interface ServerDeps {
+  version: string;
+  home: string;
+  accel: string;
+  volumes: VolumeManager;
+  /** Extra routes (apps) registered by the app runtime. */
+  extend?: (router: Router, locks: KeyedMutex) => void;
+  /** Bearer token required on TCP listeners. */
+  token?: string;
+  onShutdown: () => void;
+  log: (line: string) => void;
+}
+
+export function createServer(deps: ServerDeps): http.Server {
+  const router = new Router();
+  const locks = new KeyedMutex();
+  const { volumes } = deps;
+
+  router.add('GET', '/v1/health', async () => ({ version: deps.version, pid: process.pid, home: deps.home, accel: deps.accel }));
+  router.add('POST', '/v1/shutdown', async ({ res }) => {
+    res.on('finish', deps.onShutdown);
+    return {};
+  });
+  router.add('GET', '/v1/volumes', async ({ query }) => volumes.list(query.get('namespace') ?? undefined));
+  router.add('GET', '/v1/volumes/:namespace/:name', async ({ params }) => {
+    return volumes.get(params.namespace, params.name) ?? Promise.reject(notFound(`volume ${params.namespace}/${params.name}`));
+  });
+  router.add('PUT', '/v1/volumes/:namespace/:name', async ({ params, body, query }) => {
+    const spec = parseBody('volume', body, params, normaliseVolume);
+    return locks.run(`volume/${spec.namespace}/${spec.name}`, async () => {
+      if (query.get('dryRun') === 'true') {
+        const plan = volumes.plan(spec);
+        return { status: volumes.get(spec.namespace, spec.name) ?? null, plan };
+      }
+      return volumes.apply(spec);
+    });
+  });
+  router.add('DELETE', '/v1/volumes/:namespace/:name', async ({ params }) =>
+    locks.run(`volume/${params.namespace}/${params.name}`, async () => {
+      await volumes.delete(params.namespace, params.name);
+      return {};
+    }),
+  );
+  deps.extend?.(router, locks);
+
+  return http.createServer((req, res) => {
+    void handle(router, deps, req, res);
+  });
+}
+
+/** Normalises a body and checks it names the resource of the URL. */
+export function parseBody<T extends { namespace: string; name: string }>(
+  kind: string,
+  body: unknown,
+  params: Record<string, string>,
+  normalise: (body: unknown) => { ok: true; spec: T } | { ok: false; issues: Issue[] },
+): T {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new ApiError(400, 'bad_request', `the request body must be a ${kind} object`);
+  const withDefaults = { namespace: params.namespace, ...(body as Record<string, unknown>) };
+  const result = normalise(withDefaults);
+  if (!result.ok) {
+    throw invalid(`invalid ${kind} ${params.namespace}/${params.name}: ${result.issues.map((i) => `${formatPath(i.path)} ${i.message}`).join('; ')}`, result.issues);
+  }
+  if (result.spec.namespace !== params.namespace || result.spec.name !== params.name) {
+    throw new ApiError(400, 'bad_request', `the body describes ${kind} ${result.spec.namespace}/${result.spec.name} but the URL names ${params.namespace}/${params.name}`);
+  }
+  return result.spec;
+}
+
+async function handle(router: Router, deps: ServerDeps, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  const started = Date.now();
+  const url = new URL(req.url ?? '/', 'http://lttled');
+  try {
+    if (deps.token && req.socket.remoteFamily && !authorised(req, deps.token)) throw new ApiError(401, 'unauthorized', 'missing or wrong bearer token');
+    const route = router.match(req.method ?? 'GET', url.pathname);
+    if (route === undefined) throw new ApiError(404, 'not_found', `no such endpoint: ${url.pathname}`);
+    if (route === 'method') throw new ApiError(405, 'method_not_allowed', `${req.method} is not allowed on ${url.pathname}`);
+    const body = await readJson(req);
+    const ctx: RouteContext = { params: route.params, query: url.searchParams, body, req, res };
+    const result = await route.handler(ctx);
+    if (result !== undefined && !res.headersSent) send(res, 200, result);
+  } catch (err) {
+    const apiError = err instanceof ApiError ? err : new ApiError(500, 'internal', (err as Error).message);
+    if (apiError.status === 500) deps.log(`error: ${req.method} ${url.pathname}: ${(err as Error).stack ?? err}`);
+    if (!res.headersSent) send(res, apiError.status, { error: { code: apiError.code, message: apiError.message, issues: apiError.issues.length ? apiError.issues : undefined } });
+    else res.destroy();
+  } finally {
+    if (req.method !== 'GET') deps.log(`${req.method} ${url.pathname} -> ${res.statusCode} (${Date.now() - started} ms)`);
+  }
+}
+
+function authorised(req: http.IncomingMessage, token: string): boolean {
+  const given = Buffer.from(req.headers.authorization ?? '');
+  const wanted = Buffer.from(`Bearer ${token}`);
+  return given.length === wanted.length && crypto.timingSafeEqual(given, wanted);
+}
+
+function readJson(req: http.IncomingMessage): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        reject(new ApiError(413, 'too_large', `request body larger than ${MAX_BODY_BYTES} bytes`));
+        req.destroy();
+      } else chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (!size) return resolve(undefined);
+      try {
+        resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+      } catch (err) {
+        // JSON.parse's message quotes the body, which may hold secrets: say only where.
+        const at = /position (\d+)/.exec((err as Error).message)?.[1];
+        reject(new ApiError(400, 'bad_request', `the request body is not valid JSON${at ? ` (at byte ${at})` : ''}`));
+      }
+    });
+    req.on('error', reject);
+  });
+}
+
+export function send(res: http.ServerResponse, status: number, value: unknown): void {
+  const body = JSON.stringify(value);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
