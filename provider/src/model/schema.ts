@@ -80,11 +80,17 @@ function toIssues(errors: ErrorObject[]): Issue[] {
   // The deepest errors are the precise ones; "if"/"then" wrappers only repeat them.
   const useful = errors.filter((e) => e.keyword !== 'if');
   for (const error of useful) {
-    const issue = toIssue(error);
+    // A failed propertyNames check reports the name's own error (with propertyName set) and a
+    // generic wrapper; the former knows what a valid name looks like.
+    if (error.keyword === 'propertyNames') continue;
+    const badName = (error as ErrorObject & { propertyName?: string }).propertyName;
+    const issue: Issue = badName !== undefined
+      ? { path: [...pointerToPath(error.instancePath), badName], message: `is not a valid name: must be ${expectation(error) ?? error.message}`, atKey: true }
+      : toIssue(error);
     const key = issue.path.join('\u0000') + '\u0001' + (issue.atKey ? 'k' : 'v');
     if (seen.has(key)) continue;
     // Drop an error on a value whose child already has a more precise one.
-    if (!issue.atKey && useful.some((other) => other !== error && other.instancePath.startsWith(error.instancePath + '/'))) continue;
+    if (!issue.atKey && useful.some((other) => other !== error && other.keyword !== 'propertyNames' && other.instancePath.startsWith(error.instancePath + '/'))) continue;
     seen.add(key);
     issues.push(issue);
   }
@@ -105,10 +111,6 @@ function toIssue(error: ErrorObject): Issue {
     }
     case 'required':
       return { path: [...path, String(params.missingProperty)], message: 'is required' };
-    case 'propertyNames': {
-      const name = String(params.propertyName);
-      return { path: [...path, name], message: `is not a valid name: ${expectation(error) ?? 'invalid'}`, atKey: true };
-    }
     case 'x-size':
       return { path, message: `must be a size such as 100Mi, 50M, 1.5GB or 1Gi: ${error.message}` };
     case 'minProperties':

@@ -4,7 +4,10 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { daemonSocketPath, lttleHome, packageRoot } from '../../../provider/src/model/paths';
+import { ImageStore } from '../image/image-store';
 import { chooseAccel } from '../vm/accel';
+import type { AppRecord } from './app-controller';
+import { AppManager } from './app-manager';
 import { VolumeManager, type VolumeRecord } from '../volume/volume-manager';
 import { acquireHomeLock, HomeLockedError } from './home-lock';
 import { createServer } from './server';
@@ -51,9 +54,24 @@ async function main(): Promise<void> {
   const accel = chooseAccel();
   log(`lttled ${version} starting (pid ${process.pid}, home ${home}, accel ${accel.accel}: ${accel.reason})`);
 
+  const root = packageRoot();
   const volumeStore = new StateStore<VolumeRecord>(home, 'volumes');
-  const volumes = new VolumeManager(home, volumeStore, () => undefined, log);
+  let apps: AppManager | undefined;
+  const volumes = new VolumeManager(home, volumeStore, (ns, name) => apps?.attachedTo(ns, name), log);
   await volumes.recover();
+  const images = new ImageStore(process.env.LTTLE_IMAGE_STORE || path.join(home, 'images'), (process.env.LTTLE_IMAGE_PATH || path.join(root, 'build', 'images')).split(':'), log);
+  apps = new AppManager({
+    home,
+    accel: accel.accel,
+    kernel: process.env.LTTLE_KERNEL || path.join(root, 'build', 'guest', 'vmlinuz'),
+    initrd: process.env.LTTLE_INITRD || path.join(root, 'build', 'guest', 'initramfs.cpio.gz'),
+    images,
+    volume: (ns, name) => volumes.record(ns, name),
+    store: new StateStore<AppRecord>(home, 'apps'),
+    log,
+  });
+  const appManager = apps;
+  await appManager.recover();
 
   let shuttingDown = false;
   const shutdown = (why: string) => {
@@ -61,11 +79,13 @@ async function main(): Promise<void> {
     shuttingDown = true;
     log(`lttled: stopping (${why})`);
     server.close();
-    fs.rmSync(socketPath, { force: true });
-    release();
-    process.exit(0);
+    void appManager.stopAll().finally(() => {
+      fs.rmSync(socketPath, { force: true });
+      release();
+      process.exit(0);
+    });
   };
-  const server = createServer({ version, home, accel: accel.accel, volumes, onShutdown: () => shutdown('shutdown request'), log });
+  const server = createServer({ version, home, accel: accel.accel, volumes, extend: (router, locks) => appManager.routes(router, locks), onShutdown: () => shutdown('shutdown request'), log });
   const oldMask = process.umask(0o177);
   server.listen(socketPath, () => {
     process.umask(oldMask);
@@ -77,7 +97,7 @@ async function main(): Promise<void> {
     const token = process.env.LTTLE_TOKEN;
     if (!token) throw new Error('LTTLE_LISTEN needs LTTLE_TOKEN: a TCP listener is never unauthenticated');
     const [hostname, port] = tcp.split(':');
-    createServer({ version, home, accel: accel.accel, volumes, token, onShutdown: () => shutdown('shutdown request'), log }).listen(Number(port), hostname);
+    createServer({ version, home, accel: accel.accel, volumes, extend: (router, locks) => appManager.routes(router, locks), token, onShutdown: () => shutdown('shutdown request'), log }).listen(Number(port), hostname);
   }
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));

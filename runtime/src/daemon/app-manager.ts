@@ -1,0 +1,145 @@
+// All apps of the runtime: their controllers, the API routes for them, and
+// recovery after a daemon restart.
+import type { ServerResponse } from 'node:http';
+import { normaliseApp } from '../../../provider/src/model/normalize';
+import { diffApp } from '../../../provider/src/model/diff';
+import type { AppSpec, AppStatus } from '../../../provider/src/model/types';
+import { AppController, type AppDeps, type AppRecord } from './app-controller';
+import { conflict, notFound } from './api-error';
+import type { KeyedMutex } from './keyed-mutex';
+import type { Router } from './router';
+import { parseBody } from './server';
+
+export class AppManager {
+  private readonly apps = new Map<string, AppController>();
+
+  constructor(private readonly deps: Omit<AppDeps, 'volumeUser'>) {}
+
+  private controller(record: AppRecord): AppController {
+    const app = new AppController(record, { ...this.deps, volumeUser: (volume, except) => this.volumeUser(volume, except) });
+    app.removeRequested = () => void this.delete(record.spec.namespace, record.spec.name).catch(() => undefined);
+    this.apps.set(app.id, app);
+    return app;
+  }
+
+  /** Apps that mount a volume (any state): a volume in use cannot be deleted or grown. */
+  attachedTo(namespace: string, name: string): string | undefined {
+    for (const app of this.apps.values()) {
+      if (app.spec.volumes.some((v) => v.namespace === namespace && v.name === name)) return app.id;
+    }
+    return undefined;
+  }
+
+  private volumeUser(volume: string, except: string): string | undefined {
+    for (const app of this.apps.values()) {
+      if (app.id !== except && app.active && app.spec.volumes.some((v) => `${v.namespace}/${v.name}` === volume)) return app.id;
+    }
+    return undefined;
+  }
+
+  get(namespace: string, name: string): AppController | undefined {
+    return this.apps.get(`${namespace}/${name}`);
+  }
+
+  list(namespace?: string): AppStatus[] {
+    return [...this.apps.values()]
+      .filter((a) => !namespace || a.spec.namespace === namespace)
+      .sort((a, b) => a.id.localeCompare(b.id))
+      .map((a) => a.status());
+  }
+
+  /** Loads the stored apps, kills machines a dead daemon left behind, and starts them again. */
+  async recover(): Promise<void> {
+    for (const record of this.deps.store.list()) {
+      if (AppController.killLeftover(this.deps.home, record.spec.namespace, record.spec.name)) {
+        this.deps.log(`recover: killed the leftover machine of app ${record.spec.namespace}/${record.spec.name}`);
+      }
+      const app = this.controller(record);
+      await app.start().catch((err: Error) => this.deps.log(`recover: app ${app.id}: ${err.message}`));
+    }
+  }
+
+  async apply(spec: AppSpec, dryRun: boolean): Promise<{ status: AppStatus | null; plan: ReturnType<typeof diffApp> }> {
+    const existing = this.get(spec.namespace, spec.name);
+    const plan = diffApp(existing?.spec, spec);
+    if (dryRun) return { status: existing?.status() ?? null, plan };
+    if (existing) {
+      await existing.apply(spec);
+      return { status: existing.status(), plan };
+    }
+    const now = new Date().toISOString();
+    const record: AppRecord = { spec, generation: 1, state: 'idle', hostPorts: {}, flash: { resumeCount: 0, locksHeld: 0, connections: 0 }, createdAt: now, updatedAt: now };
+    this.deps.store.put(spec.namespace, spec.name, record);
+    const app = this.controller(record);
+    await app.start();
+    return { status: app.status(), plan };
+  }
+
+  async delete(namespace: string, name: string): Promise<void> {
+    const app = this.get(namespace, name);
+    if (!app) throw notFound(`app ${namespace}/${name}`);
+    this.apps.delete(app.id);
+    await app.destroy();
+    this.deps.log(`app ${app.id}: deleted`);
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all([...this.apps.values()].map((a) => a.shutdownForDaemonStop().catch(() => undefined)));
+  }
+
+  routes(router: Router, locks: KeyedMutex): void {
+    const find = (params: Record<string, string>) => {
+      const app = this.get(params.namespace, params.name);
+      if (!app) throw notFound(`app ${params.namespace}/${params.name}`);
+      return app;
+    };
+    router.add('GET', '/v1/apps', async ({ query }) => this.list(query.get('namespace') ?? undefined));
+    router.add('GET', '/v1/apps/:namespace/:name', async ({ params }) => find(params).status());
+    router.add('PUT', '/v1/apps/:namespace/:name', async ({ params, body, query }) => {
+      const spec = parseBody('app', body, params, normaliseApp);
+      return locks.run(`app/${spec.namespace}/${spec.name}`, () => this.apply(spec, query.get('dryRun') === 'true'));
+    });
+    router.add('DELETE', '/v1/apps/:namespace/:name', async ({ params }) =>
+      locks.run(`app/${params.namespace}/${params.name}`, async () => {
+        await this.delete(params.namespace, params.name);
+        return {};
+      }),
+    );
+    router.add('POST', '/v1/apps/:namespace/:name/suspend', async ({ params }) => {
+      const app = find(params);
+      if (app.spec.mode === 'regular') throw conflict(`app ${app.id} is in regular mode; only flash-mode apps suspend`);
+      await app.suspend('operator request', true);
+      return app.status();
+    });
+    router.add('POST', '/v1/apps/:namespace/:name/resume', async ({ params }) => {
+      const app = find(params);
+      await app.resume('operator request');
+      return app.status();
+    });
+    router.add('GET', '/v1/apps/:namespace/:name/logs', async ({ params, query, res, req }) => {
+      const app = find(params);
+      const tail = query.get('tail');
+      streamLogs(app, tail === null ? undefined : Number(tail), query.get('follow') === 'true', res, () => req.destroyed);
+      return undefined;
+    });
+  }
+}
+
+function streamLogs(app: AppController, tail: number | undefined, follow: boolean, res: ServerResponse, gone: () => boolean): void {
+  res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+  for (const line of app.logs.read(tail)) res.write(JSON.stringify(line) + '\n');
+  if (!follow) {
+    res.end();
+    return;
+  }
+  const onLine = (line: unknown) => {
+    if (gone()) return stop();
+    res.write(JSON.stringify(line) + '\n');
+  };
+  const stop = () => {
+    app.logs.off('line', onLine);
+    res.end();
+  };
+  app.logs.on('line', onLine);
+  res.on('close', stop);
+}

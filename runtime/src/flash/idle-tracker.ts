@@ -1,0 +1,96 @@
+// Decides when a flash-mode machine is idle: no counted connection and no
+// flash lock for `timeout` seconds. Connection-aware services count every
+// open connection; traffic-aware ones only connections with traffic in the
+// last inactivity-timeout seconds.
+import type { ConnectionTracking } from '../../../provider/src/model/types';
+import type { TrackedConnection } from '../proxy/service-proxy';
+
+/** How often idleness is re-evaluated: the precision of the suspend timeout. */
+export const CHECK_INTERVAL_MS = 100;
+
+export class IdleTracker {
+  private readonly connections = new Set<TrackedConnection>();
+  private locks = 0;
+  private idleSince?: number;
+  private ticker?: NodeJS.Timeout;
+  /** Connections opened by the runtime itself (exec sessions) that always count. */
+  private holds = 0;
+
+  constructor(
+    private timeoutMs: number,
+    private tracking: Record<string, ConnectionTracking>,
+    private readonly onIdle: () => void,
+  ) {}
+
+  configure(timeoutSeconds: number, tracking: Record<string, ConnectionTracking>): void {
+    this.timeoutMs = timeoutSeconds * 1000;
+    this.tracking = tracking;
+  }
+
+  add(conn: TrackedConnection): void {
+    this.connections.add(conn);
+    this.idleSince = undefined;
+  }
+
+  remove(conn: TrackedConnection): void {
+    this.connections.delete(conn);
+  }
+
+  hold(): () => void {
+    this.holds++;
+    this.idleSince = undefined;
+    let released = false;
+    return () => {
+      if (!released) this.holds--;
+      released = true;
+    };
+  }
+
+  setLocks(count: number): void {
+    this.locks = count;
+  }
+
+  get openConnections(): number {
+    return this.connections.size;
+  }
+
+  get locksHeld(): number {
+    return this.locks;
+  }
+
+  /** True while something keeps the machine awake. */
+  busy(now = Date.now()): boolean {
+    if (this.locks > 0 || this.holds > 0) return true;
+    for (const conn of this.connections) {
+      const mode = this.tracking[conn.service] ?? 'connection-aware';
+      if (mode === 'connection-aware') return true;
+      if (now - conn.lastActivity < mode['traffic-aware']['inactivity-timeout'] * 1000) return true;
+    }
+    return false;
+  }
+
+  /** Starts watching (the machine is ready in flash mode). */
+  start(): void {
+    this.idleSince = undefined;
+    this.ticker ??= setInterval(() => this.evaluate(), CHECK_INTERVAL_MS);
+  }
+
+  stop(): void {
+    if (this.ticker) clearInterval(this.ticker);
+    this.ticker = undefined;
+    this.idleSince = undefined;
+  }
+
+  private evaluate(): void {
+    const now = Date.now();
+    if (this.busy(now)) {
+      this.idleSince = undefined;
+      return;
+    }
+    this.idleSince ??= now;
+    if (now - this.idleSince >= this.timeoutMs) {
+      this.stop();
+      this.onIdle();
+    }
+  }
+}

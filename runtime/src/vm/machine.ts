@@ -1,0 +1,223 @@
+// One QEMU microVM: the process, its QMP connection and the control channel
+// to the guest agent (PROTOCOL.md). Knows nothing of apps or flash policy.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import { clockPayload, encodeFrame, encodeRecords, FrameDecoder, MsgType, type Frame } from './channel';
+import { QmpClient } from './qmp';
+import { qemuArgs, type QemuSpec } from './qemu-command';
+
+/** What the agent needs to run the app (CONFIG records). */
+export interface AgentConfig {
+  args: string[];
+  env: string[];
+  workdir?: string;
+  user?: string;
+  hostname: string;
+  volumes: { serial: string; path: string; readOnly: boolean }[];
+  flash: string;
+}
+
+export interface MachineEvents {
+  log: [stream: 'stdout' | 'stderr', data: Buffer];
+  'agent-log': [line: string];
+  started: [pid: number];
+  exited: [how: string];
+  flash: [reason: string];
+  locks: [count: number];
+  exec: [frame: Frame];
+  exit: [code: number | null];
+}
+
+export class Machine extends EventEmitter<MachineEvents> {
+  private control?: net.Socket;
+  private readonly decoder = new FrameDecoder();
+  private readonly waiters = new Map<number, ((frame: Frame) => void)[]>();
+  private exited = false;
+  readonly exitPromise: Promise<number | null>;
+
+  private constructor(readonly process: ChildProcess, readonly qmp: QmpClient, private readonly spec: QemuSpec) {
+    super();
+    this.exitPromise = new Promise((resolve) => {
+      process.once('exit', (code) => {
+        this.exited = true;
+        this.control?.destroy();
+        this.qmp.close();
+        this.emit('exit', code);
+        resolve(code);
+      });
+    });
+  }
+
+  get pid(): number {
+    return this.process.pid ?? -1;
+  }
+
+  get running(): boolean {
+    return !this.exited;
+  }
+
+  /** Starts QEMU and connects to it; `agent` is sent unless the machine is restoring a snapshot. */
+  static async start(spec: QemuSpec, qemuLog: string, agent?: AgentConfig): Promise<Machine> {
+    for (const socket of [spec.qmpSocket, spec.controlSocket]) fs.rmSync(socket, { force: true });
+    const log = fs.openSync(qemuLog, 'a');
+    // Its own process group: a Ctrl-C meant for a CLI never reaches the VMs.
+    const child = spawn('qemu-system-x86_64', qemuArgs(spec), { stdio: ['ignore', log, log], detached: true });
+    fs.closeSync(log);
+    const early = new Promise<never>((_, reject) => {
+      child.once('error', reject);
+      child.once('exit', (code) => reject(new Error(`qemu exited at start (code ${code}): ${tail(qemuLog)}`)));
+    });
+    const qmp = await Promise.race([QmpClient.connect(spec.qmpSocket), early]);
+    const machine = new Machine(child, qmp, spec);
+    await Promise.race([machine.connectControl(), early]);
+    early.catch(() => undefined);
+    if (agent) machine.send(MsgType.CONFIG, 0, encodeRecords(configRecords(agent)));
+    return machine;
+  }
+
+  private async connectControl(): Promise<void> {
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      try {
+        this.control = await new Promise<net.Socket>((resolve, reject) => {
+          const s = net.connect(this.spec.controlSocket);
+          s.once('connect', () => resolve(s));
+          s.once('error', reject);
+        });
+        break;
+      } catch (err) {
+        if (Date.now() > deadline) throw new Error(`cannot connect to the guest control channel: ${(err as Error).message}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    }
+    this.control.on('data', (chunk: Buffer) => {
+      for (const frame of this.decoder.push(chunk)) this.onFrame(frame);
+    });
+    this.control.on('error', () => undefined);
+  }
+
+  private onFrame(frame: Frame): void {
+    const waiting = this.waiters.get(frame.type);
+    if (waiting?.length) {
+      waiting.shift()!(frame);
+      return;
+    }
+    const text = () => frame.payload.toString('utf8');
+    switch (frame.type) {
+      case MsgType.LOG:
+        this.emit('log', frame.channel === 2 ? 'stderr' : 'stdout', frame.payload);
+        break;
+      case MsgType.AGENT_LOG:
+        this.emit('agent-log', text());
+        break;
+      case MsgType.STARTED:
+        this.emit('started', Number(text()));
+        break;
+      case MsgType.EXITED:
+        this.emit('exited', text());
+        break;
+      case MsgType.FLASH:
+        this.emit('flash', text());
+        break;
+      case MsgType.LOCKS:
+        this.emit('locks', Number(text()));
+        break;
+      default:
+        if (frame.channel !== 0) this.emit('exec', frame);
+    }
+  }
+
+  send(type: number, channel: number, payload: Buffer | string = Buffer.alloc(0)): void {
+    if (!this.control || this.control.destroyed) throw new Error('the guest control channel is closed');
+    this.control.write(encodeFrame(type, channel, typeof payload === 'string' ? Buffer.from(payload) : payload));
+  }
+
+  /** Writes to the control channel honouring its back-pressure (exec input). */
+  sendAndDrain(type: number, channel: number, payload: Buffer): Promise<void> {
+    this.send(type, channel, payload);
+    if (!this.control || this.control.writableNeedDrain === false) return Promise.resolve();
+    return new Promise((resolve) => this.control!.once('drain', resolve));
+  }
+
+  /** Waits for the next frame of a type, bypassing the events. */
+  private nextFrame(type: number, timeoutMs: number): Promise<Frame> {
+    return new Promise((resolve, reject) => {
+      const list = this.waiters.get(type) ?? [];
+      const timer = setTimeout(() => {
+        const i = list.indexOf(done);
+        if (i >= 0) list.splice(i, 1);
+        reject(new Error(`the guest agent did not answer within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const done = (frame: Frame) => {
+        clearTimeout(timer);
+        resolve(frame);
+      };
+      list.push(done);
+      this.waiters.set(type, list);
+    });
+  }
+
+  /** Sets the guest's wall clock from the host's and waits until the agent confirms. */
+  async syncClock(timeoutMs = 2000): Promise<void> {
+    const answer = this.nextFrame(MsgType.CLOCK_SET, timeoutMs);
+    this.send(MsgType.CLOCK, 0, clockPayload());
+    await answer;
+  }
+
+  async ping(timeoutMs = 2000): Promise<void> {
+    const answer = this.nextFrame(MsgType.PONG, timeoutMs);
+    this.send(MsgType.PING, 0, 'ping');
+    await answer;
+  }
+
+  /** Pauses the vCPUs (suspend). */
+  async pause(): Promise<void> {
+    await this.qmp.execute('stop');
+  }
+
+  async resume(): Promise<void> {
+    await this.qmp.execute('cont');
+  }
+
+  /** Asks the agent to stop the app with `signal`, sync and power off; kills QEMU if that takes too long. */
+  async shutdown(signal: number, graceSeconds: number): Promise<void> {
+    if (this.exited) return;
+    try {
+      const status = await this.qmp.execute<{ running: boolean }>('query-status');
+      if (!status.running) await this.resume();
+      this.send(MsgType.SHUTDOWN, 0, `${signal} ${graceSeconds}`);
+    } catch {
+      // the channel or QMP is gone: only the kill below is left
+    }
+    const timer = setTimeout(() => this.kill(), (graceSeconds + 10) * 1000);
+    await this.exitPromise;
+    clearTimeout(timer);
+  }
+
+  kill(): void {
+    if (!this.exited) this.process.kill('SIGKILL');
+  }
+}
+
+function configRecords(agent: AgentConfig): [string, string][] {
+  const records: [string, string][] = [];
+  for (const arg of agent.args) records.push(['arg', arg]);
+  for (const env of agent.env) records.push(['env', env]);
+  if (agent.workdir) records.push(['workdir', agent.workdir]);
+  if (agent.user) records.push(['user', agent.user]);
+  records.push(['hostname', agent.hostname]);
+  for (const v of agent.volumes) records.push(['volume', `${v.serial}:${v.path}${v.readOnly ? ':ro' : ''}`]);
+  records.push(['flash', agent.flash]);
+  records.push(['clock', clockPayload()]);
+  return records;
+}
+
+function tail(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8').trim().split('\n').slice(-5).join(' | ');
+  } catch {
+    return '(no output)';
+  }
+}

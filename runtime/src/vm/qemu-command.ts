@@ -1,0 +1,71 @@
+// The QEMU command line of a machine: microvm, virtio-mmio devices only.
+import type { Accel } from './accel';
+
+export interface DiskSpec {
+  /** virtio-blk serial, how the guest agent finds the disk (PROTOCOL.md). */
+  serial: string;
+  file: string;
+  format: 'raw' | 'qcow2';
+  readOnly: boolean;
+}
+
+export interface PortForward {
+  hostPort: number;
+  guestPort: number;
+}
+
+export interface QemuSpec {
+  kernel: string;
+  initrd: string;
+  cpus: number;
+  memoryMiB: number;
+  accel: Accel;
+  disks: DiskSpec[];
+  forwards: PortForward[];
+  qmpSocket: string;
+  controlSocket: string;
+  consoleLog: string;
+  /** Guest RAM in this file (shared), so a snapshot only needs the device state. */
+  memoryFile?: string;
+  /** Start paused, waiting for `migrate-incoming` (restoring a snapshot). */
+  incoming?: boolean;
+}
+
+export function qemuArgs(spec: QemuSpec): string[] {
+  const machine = ['microvm', 'x-option-roms=off', 'pit=off', 'pic=off', 'rtc=on', 'isa-serial=on'];
+  const args: string[] = [];
+  if (spec.memoryFile) {
+    machine.push('memory-backend=mem0');
+    args.push('-object', `memory-backend-file,id=mem0,size=${spec.memoryMiB}M,mem-path=${spec.memoryFile},share=on`);
+  }
+  args.push(
+    '-M', machine.join(','),
+    '-accel', spec.accel === 'kvm' ? 'kvm' : 'tcg,thread=multi',
+    ...(spec.accel === 'kvm' ? ['-cpu', 'host'] : []),
+    '-smp', String(spec.cpus),
+    '-m', `${spec.memoryMiB}M`,
+    '-nodefaults', '-no-user-config', '-nographic', '-no-reboot',
+    '-kernel', spec.kernel,
+    '-initrd', spec.initrd,
+    '-append', 'console=ttyS0 reboot=k panic=-1 quiet lttle.root=root',
+    '-chardev', `file,id=console,path=${spec.consoleLog}`,
+    '-serial', 'chardev:console',
+    '-qmp', `unix:${spec.qmpSocket},server=on,wait=off`,
+    '-device', 'virtio-rng-device',
+    '-device', 'virtio-serial-device',
+    '-chardev', `socket,id=control,path=${spec.controlSocket},server=on,wait=off`,
+    '-device', 'virtserialport,chardev=control,name=lttle.control',
+  );
+  spec.disks.forEach((disk, i) => {
+    // cache=writeback honours the guest's flushes: PostgreSQL's fsync reaches the file.
+    args.push(
+      '-drive', `id=disk${i},file=${disk.file},format=${disk.format},if=none,cache=writeback,aio=threads${disk.readOnly ? ',read-only=on' : ''}`,
+      '-device', `virtio-blk-device,drive=disk${i},serial=${disk.serial}`,
+    );
+  });
+  // restrict=on: the guest reaches nothing outside; only the forwarded ports reach it, on loopback.
+  const forwards = spec.forwards.map((f) => `,hostfwd=tcp:127.0.0.1:${f.hostPort}-:${f.guestPort}`).join('');
+  args.push('-netdev', `user,id=net0,restrict=on${forwards}`, '-device', 'virtio-net-device,netdev=net0');
+  if (spec.incoming) args.push('-incoming', 'defer');
+  return args;
+}
