@@ -24,3 +24,32 @@ export function chooseAccel(env: NodeJS.ProcessEnv = process.env): AccelChoice {
   }
   return { accel: 'kvm', reason: 'hardware virtualisation available' };
 }
+
+/**
+ * Kernel parameters that keep the guest's clock working under TCG. A TCG guest
+ * reads the host's TSC, but on a busy host the kernel's calibration against the
+ * emulated PIT fails, the TSC is declared unstable and the guest clock never
+ * starts. Telling the kernel the (host) TSC frequency avoids the calibration.
+ */
+export function guestClockParams(accel: Accel): string[] {
+  if (accel === 'kvm') return [];
+  const khz = hostTscKhz();
+  return khz ? [`tsc_early_khz=${khz}`, 'tsc=reliable', 'no_timer_check'] : ['no_timer_check'];
+}
+
+let cachedKhz: number | undefined | null = null;
+
+function hostTscKhz(): number | undefined {
+  if (cachedKhz !== null) return cachedKhz;
+  const read = (file: string) => {
+    try {
+      return fs.readFileSync(file, 'utf8');
+    } catch {
+      return '';
+    }
+  };
+  const sysfs = Number(read('/sys/devices/system/cpu/cpu0/tsc_freq_khz').trim());
+  const mhz = Number(/^cpu MHz\s*:\s*([\d.]+)/m.exec(read('/proc/cpuinfo'))?.[1]);
+  cachedKhz = sysfs > 0 ? sysfs : mhz > 0 ? Math.round(mhz * 1000) : undefined;
+  return cachedKhz;
+}

@@ -1,5 +1,5 @@
 // The QEMU command line of a machine: microvm, virtio-mmio devices only.
-import type { Accel } from './accel';
+import { guestClockParams, type Accel } from './accel';
 
 export interface DiskSpec {
   /** virtio-blk serial, how the guest agent finds the disk (PROTOCOL.md). */
@@ -32,7 +32,7 @@ export interface QemuSpec {
 }
 
 export function qemuArgs(spec: QemuSpec): string[] {
-  const machine = ['microvm', 'x-option-roms=off', 'pit=off', 'pic=off', 'rtc=on', 'isa-serial=on'];
+  const machine = ['microvm', 'x-option-roms=off', 'rtc=on', 'isa-serial=on'];
   const args: string[] = [];
   if (spec.memoryFile) {
     machine.push('memory-backend=mem0');
@@ -47,7 +47,8 @@ export function qemuArgs(spec: QemuSpec): string[] {
     '-nodefaults', '-no-user-config', '-nographic', '-no-reboot',
     '-kernel', spec.kernel,
     '-initrd', spec.initrd,
-    '-append', 'console=ttyS0 reboot=k panic=-1 quiet lttle.root=root',
+    // LTTLE_GUEST_DEBUG=1 keeps the kernel's boot messages in the machine's console.log.
+    '-append', ['console=ttyS0', 'reboot=k', 'panic=-1', ...(process.env.LTTLE_GUEST_DEBUG ? [] : ['quiet']), ...guestClockParams(spec.accel), 'lttle.root=root'].join(' '),
     '-chardev', `file,id=console,path=${spec.consoleLog}`,
     '-serial', 'chardev:console',
     '-qmp', `unix:${spec.qmpSocket},server=on,wait=off`,
