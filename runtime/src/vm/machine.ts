@@ -210,7 +210,6 @@ function configRecords(agent: AgentConfig): [string, string][] {
   records.push(['hostname', agent.hostname]);
   for (const v of agent.volumes) records.push(['volume', `${v.serial}:${v.path}${v.readOnly ? ':ro' : ''}`]);
   records.push(['flash', agent.flash]);
-  records.push(['clock', clockPayload()]);
   return records;
 }
 
