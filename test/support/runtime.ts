@@ -19,7 +19,8 @@ export class TestRuntime {
 
   constructor(prefix = 'lttle-test-') {
     this.home = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-    this.env = { ...process.env, LTTLE_HOME: this.home, LTTLE_HOST: '', LTTLE_TOKEN: '' };
+    // One image store for the whole suite: the rootfs of postgres:17-flash is built once.
+    this.env = { ...process.env, LTTLE_HOME: this.home, LTTLE_HOST: '', LTTLE_TOKEN: '', LTTLE_IMAGE_STORE: path.join(packageRoot(), 'build', 'image-store') };
     this.client = new RuntimeClient({ env: this.env });
   }
 
@@ -71,6 +72,7 @@ export class TestRuntime {
 
   async dispose(): Promise<void> {
     await this.stopDaemon();
+    killMachines(this.home);
     fs.rmSync(this.home, { recursive: true, force: true });
   }
 
@@ -99,3 +101,35 @@ export const SEED_FILE = path.join(packageRoot(), 'examples', 'postgres', 'postg
 export function volumeYaml(name: string, size: string, namespace = 'samples'): string {
   return `volume:\n  name: ${name}\n  namespace: ${namespace}\n  mode: writeable\n  size: ${size}\n`;
 }
+
+/** qemu processes whose command line mentions this home (none should be left). */
+export function machinePids(home: string): number[] {
+  const pids: number[] = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmdline = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      if (cmdline.startsWith('qemu-system') && cmdline.includes(`${home}/`)) pids.push(Number(entry));
+    } catch {
+      // gone
+    }
+  }
+  return pids;
+}
+
+function killMachines(home: string): void {
+  for (const pid of machinePids(home)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone
+    }
+  }
+}
+
+/** The seed's documents with the app part edited. */
+export function seedWith(edit: (app: string) => string): string {
+  return fs.readFileSync(SEED_FILE, 'utf8').replace(/^app:[\s\S]*$/m, (app) => edit(app));
+}
+
+export const REGULAR_MODE = (app: string) => app.replace(/  mode:\n    flash:\n      strategy: manual\n      timeout: 3\n/, '  mode: regular\n');

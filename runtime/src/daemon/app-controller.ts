@@ -10,7 +10,7 @@ import { strategyName } from '../../../provider/src/model/normalize';
 import type { AppSpec, AppStatus, ConnectionTracking, FlashStats, MachineState, ServiceStatus } from '../../../provider/src/model/types';
 import { IdleTracker } from '../flash/idle-tracker';
 import type { ImageStore, ResolvedImage } from '../image/image-store';
-import { stopSignalNumber } from '../image/oci';
+import { READINESS_LABEL, stopSignalNumber } from '../image/oci';
 import { freePort, ServiceProxy, type ConnectionGate, type TrackedConnection } from '../proxy/service-proxy';
 import { run } from '../util/process';
 import type { Accel } from '../vm/accel';
@@ -402,8 +402,9 @@ export class AppController extends EventEmitter<{ state: [MachineState] }> {
     }
     for (const [k, v] of Object.entries(this.spec.environment)) env.set(k, v);
     const firstPort = Object.values(this.spec.expose)[0]?.port;
-    // A regular app is ready once it listens on its first exposed port (or once started, without one).
-    const readiness = this.flashMode()?.strategy ?? (firstPort ? `listen-on-port:${firstPort}` : 'user-space-ready');
+    // A regular app is ready when its image says so (PostgreSQL's module: once it accepts
+    // connections), else once it listens on its first exposed port, else once started.
+    const readiness = this.flashMode()?.strategy ?? config.Labels?.[READINESS_LABEL] ?? (firstPort ? `listen-on-port:${firstPort}` : 'user-space-ready');
     return {
       args,
       env: [...env].map(([k, v]) => `${k}=${v}`),

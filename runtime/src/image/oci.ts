@@ -30,7 +30,14 @@ export interface ImageRuntimeConfig {
   User?: string;
   StopSignal?: string;
   ExposedPorts?: Record<string, object>;
+  Labels?: Record<string, string> | null;
 }
+
+/**
+ * Label by which an image says how it signals readiness to the guest agent (a
+ * flash strategy such as "manual"); used in regular mode, where the app sets none.
+ */
+export const READINESS_LABEL = 'cloud.lttle.readiness';
 
 export interface ImageConfig {
   architecture?: string;

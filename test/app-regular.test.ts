@@ -1,0 +1,161 @@
+// Issue 3: the seed's PostgreSQL in a real microVM (TCG here), regular mode,
+// driven through the real CLI and the host's psql.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import type { AppStatus } from '../provider/src/model/types';
+import { hostPort, psql } from './support/psql';
+import { machinePids, REGULAR_MODE, seedWith, TestRuntime } from './support/runtime';
+
+function refused(address: string): Promise<boolean> {
+  const { host, port } = hostPort(address);
+  return new Promise((resolve) => {
+    const s = net.connect(port, host);
+    s.once('connect', () => {
+      s.destroy();
+      resolve(false);
+    });
+    s.once('error', () => resolve(true));
+  });
+}
+
+describe('apps in microVMs: the seed in regular mode', function () {
+  this.timeout(900_000);
+  const rt = new TestRuntime('lttle-app-');
+  let status: AppStatus;
+
+  after(() => rt.dispose());
+
+  it('deploys the volume and the app and waits until PostgreSQL is ready', async () => {
+    const file = rt.writeFile('postgresql.lttle.yaml', seedWith(REGULAR_MODE));
+    const res = await rt.cli(['deploy', file]);
+    assert.equal(res.stdout, 'Successfully deployed volume: samples/pgdata\nSuccessfully deployed app: samples/postgresql\n', res.stderr);
+    assert.equal(res.code, 0);
+    status = (await rt.client.getApp('samples', 'postgresql'))!;
+    assert.equal(status.state, 'ready');
+    assert.equal(machinePids(rt.home).length, 1, 'one qemu process runs the app');
+  });
+
+  it('shows the seed\'s fields, the service addresses and the accelerator, with the password masked', async () => {
+    const res = await rt.cli(['app', 'get', '--ns', 'samples', 'postgresql']);
+    assert.equal(res.code, 0, res.stderr);
+    const expected = [
+      /^\s+name: postgresql$/m,
+      /^\s+namespace: samples$/m,
+      /^\s+mode: regular$/m,
+      /^\s+image: ghcr\.io\/lttle-cloud\/postgres:17-flash$/m,
+      /^\s+cpus: 1$/m,
+      /^\s+memory: 256 MiB$/m,
+      /^\s+environment: POSTGRES_DB = db$/m,
+      /^\s+POSTGRES_PASSWORD = \*{8}$/m,
+      /^\s+POSTGRES_USER = user$/m,
+      /^\s+volumes: samples\/pgdata → \/var\/lib\/postgresql\/data$/m,
+      /^\s+services: access: tcp:\/\/postgresql-access\.samples\.svc\.lttle\.local:5432 → :5432 \(on this host: 127\.0\.0\.1:\d+\)$/m,
+      /^\s+state: ready$/m,
+      /^\s+accelerator: (tcg|kvm)$/m,
+    ];
+    for (const re of expected) assert.match(res.stdout, re);
+    assert.doesNotMatch(res.stdout, /= password/);
+    const json = await rt.cli(['app', 'get', '--ns', 'samples', 'postgresql', '--output', 'json']);
+    assert.doesNotMatch(json.stdout, /"password"/, 'JSON output masks secrets too');
+  });
+
+  it('logs initdb\'s output and the module\'s init line', async () => {
+    const res = await rt.cli(['machine', 'logs', '--ns', 'samples', 'postgres']);
+    assert.equal(res.code, 0, res.stderr);
+    for (const line of [
+      'The files belonging to this database system will be owned by user "postgres".',
+      'creating subdirectories ... ok',
+      'syncing data to disk ... ok',
+      'Success. You can now start the database server using:',
+      'LOG:  lttle_pg: init',
+      'database system is ready to accept connections',
+    ]) assert.ok(res.stdout.includes(line), `logs contain ${JSON.stringify(line)}`);
+    assert.doesNotMatch(res.stdout, /enabling "trust" authentication/);
+    const tail = await rt.cli(['machine', 'logs', '--ns', 'samples', 'postgresql', '--tail', '2']);
+    assert.equal(tail.stdout.trim().split('\n').length, 2);
+  });
+
+  it('answers the host\'s psql with the seed\'s user and password, and refuses a wrong password', async () => {
+    const target = { ...hostPort(status.services[0].hostAddress) };
+    assert.match(await psql(target, 'select current_time'), /^\d\d:\d\d:\d\d\.\d+\+00$/);
+    await psql(target, 'create table notes (id serial primary key, body text); insert into notes (body) values (\'one\'), (\'two\')');
+    assert.equal(await psql(target, 'select count(*) from notes'), '2');
+    await assert.rejects(psql({ ...target, password: 'wrong' }, 'select 1'), /password authentication failed/);
+  });
+
+  it('refuses to delete the volume while the app mounts it', async () => {
+    const res = await rt.cli(['volume', 'rm', '--ns', 'samples', 'pgdata', '-y']);
+    assert.equal(res.code, 1);
+    assert.match(res.stderr, /volume samples\/pgdata is attached to app samples\/postgresql; delete the app first/);
+  });
+
+  it('replaces the machine when the environment changes and keeps the data', async () => {
+    const before = machinePids(rt.home);
+    const file = rt.writeFile('changed.lttle.yaml', seedWith((app) => REGULAR_MODE(app).replace('    POSTGRES_DB: db\n', '    POSTGRES_DB: db\n    TZ: UTC\n')));
+    const res = await rt.cli(['deploy', file]);
+    assert.equal(res.code, 0, res.stderr);
+    const after = (await rt.client.getApp('samples', 'postgresql'))!;
+    assert.equal(after.generation, status.generation + 1);
+    const pids = machinePids(rt.home);
+    assert.equal(pids.length, 1);
+    assert.notDeepEqual(pids, before, 'a new qemu process');
+    assert.equal(after.services[0].hostAddress, status.services[0].hostAddress, 'the service address stays');
+    assert.equal(await psql(hostPort(after.services[0].hostAddress), 'select string_agg(body, \',\' order by id) from notes'), 'one,two');
+    const logs = await rt.cli(['machine', 'logs', '--ns', 'samples', 'postgresql']);
+    assert.equal(logs.stdout.split('Success. You can now start the database server').length, 2, 'initdb ran once: the second boot found the data');
+
+    const unchanged = await rt.cli(['deploy', file, '--output', 'json']);
+    assert.deepEqual(JSON.parse(unchanged.stdout).map((r: { action: string }) => r.action), ['none', 'none']);
+    assert.deepEqual(machinePids(rt.home), pids, 'an unchanged redeploy does nothing');
+  });
+
+  it('deletes the app without touching the volume, and leaves nothing running', async () => {
+    const address = status.services[0].hostAddress;
+    const res = await rt.cli(['app', 'delete', '--ns', 'samples', 'postgresql', '-y']);
+    assert.equal(res.stdout, "App 'postgresql' has been deleted.\n", res.stderr);
+    assert.deepEqual(machinePids(rt.home), [], 'no qemu process left');
+    assert.ok(await refused(address), 'no listener left');
+    assert.ok(fs.existsSync(`${rt.home}/volumes/samples/pgdata.ext4`));
+    const rm = await rt.cli(['volume', 'rm', '--ns', 'samples', 'pgdata', '-y']);
+    assert.equal(rm.stdout, "Volume 'pgdata' has been deleted.\n");
+  });
+});
+
+describe('apps in microVMs: failures end in clear states', function () {
+  this.timeout(600_000);
+  const rt = new TestRuntime('lttle-fail-');
+  after(() => rt.dispose());
+
+  it('an unknown image ends in error, naming the image', async () => {
+    const file = rt.writeFile('bad-image.yaml', 'app:\n  name: ghost\n  image: ghcr.io/nobody/nothing:1\n');
+    const res = await rt.cli(['deploy', file, '--timeout', '60']);
+    assert.equal(res.code, 1);
+    assert.match(res.stderr, /app default\/ghost is error: image ghcr\.io\/nobody\/nothing:1: image ghcr\.io\/nobody\/nothing:1 is not in the local image store/);
+    assert.deepEqual(machinePids(rt.home), []);
+  });
+
+  it('an app whose volume is missing waits, naming the volume', async () => {
+    const file = rt.writeFile('waiting.yaml', 'app:\n  name: patient\n  image: ghcr.io/lttle-cloud/postgres:17-flash\n  volumes:\n    - name: later\n      path: /data\n');
+    const res = await rt.cli(['deploy', file, '--no-wait']);
+    assert.equal(res.code, 0, res.stderr);
+    const status = await rt.client.waitForApp('default', 'patient', { states: ['waiting'], timeoutMs: 120_000 });
+    assert.equal(status.message, 'waiting for volume default/later');
+    assert.deepEqual(machinePids(rt.home), []);
+    await rt.client.deleteApp('default', 'patient');
+  });
+
+  it('an app that exits at once stops with its exit code, and the daemon keeps serving', async () => {
+    const file = rt.writeFile('quitter.yaml', 'app:\n  name: quitter\n  image: ghcr.io/lttle-cloud/postgres:17-flash\n  command: ["sh", "-c", "echo giving up >&2; exit 3"]\n  restart-policy: never\n');
+    const res = await rt.cli(['deploy', file, '--no-wait']);
+    assert.equal(res.code, 0, res.stderr);
+    const status = await rt.client.waitForApp('default', 'quitter', { states: ['stopped'], timeoutMs: 300_000 });
+    assert.equal(status.message, 'app process ended (exit 3)');
+    const get = await rt.cli(['app', 'get', 'quitter']);
+    assert.match(get.stdout, /state: stopped \(app process ended \(exit 3\)\)/);
+    const logs = await rt.cli(['machine', 'logs', 'quitter']);
+    assert.match(logs.stdout, /^giving up$/m);
+    assert.deepEqual(machinePids(rt.home), []);
+    assert.ok((await rt.client.health()).pid > 0);
+  });
+});
