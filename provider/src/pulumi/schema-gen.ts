@@ -1,0 +1,244 @@
+// Generates schema/pulumi/schema.json (the Pulumi package schema) from the
+// lttle JSON Schemas in schema/, so the Pulumi resource properties, their
+// types and docs follow the one source of truth. Run after changing schema/*:
+//   node build/js/provider/src/pulumi/schema-gen.js --write
+// (a test fails while the committed file is stale).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { packageRoot } from '../model/paths';
+
+type JsonSchema = {
+  $ref?: string;
+  type?: string | string[];
+  description?: string;
+  'x-expect'?: string;
+  'x-secret'?: boolean;
+  properties?: Record<string, JsonSchema>;
+  additionalProperties?: JsonSchema | boolean;
+  items?: JsonSchema;
+  required?: string[];
+  enum?: unknown[];
+  if?: JsonSchema;
+  then?: JsonSchema;
+  else?: JsonSchema;
+  maxProperties?: number;
+  $defs?: Record<string, JsonSchema>;
+};
+
+/** A Pulumi property/type reference (the metaschema's propertySpec/typeSpec). */
+export type PulumiType = {
+  type?: string;
+  $ref?: string;
+  items?: PulumiType;
+  additionalProperties?: PulumiType;
+  oneOf?: PulumiType[];
+  description?: string;
+  secret?: boolean;
+  replaceOnChanges?: boolean;
+  willReplaceOnChanges?: boolean;
+  defaultInfo?: { environment: string[] };
+  default?: string | number | boolean;
+};
+
+export interface ObjectType {
+  type: 'object';
+  description?: string;
+  properties: Record<string, PulumiType>;
+  required?: string[];
+}
+
+const PKG = 'lttle';
+const token = (name: string) => `${PKG}:index:${name}`;
+const ref = (name: string): PulumiType => ({ $ref: `#/types/${token(name)}` });
+
+/** Named object types, by their place in the lttle schema (kebab path; [] = items, {} = map values). */
+const TYPE_NAMES: Record<string, string> = {
+  'app.resources': 'AppResources',
+  'app.mode': 'AppMode',
+  'app.mode.flash': 'FlashMode',
+  'app.mode.flash.strategy': 'FlashStrategy',
+  'app.volumes[]': 'VolumeMount',
+  'app.expose{}': 'Expose',
+  'app.expose{}.internal': 'ExposeInternal',
+  'app.expose{}.external': 'ExposeExternal',
+  'app.expose{}.connection-tracking': 'ConnectionTracking',
+  'app.expose{}.connection-tracking.traffic-aware': 'TrafficAware',
+};
+
+const camel = (key: string) => key.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+
+class Generator {
+  readonly types: Record<string, ObjectType> = {};
+  private readonly docs = new Map<string, JsonSchema>();
+
+  constructor(dir: string) {
+    for (const file of ['common', 'volume', 'app']) {
+      this.docs.set(`${file}.schema.json`, JSON.parse(fs.readFileSync(path.join(dir, `${file}.schema.json`), 'utf8')) as JsonSchema);
+    }
+  }
+
+  doc(name: string): JsonSchema {
+    const d = this.docs.get(name);
+    if (!d) throw new Error(`schema ${name} missing`);
+    return d;
+  }
+
+  /** Follows $ref (relative to `file`), merging the referring node's own description and x-expect over the target. */
+  resolve(node: JsonSchema, file: string): { node: JsonSchema; file: string } {
+    if (!node.$ref) return { node, file };
+    const [target, pointer] = node.$ref.split('#');
+    const targetFile = target || file;
+    let cur: unknown = this.doc(targetFile);
+    for (const part of pointer.split('/').filter(Boolean)) cur = (cur as Record<string, unknown>)[part];
+    const { $ref: _ignored, ...own } = node;
+    void _ignored;
+    const resolved = this.resolve(cur as JsonSchema, targetFile);
+    return { node: { ...resolved.node, ...own }, file: resolved.file };
+  }
+
+  property(raw: JsonSchema, file: string, at: string): PulumiType {
+    const { node, file: f } = this.resolve(raw, file);
+    const out = this.typeOf(node, f, at);
+    const doc = describe(node);
+    if (doc) out.description = doc;
+    if (node['x-secret']) out.secret = true;
+    return out;
+  }
+
+  typeOf(node: JsonSchema, file: string, at: string): PulumiType {
+    // "regular" | {flash: ...}: a string or an object, as the YAML allows.
+    if (node.if && node.else) return { oneOf: [{ type: 'string' }, this.objectRef(node.else, file, at)] };
+    const types = Array.isArray(node.type) ? node.type.filter((t) => t !== 'null') : node.type ? [node.type] : [];
+    if (types.length > 1) {
+      // Environment values may be written as numbers or booleans in YAML; Pulumi programs pass strings.
+      if (types.includes('string') && types.includes('boolean')) return { type: 'string' };
+      return { oneOf: types.map((t) => ({ type: t })) };
+    }
+    const type = types[0];
+    if (type === 'array') return { type: 'array', items: this.typeOf(this.resolve(node.items ?? {}, file).node, file, `${at}[]`) };
+    if (type === 'object' && node.properties) return this.objectRef(node, file, at);
+    if (type === 'object') {
+      const values = typeof node.additionalProperties === 'object' ? node.additionalProperties : { type: 'string' };
+      const resolved = this.resolve(values, file);
+      return { type: 'object', additionalProperties: this.typeOf(resolved.node, resolved.file, `${at}{}`) };
+    }
+    if (type === 'integer' || type === 'number' || type === 'boolean' || type === 'string') return { type };
+    throw new Error(`cannot map ${at} to a Pulumi type`);
+  }
+
+  objectRef(node: JsonSchema, file: string, at: string): PulumiType {
+    const name = TYPE_NAMES[at];
+    if (!name) throw new Error(`no Pulumi type name for ${at}; add it to TYPE_NAMES`);
+    if (!this.types[token(name)]) {
+      const props = this.properties(node, file, at);
+      const type: ObjectType = { type: 'object', properties: props.properties };
+      const doc = describe(node);
+      if (doc) type.description = doc;
+      if (props.required.length) type.required = props.required;
+      this.types[token(name)] = type;
+    }
+    return ref(name);
+  }
+
+  properties(node: JsonSchema, file: string, at: string): { properties: Record<string, PulumiType>; required: string[] } {
+    const properties: Record<string, PulumiType> = {};
+    for (const [key, raw] of Object.entries(node.properties ?? {})) {
+      const { node: resolved } = this.resolve(raw, file);
+      // Empty-object spellings ({regular: {}}, {connection-aware: {}}) exist for YAML; Pulumi uses the string form.
+      if (resolved.maxProperties === 0) continue;
+      properties[camel(key)] = this.property(raw, file, `${at}.${key}`);
+    }
+    return { properties, required: (node.required ?? []).map(camel) };
+  }
+}
+
+function describe(node: JsonSchema): string | undefined {
+  const expect = node['x-expect'];
+  if (node.description && expect) return `${node.description} Must be ${expect}.`;
+  if (node.description) return node.description;
+  if (expect) return `Must be ${expect}.`;
+  return undefined;
+}
+
+const IDENTITY_DOC = ' Changing it replaces the resource (the old one is deleted first: names are unique on the host).';
+
+export function generatePulumiSchema(root = packageRoot()): Record<string, unknown> {
+  const gen = new Generator(path.join(root, 'schema'));
+  const version = (JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string }).version;
+  const resource = (kind: 'volume' | 'app', computed: Record<string, PulumiType>, alwaysOut: string[]) => {
+    const file = `${kind}.schema.json`;
+    const schema = gen.doc(file);
+    const { properties: inputs, required } = gen.properties(schema, file, kind);
+    for (const key of ['name', 'namespace']) {
+      inputs[key].description = `${inputs[key].description ?? ''}${IDENTITY_DOC}`.trim();
+      inputs[key].willReplaceOnChanges = true;
+    }
+    inputs.name.description += ' Defaults to the Pulumi resource name.';
+    return {
+      description: schema.description,
+      inputProperties: inputs,
+      requiredInputs: required.filter((r) => r !== 'name'),
+      properties: { ...inputs, ...computed },
+      required: [...new Set(['name', 'namespace', ...required, ...alwaysOut, ...Object.keys(computed).filter((k) => k !== 'attachedTo' && k !== 'accel')])],
+    };
+  };
+  const volume = resource('volume', {
+    sizeBytes: { type: 'integer', description: 'Size of the ext4 filesystem in bytes, as the runtime measured it.' },
+    state: { type: 'string', description: 'Volume state: creating, ready, resizing, deleting or error.' },
+    attachedTo: { type: 'string', description: '`namespace/name` of the app that has the volume attached, if any.' },
+  }, ['mode']);
+  gen.types[token('Service')] = {
+    type: 'object',
+    description: 'A service the app exposes.',
+    properties: {
+      name: { type: 'string', description: 'The expose key.' },
+      address: { type: 'string', description: 'Internal service address, `tcp://<app>-<key>.<namespace>.svc.lttle.local:<port>`.' },
+      hostAddress: { type: 'string', description: 'Where a client on the host connects: `127.0.0.1:<port>`.' },
+      targetPort: { type: 'integer', description: 'Port inside the machine.' },
+    },
+    required: ['name', 'address', 'hostAddress', 'targetPort'],
+  };
+  const app = resource('app', {
+    state: { type: 'string', description: 'Machine state: idle, pulling-image, waiting, creating, booting, ready, suspending, suspended, stopping, stopped, restarting or error.' },
+    services: { type: 'array', items: ref('Service'), description: 'The exposed services with their addresses.' },
+    accel: { type: 'string', description: 'Accelerator of the running machine: "kvm" or "tcg".' },
+    generation: { type: 'integer', description: 'Increments each time the machine is replaced (image, environment, ... changed).' },
+  }, []);
+  const config: Record<string, PulumiType> = {
+    host: {
+      type: 'string',
+      description: 'Where the lttle runtime listens: `unix:///path/lttled.sock`, a socket path, or `http://HOST:PORT`. Defaults to the local daemon on $LTTLE_HOME/lttled.sock, started when absent.',
+      defaultInfo: { environment: ['LTTLE_HOST'] },
+    },
+    token: { type: 'string', secret: true, description: 'Bearer token for a runtime reached over TCP.', defaultInfo: { environment: ['LTTLE_TOKEN'] } },
+  };
+  return {
+    name: PKG,
+    displayName: 'lttle',
+    version,
+    description: 'Apps (such as PostgreSQL 17 with flash mode) in QEMU microVMs on your host: volumes and apps as Pulumi resources.',
+    keywords: ['pulumi', 'lttle', 'microvm', 'postgresql', 'category/infrastructure', 'kind/native'],
+    license: 'Apache-2.0',
+    publisher: 'lttle',
+    meta: { moduleFormat: '(.*)' },
+    config: { variables: config },
+    provider: { description: 'The lttle provider: which runtime to talk to.', inputProperties: config, properties: config },
+    resources: { [token('Volume')]: volume, [token('App')]: app },
+    types: Object.fromEntries(Object.entries(gen.types).sort(([a], [b]) => a.localeCompare(b))),
+    language: { nodejs: { packageName: 'lttle', packageDescription: 'lttle: apps in microVMs with flash mode' } },
+  };
+}
+
+export function pulumiSchemaJson(root = packageRoot()): string {
+  return `${JSON.stringify(generatePulumiSchema(root), null, 2)}\n`;
+}
+
+if (require.main === module) {
+  const text = pulumiSchemaJson();
+  if (process.argv.includes('--write')) {
+    const out = path.join(packageRoot(), 'schema', 'pulumi', 'schema.json');
+    fs.mkdirSync(path.dirname(out), { recursive: true });
+    fs.writeFileSync(out, text);
+    process.stderr.write(`wrote ${out}\n`);
+  } else process.stdout.write(text);
+}

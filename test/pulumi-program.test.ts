@@ -1,0 +1,84 @@
+// Program tests of examples/pulumi-postgres with pulumi.runtime.setMocks: the
+// resources the program registers, their inputs, ordering, secrets and exports.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as pulumi from '@pulumi/pulumi';
+import { packageRoot } from '../provider/src/model/paths';
+import { SECRET_SIG, SIG_KEY } from '../provider/src/pulumi/values';
+import { compileExample, typeCheckExample } from '../provider/src/pulumi/testing/program';
+
+interface Registered {
+  type: string;
+  name: string;
+  inputs: Record<string, unknown>;
+}
+
+function value<T>(output: pulumi.Output<T>): Promise<T> {
+  return new Promise((resolve) => output.apply((v) => {
+    resolve(v);
+    return v;
+  }));
+}
+
+describe('pulumi program: examples/pulumi-postgres (mocks)', function () {
+  this.timeout(60_000);
+  const registered: Registered[] = [];
+  let exports: Record<string, pulumi.Output<unknown>>;
+
+  before(async () => {
+    await pulumi.runtime.setMocks({
+      newResource(args: pulumi.runtime.MockResourceArgs) {
+        registered.push({ type: args.type, name: args.name, inputs: args.inputs as Record<string, unknown> });
+        const inputs = args.inputs as Record<string, unknown>;
+        const state: Record<string, unknown> = { ...inputs, name: inputs.name ?? args.name, namespace: inputs.namespace ?? 'default' };
+        if (args.type === 'lttle:index:Volume') Object.assign(state, { sizeBytes: 104857600, state: 'ready' });
+        if (args.type === 'lttle:index:App') {
+          const expose = (inputs.expose ?? {}) as Record<string, { port: number }>;
+          state.services = Object.entries(expose).map(([key, e], i) => ({
+            name: key, address: `tcp://${state.name}-${key}.${state.namespace}.svc.lttle.local:${e.port}`, hostAddress: `127.0.0.1:${40000 + i}`, targetPort: e.port,
+          }));
+          Object.assign(state, { state: 'suspended', generation: 1 });
+        }
+        return { id: `${state.namespace}/${state.name}`, state };
+      },
+      call: (args: pulumi.runtime.MockCallArgs) => args.inputs,
+    }, 'lttle-postgres', 'test', false);
+    const file = compileExample('pulumi-postgres');
+    delete require.cache[file];
+    exports = require(file) as Record<string, pulumi.Output<unknown>>;
+    await value(exports.address);
+  });
+
+  it('type-checks against the SDK', () => {
+    assert.deepEqual(typeCheckExample('pulumi-postgres'), []);
+  });
+
+  it('registers the seed volume, then the app that mounts it', () => {
+    assert.deepEqual(registered.map((r) => `${r.type} ${r.name}`), ['lttle:index:Volume pgdata', 'lttle:index:App postgresql']);
+    const [volume, app] = registered;
+    assert.deepEqual({ ...volume.inputs }, { namespace: 'samples', mode: 'writeable', size: '100Mi' });
+    assert.equal(app.inputs.image, 'ghcr.io/lttle-cloud/postgres:17-flash');
+    assert.deepEqual(app.inputs.mode, { flash: { strategy: 'manual', timeout: 3 } });
+    assert.deepEqual(app.inputs.resources, { cpu: 1, memory: 256 });
+    // The mount names come from the volume's outputs: that is what orders the two.
+    assert.deepEqual(app.inputs.volumes, [{ name: 'pgdata', namespace: 'samples', path: '/var/lib/postgresql/data' }]);
+    assert.deepEqual(app.inputs.expose, { access: { port: 5432, internal: {} } });
+  });
+
+  it('passes the password as a secret and keeps environment secret in outputs', async () => {
+    const app = registered[1];
+    // The engine (here the mock monitor) receives the environment as a secret value.
+    assert.deepEqual(app.inputs.environment, { [SIG_KEY]: SECRET_SIG, value: { POSTGRES_PASSWORD: 'password', POSTGRES_USER: 'user', POSTGRES_DB: 'db' } });
+    assert.match(fs.readFileSync(path.join(packageRoot(), 'examples', 'pulumi-postgres', 'index.ts'), 'utf8'), /pulumi\.secret\('password'\)/);
+    const { App } = require('../provider/src/pulumi/sdk') as typeof import('../provider/src/pulumi/sdk');
+    const res = new App('probe', { image: 'img', environment: { A: 'plain' } });
+    assert.equal(await pulumi.isSecret(res.environment), true);
+  });
+
+  it('exports the service address', async () => {
+    assert.equal(await value(exports.address), 'tcp://postgresql-access.samples.svc.lttle.local:5432');
+    assert.equal(await value(exports.hostAddress), '127.0.0.1:40000');
+    assert.equal(await value(exports.volumeSizeBytes), 104857600);
+  });
+});
