@@ -35,7 +35,7 @@ build: node_modules/.installed
 
 # Unit tests sit beside their sources; integration tests (real daemon, real VMs, real
 # terraform, the Pulumi gRPC protocol) under test/.
-test: setup build guest image
+test: setup build guest image guest-test-prereqs
 	$(MOCHA) --config .mocharc.json
 
 demo: setup build guest image

@@ -8,7 +8,8 @@ import * as path from 'node:path';
 import type { Plan } from './diff';
 import { daemonEntry, daemonSocketPath } from './paths';
 import type { Issue } from './schema';
-import type { AppSpec, AppStatus, MachineState, VolumeSpec, VolumeStatus } from './types';
+import type { Duplex } from 'node:stream';
+import type { AppSpec, AppStatus, ExecRequest, MachineState, VolumeSpec, VolumeStatus } from './types';
 
 export interface ClientOptions {
   /** `unix:///path/lttled.sock`, a socket path, or `http://127.0.0.1:7878`. Default: env LTTLE_HOST, then the local daemon. */
@@ -191,6 +192,34 @@ export class RuntimeClient {
     });
   }
 
+  /**
+   * Opens an exec session: resolves with the upgraded connection, which then
+   * carries frames (runtime/guest/PROTOCOL.md's framing, channel 0).
+   */
+  async exec(namespace: string, name: string, request: ExecRequest): Promise<Duplex> {
+    const header = Buffer.from(JSON.stringify(request)).toString('base64url');
+    const attempt = () =>
+      new Promise<Duplex>((resolve, reject) => {
+        const headers: http.OutgoingHttpHeaders = { connection: 'Upgrade', upgrade: 'lttle-exec', 'x-lttle-exec': header };
+        if (this.token) headers.authorization = `Bearer ${this.token}`;
+        const req = http.request({ ...this.endpoint, method: 'POST', path: `/v1/apps/${seg(namespace)}/${seg(name)}/exec`, headers, agent: false });
+        req.on('upgrade', (_res, socket, head) => {
+          if (head.length) socket.unshift(head);
+          resolve(socket);
+        });
+        req.on('response', (res) => void errorFrom(res).then(reject, reject));
+        req.on('error', reject);
+        req.end();
+      });
+    try {
+      return await attempt();
+    } catch (err) {
+      if (!this.autostart || !isNotRunning(err)) throw err instanceof RuntimeError ? err : this.unreachable(err);
+      await this.startDaemon();
+      return attempt();
+    }
+  }
+
   async request<T>(method: string, urlPath: string, body?: unknown): Promise<T> {
     const res = await this.open(method, urlPath, body);
     const text = await readAll(res);
@@ -218,7 +247,8 @@ export class RuntimeClient {
     }
     if (this.token) headers.authorization = `Bearer ${this.token}`;
     return new Promise((resolve, reject) => {
-      const req = http.request({ ...this.endpoint, method, path: urlPath, headers, signal }, resolve);
+      // No keep-alive: the daemon closes idle connections, and a reused one can fail with EPIPE.
+      const req = http.request({ ...this.endpoint, method, path: urlPath, headers, signal, agent: false }, resolve);
       req.on('error', reject);
       req.end(payload);
     });

@@ -16,7 +16,7 @@ export interface Issue {
   atKey?: boolean;
 }
 
-export type SchemaName = 'document' | 'volume' | 'app';
+export type SchemaName = 'document' | 'volume' | 'app' | 'api/exec-request';
 
 interface SchemaNode {
   'x-expect'?: string;
@@ -46,7 +46,7 @@ function instance(): Ajv2020 {
     },
   });
   const dir = schemaDir();
-  for (const file of ['common', 'volume', 'app', 'document']) {
+  for (const file of ['common', 'volume', 'app', 'document', 'api/exec-request']) {
     ajv.addSchema(JSON.parse(fs.readFileSync(path.join(dir, `${file}.schema.json`), 'utf8')));
   }
   return ajv;

@@ -143,3 +143,16 @@ export interface SourceLocation {
 export function resourceId(spec: { namespace: string; name: string }): string {
   return `${spec.namespace}/${spec.name}`;
 }
+
+/** A command to run inside an app's machine (`lttle machine exec`). */
+export interface ExecRequest {
+  command: string[];
+  tty?: boolean;
+  stdin?: boolean;
+  /** Added to the app's environment. */
+  env?: Record<string, string>;
+  user?: string;
+  workdir?: string;
+  rows?: number;
+  cols?: number;
+}

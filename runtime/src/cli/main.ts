@@ -5,6 +5,7 @@ import { helpText, parseArgs, UsageError, type CommandSpec } from './args';
 import { appDelete, appGet, appList, runAppDelete, runAppGet, runAppList } from './commands/app';
 import { daemonStart, daemonStatus, daemonStop, runDaemonStart, runDaemonStatus, runDaemonStop } from './commands/daemon';
 import { deploy, runDeploy } from './commands/deploy';
+import { machineExec, runMachineExec } from './commands/exec';
 import { machineLogs, machineResume, machineSuspend, runMachineLogs, runMachineResume, runMachineSuspend } from './commands/machine';
 import { runVolumeDelete, runVolumeGet, runVolumeList, volumeDelete, volumeGet, volumeList } from './commands/volume';
 import { CliError, formatOf, newClient, type CommandContext } from './context';
@@ -20,6 +21,7 @@ const COMMANDS: [CommandSpec, Runner][] = [
   [appList, runAppList],
   [appDelete, runAppDelete],
   [machineLogs, runMachineLogs],
+  [machineExec, runMachineExec],
   [machineSuspend, runMachineSuspend],
   [machineResume, runMachineResume],
   [daemonStatus, runDaemonStatus],
@@ -89,7 +91,7 @@ export async function main(argv: string[]): Promise<number> {
       return 2;
     }
     if (e instanceof CliError) {
-      err(`lttle: ${e.message}`);
+      if (e.message) err(`lttle: ${e.message}`);
       return e.exitCode;
     }
     if (e instanceof RuntimeError) {

@@ -8,6 +8,7 @@ import { ImageStore } from '../image/image-store';
 import { chooseAccel } from '../vm/accel';
 import type { AppRecord } from './app-controller';
 import { AppManager } from './app-manager';
+import { handleExecUpgrade } from './exec-stream';
 import { VolumeManager, type VolumeRecord } from '../volume/volume-manager';
 import { acquireHomeLock, HomeLockedError } from './home-lock';
 import { createServer } from './server';
@@ -85,7 +86,7 @@ async function main(): Promise<void> {
       process.exit(0);
     });
   };
-  const server = createServer({ version, home, accel: accel.accel, volumes, extend: (router, locks) => appManager.routes(router, locks), onShutdown: () => shutdown('shutdown request'), log });
+  const server = createServer({ version, home, accel: accel.accel, volumes, extend: (router, locks) => appManager.routes(router, locks), upgrade: (req, socket, head, ok) => void handleExecUpgrade(appManager, req, socket, head, ok), onShutdown: () => shutdown('shutdown request'), log });
   const oldMask = process.umask(0o177);
   server.listen(socketPath, () => {
     process.umask(oldMask);
@@ -97,7 +98,7 @@ async function main(): Promise<void> {
     const token = process.env.LTTLE_TOKEN;
     if (!token) throw new Error('LTTLE_LISTEN needs LTTLE_TOKEN: a TCP listener is never unauthenticated');
     const [hostname, port] = tcp.split(':');
-    createServer({ version, home, accel: accel.accel, volumes, extend: (router, locks) => appManager.routes(router, locks), token, onShutdown: () => shutdown('shutdown request'), log }).listen(Number(port), hostname);
+    createServer({ version, home, accel: accel.accel, volumes, extend: (router, locks) => appManager.routes(router, locks), upgrade: (req, socket, head, ok) => void handleExecUpgrade(appManager, req, socket, head, ok), token, onShutdown: () => shutdown('shutdown request'), log }).listen(Number(port), hostname);
   }
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));

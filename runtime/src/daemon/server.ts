@@ -2,6 +2,7 @@
 // serialises work per resource.
 import * as crypto from 'node:crypto';
 import * as http from 'node:http';
+import type { Duplex } from 'node:stream';
 import { normaliseVolume } from '../../../provider/src/model/normalize';
 import { formatPath, type Issue } from '../../../provider/src/model/schema';
 import type { VolumeManager } from '../volume/volume-manager';
@@ -18,6 +19,8 @@ export interface ServerDeps {
   volumes: VolumeManager;
   /** Extra routes (apps) registered by the app runtime. */
   extend?: (router: Router, locks: KeyedMutex) => void;
+  /** Connection upgrades (exec sessions); `authorised` says whether the token matched. */
+  upgrade?: (req: http.IncomingMessage, socket: Duplex, head: Buffer, authorised: boolean) => void;
   /** Bearer token required on TCP listeners. */
   token?: string;
   onShutdown: () => void;
@@ -56,9 +59,15 @@ export function createServer(deps: ServerDeps): http.Server {
   );
   deps.extend?.(router, locks);
 
-  return http.createServer((req, res) => {
+  const server = http.createServer((req, res) => {
     void handle(router, deps, req, res);
   });
+  server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    const authorised = !deps.token || !req.socket.remoteFamily || authorisedRequest(req, deps.token);
+    if (deps.upgrade) deps.upgrade(req, socket, head, authorised);
+    else socket.destroy();
+  });
+  return server;
 }
 
 /** Normalises a body and checks it names the resource of the URL. */
@@ -84,7 +93,7 @@ async function handle(router: Router, deps: ServerDeps, req: http.IncomingMessag
   const started = Date.now();
   const url = new URL(req.url ?? '/', 'http://lttled');
   try {
-    if (deps.token && req.socket.remoteFamily && !authorised(req, deps.token)) throw new ApiError(401, 'unauthorized', 'missing or wrong bearer token');
+    if (deps.token && req.socket.remoteFamily && !authorisedRequest(req, deps.token)) throw new ApiError(401, 'unauthorized', 'missing or wrong bearer token');
     const route = router.match(req.method ?? 'GET', url.pathname);
     if (route === undefined) throw new ApiError(404, 'not_found', `no such endpoint: ${url.pathname}`);
     if (route === 'method') throw new ApiError(405, 'method_not_allowed', `${req.method} is not allowed on ${url.pathname}`);
@@ -102,7 +111,7 @@ async function handle(router: Router, deps: ServerDeps, req: http.IncomingMessag
   }
 }
 
-function authorised(req: http.IncomingMessage, token: string): boolean {
+function authorisedRequest(req: http.IncomingMessage, token: string): boolean {
   const given = Buffer.from(req.headers.authorization ?? '');
   const wanted = Buffer.from(`Bearer ${token}`);
   return given.length === wanted.length && crypto.timingSafeEqual(given, wanted);

@@ -26,7 +26,6 @@ export interface MachineEvents {
   exited: [how: string];
   flash: [reason: string];
   locks: [count: number];
-  exec: [frame: Frame];
   exit: [code: number | null];
 }
 
@@ -35,6 +34,8 @@ export class Machine extends EventEmitter<MachineEvents> {
   private readonly decoder = new FrameDecoder();
   private readonly waiters = new Map<number, ((frame: Frame) => void)[]>();
   private exited = false;
+  private nextExecChannel = 1;
+  private readonly execSessions = new Map<number, (frame: Frame) => void>();
   readonly exitPromise: Promise<number | null>;
 
   private constructor(readonly process: ChildProcess, readonly qmp: QmpClient, private readonly spec: QemuSpec) {
@@ -44,6 +45,9 @@ export class Machine extends EventEmitter<MachineEvents> {
         this.exited = true;
         this.control?.destroy();
         this.qmp.close();
+        // Sessions learn that their machine is gone.
+        for (const [channel, onFrame] of this.execSessions) onFrame({ type: MsgType.EXEC_EXIT, channel, payload: Buffer.from('error the machine stopped') });
+        this.execSessions.clear();
         this.emit('exit', code);
         resolve(code);
       });
@@ -125,20 +129,20 @@ export class Machine extends EventEmitter<MachineEvents> {
         this.emit('locks', Number(text()));
         break;
       default:
-        if (frame.channel !== 0) this.emit('exec', frame);
+        if (frame.channel !== 0) this.execSessions.get(frame.channel)?.(frame);
     }
+  }
+
+  /** A new exec channel whose guest frames go to `onFrame`; call the result to stop listening. */
+  openExecChannel(onFrame: (frame: Frame) => void): { channel: number; close: () => void } {
+    const channel = this.nextExecChannel++;
+    this.execSessions.set(channel, onFrame);
+    return { channel, close: () => this.execSessions.delete(channel) };
   }
 
   send(type: number, channel: number, payload: Buffer | string = Buffer.alloc(0)): void {
     if (!this.control || this.control.destroyed) throw new Error('the guest control channel is closed');
     this.control.write(encodeFrame(type, channel, typeof payload === 'string' ? Buffer.from(payload) : payload));
-  }
-
-  /** Writes to the control channel honouring its back-pressure (exec input). */
-  sendAndDrain(type: number, channel: number, payload: Buffer): Promise<void> {
-    this.send(type, channel, payload);
-    if (!this.control || this.control.writableNeedDrain === false) return Promise.resolve();
-    return new Promise((resolve) => this.control!.once('drain', resolve));
   }
 
   /** Waits for the next frame of a type, bypassing the events. */

@@ -1,0 +1,85 @@
+// lttle_app as a construct: camelCase props, the provider's nested attributes.
+import { Token, TerraformResource, type TerraformMetaArguments } from 'cdktf';
+import type { Construct } from 'constructs';
+import { toAttributes } from './attributes';
+
+export interface FlashMode {
+  /** manual, first-listen (default), user-space-ready, nth-listen:N, listen-on-port:P. */
+  readonly strategy?: string;
+  /** Idle seconds before suspending (default 10). */
+  readonly timeout?: number;
+}
+
+export interface Expose {
+  readonly port: number;
+  readonly internal?: { readonly port?: number };
+  readonly external?: { readonly host?: string; readonly port?: number };
+  /** Omitted: connection-aware. */
+  readonly connectionTracking?: { readonly trafficAware?: { readonly inactivityTimeout: number } };
+}
+
+export interface AppConfig extends TerraformMetaArguments {
+  readonly name: string;
+  readonly namespace?: string;
+  readonly image: string;
+  readonly command?: string[];
+  /** Sensitive in terraform. */
+  readonly environment?: { [name: string]: string };
+  readonly resources?: { readonly cpu?: number; readonly memory?: number };
+  /** Omitted: regular. */
+  readonly mode?: { readonly flash?: FlashMode };
+  readonly volumes?: { readonly name: string; readonly namespace?: string; readonly path: string }[];
+  readonly expose?: { [service: string]: Expose };
+  readonly restartPolicy?: 'always' | 'on-failure' | 'never' | 'remove';
+  readonly tags?: string[];
+  readonly dependsOnApps?: string[];
+}
+
+export class App extends TerraformResource {
+  static readonly tfResourceType = 'lttle_app';
+
+  private readonly config: AppConfig;
+
+  constructor(scope: Construct, id: string, config: AppConfig) {
+    super(scope, id, {
+      terraformResourceType: App.tfResourceType,
+      terraformGeneratorMetadata: { providerName: 'lttle' },
+      provider: config.provider,
+      dependsOn: config.dependsOn,
+      count: config.count,
+      lifecycle: config.lifecycle,
+      forEach: config.forEach,
+    });
+    this.config = config;
+  }
+
+  get id(): string {
+    return this.getStringAttribute('id');
+  }
+  get name(): string {
+    return this.getStringAttribute('name');
+  }
+  get namespace(): string {
+    return this.getStringAttribute('namespace');
+  }
+  /** ready, suspended, ... */
+  get state(): string {
+    return this.getStringAttribute('state');
+  }
+  get generation(): number {
+    return this.getNumberAttribute('generation');
+  }
+  /** Internal address of an exposed service: tcp://<app>-<key>.<ns>.svc.lttle.local:<port>. */
+  serviceAddress(key: string): string {
+    return Token.asString(this.interpolationForAttribute(`services["${key}"].address`));
+  }
+  /** Where to connect from this host: 127.0.0.1:<port>. */
+  serviceHostAddress(key: string): string {
+    return Token.asString(this.interpolationForAttribute(`services["${key}"].host_address`));
+  }
+
+  protected override synthesizeAttributes(): { [name: string]: unknown } {
+    const { provider: _p, dependsOn: _d, count: _c, lifecycle: _l, forEach: _f, provisioners: _v, connection: _n, ...props } = this.config;
+    return toAttributes(props) as { [name: string]: unknown };
+  }
+}

@@ -1,0 +1,25 @@
+// data "lttle_app": looks an app up by name (and namespace): its settings,
+// state and service addresses.
+import type { RuntimeClient } from '../model/client';
+import { DEFAULT_NAMESPACE } from '../model/types';
+import type { CtyObject } from './cty';
+import { attr, error, type Diagnostic } from './diagnostics';
+import { str, type DataSource } from './resource';
+import { appAttributes, appState, canonical } from './resource_app';
+import { allComputed, type BlockSchema } from './schema';
+
+const schema: BlockSchema = {
+  version: 0,
+  description: 'An existing lttle app.',
+  attributes: allComputed(appAttributes, ['name']).map((a) => (a.name === 'namespace' ? { ...a, optional: true, computed: true } : a)),
+};
+
+async function read(client: RuntimeClient, config: CtyObject): Promise<{ state: CtyObject | null; diagnostics: Diagnostic[] }> {
+  const namespace = str(config.namespace) ?? DEFAULT_NAMESPACE;
+  const name = str(config.name) ?? '';
+  const status = await client.getApp(namespace, name);
+  if (!status) return { state: null, diagnostics: [error('App not found', `there is no app ${namespace}/${name} in the lttle runtime`, attr('name'))] };
+  return { state: appState({ ...config, ...canonical(status.spec) }, status), diagnostics: [] };
+}
+
+export const appDataSource: DataSource = { typeName: 'lttle_app', schema, read };

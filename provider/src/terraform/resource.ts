@@ -1,0 +1,112 @@
+// What a managed resource or data source implements; provider.ts does the
+// protocol plumbing (msgpack, diagnostics, private state) around it.
+import type { RuntimeClient } from '../model/client';
+import { formatPath, type Issue } from '../model/schema';
+import { isObject, isUnknown, type CtyObject, type CtyValue } from './cty';
+import { error, renderPath, type AttributePath, type Diagnostic } from './diagnostics';
+import type { BlockSchema } from './schema';
+
+export interface PlanRequest {
+  prior: CtyObject | null;
+  /** Terraform's proposal: config merged with prior computed values. */
+  proposed: CtyObject | null;
+  config: CtyObject | null;
+}
+
+export interface PlanResult {
+  planned: CtyObject | null;
+  requiresReplace: AttributePath[];
+  diagnostics: Diagnostic[];
+}
+
+export interface ApplyResult {
+  state: CtyObject | null;
+  diagnostics: Diagnostic[];
+}
+
+export interface Resource {
+  typeName: string;
+  schema: BlockSchema;
+  validate(config: CtyObject): Diagnostic[];
+  plan(req: PlanRequest): PlanResult;
+  apply(client: RuntimeClient, req: { prior: CtyObject | null; planned: CtyObject | null }): Promise<ApplyResult>;
+  /** The current state, or null when the resource is gone. */
+  read(client: RuntimeClient, state: CtyObject): Promise<CtyObject | null>;
+  /** Import by `namespace/name` (or `name` in the default namespace). */
+  importState(client: RuntimeClient, id: string): Promise<CtyObject | null>;
+}
+
+export interface DataSource {
+  typeName: string;
+  schema: BlockSchema;
+  read(client: RuntimeClient, config: CtyObject): Promise<{ state: CtyObject | null; diagnostics: Diagnostic[] }>;
+}
+
+/**
+ * Collects a request body for the shared model from a terraform value,
+ * leaving out nulls and unknowns; remembers where the unknowns were so that
+ * validation does not complain about values it cannot see yet.
+ */
+export class BodyReader {
+  readonly unknownPaths: (string | number)[][] = [];
+
+  /** The value at `path` for the body, or undefined when null or unknown. */
+  take<T extends CtyValue>(value: CtyValue | undefined, path: (string | number)[]): T | undefined {
+    if (value === null || value === undefined) return undefined;
+    if (isUnknown(value)) {
+      this.unknownPaths.push(path);
+      return undefined;
+    }
+    return value as T;
+  }
+
+  object(value: CtyValue | undefined, path: (string | number)[]): CtyObject | undefined {
+    const v = this.take(value, path);
+    return isObject(v) ? v : undefined;
+  }
+
+  /** A list of known primitives; one unknown element makes the whole list unknown. */
+  list<T extends string | number>(value: CtyValue | undefined, path: (string | number)[]): T[] | undefined {
+    const v = this.take(value, path);
+    if (!Array.isArray(v)) return undefined;
+    if (v.some(isUnknown)) {
+      this.unknownPaths.push(path);
+      return undefined;
+    }
+    return v as T[];
+  }
+
+  /** Issues that are not about a value terraform does not know yet. */
+  relevant(issues: Issue[]): Issue[] {
+    return issues.filter((issue) => !this.unknownPaths.some((u) => u.length <= issue.path.length && u.every((p, i) => String(p) === String(issue.path[i]))));
+  }
+
+  get complete(): boolean {
+    return this.unknownPaths.length === 0;
+  }
+}
+
+/** Diagnostics for model issues, each pointing at the terraform attribute. */
+export function issueDiagnostics(typeName: string, issues: Issue[], toPath: (path: (string | number)[]) => AttributePath): Diagnostic[] {
+  return issues.map((issue) => {
+    const path = toPath(issue.path);
+    const where = path.length ? renderPath(path) : formatPath(issue.path);
+    return error(`Invalid ${typeName} configuration`, `${where} ${issue.message}`, path);
+  });
+}
+
+export function str(v: CtyValue | undefined): string | undefined {
+  return typeof v === 'string' ? v : undefined;
+}
+
+export function num(v: CtyValue | undefined): number | undefined {
+  return typeof v === 'number' ? v : undefined;
+}
+
+/** `namespace/name` or `name`; undefined when malformed. */
+export function parseImportId(id: string): { namespace: string; name: string } | undefined {
+  const parts = id.split('/');
+  if (parts.length === 1 && parts[0]) return { namespace: 'default', name: parts[0] };
+  if (parts.length === 2 && parts[0] && parts[1]) return { namespace: parts[0], name: parts[1] };
+  return undefined;
+}

@@ -1,0 +1,157 @@
+// lttle_volume: a sparse ext4 file on the host. Size grows in place and never
+// shrinks (an error at plan time); name and namespace replace the volume.
+import { RuntimeError, type RuntimeClient } from '../model/client';
+import { diffVolume } from '../model/diff';
+import { normaliseVolume } from '../model/normalize';
+import { formatSize } from '../model/size';
+import { DEFAULT_NAMESPACE, type VolumeSpec, type VolumeStatus } from '../model/types';
+import { isUnknown, unknown, type CtyObject } from './cty';
+import { attr, error, fromError, type AttributePath, type Diagnostic } from './diagnostics';
+import { BodyReader, issueDiagnostics, parseImportId, str, type ApplyResult, type PlanRequest, type PlanResult, type Resource } from './resource';
+import type { Attribute, BlockSchema } from './schema';
+
+export const TYPE = 'lttle_volume';
+
+export const volumeAttributes: Attribute[] = [
+  { name: 'id', type: 'string', computed: true, description: '`namespace/name`.' },
+  { name: 'name', type: 'string', required: true, description: 'Unique name of the volume in its namespace. Changing it replaces the volume.' },
+  { name: 'namespace', type: 'string', optional: true, computed: true, description: 'Namespace (default "default"). Changing it replaces the volume.' },
+  { name: 'mode', type: 'string', optional: true, computed: true, description: '"writeable" (default) or "read-only".' },
+  { name: 'size', type: 'string', required: true, description: 'Size such as 100Mi, 50M, 1.5GB or 1Gi. Grows in place; shrinking is refused.' },
+  { name: 'size_bytes', type: 'number', computed: true, description: 'Size of the filesystem in bytes as the runtime measured it.' },
+  { name: 'state', type: 'string', computed: true, description: 'creating, ready, resizing, deleting or error.' },
+  { name: 'attached_to', type: 'string', computed: true, description: '`namespace/name` of the app that has the volume attached, if any.' },
+];
+
+const schema: BlockSchema = { version: 0, description: 'A block volume for lttle apps.', attributes: volumeAttributes };
+
+const READY_TIMEOUT_MS = 120_000;
+
+/** The body the shared model validates; unknowns are left out and remembered. */
+export function volumeBody(v: CtyObject, reader = new BodyReader()): { body: Record<string, unknown>; reader: BodyReader } {
+  const body: Record<string, unknown> = {};
+  for (const key of ['name', 'namespace', 'mode', 'size'] as const) {
+    const value = reader.take(v[key], [key]);
+    if (value !== undefined) body[key] = value;
+  }
+  return { body, reader };
+}
+
+/** Volume attributes are all top level: a model path is the attribute. */
+function toPath(path: (string | number)[]): AttributePath {
+  return path.length ? attr(String(path[0])) : [];
+}
+
+function validate(config: CtyObject): Diagnostic[] {
+  const { body, reader } = volumeBody(config);
+  const result = normaliseVolume(body);
+  return result.ok ? [] : issueDiagnostics(TYPE, reader.relevant(result.issues), toPath);
+}
+
+function specOf(v: CtyObject): VolumeSpec | undefined {
+  // Computed attributes may be unknown; only the configurable ones count.
+  const { body, reader } = volumeBody(v);
+  if (!reader.complete) return undefined;
+  const result = normaliseVolume(body);
+  return result.ok ? result.spec : undefined;
+}
+
+function plan(req: PlanRequest): PlanResult {
+  if (!req.proposed) return { planned: null, requiresReplace: [], diagnostics: [] };
+  const planned: CtyObject = { ...req.proposed };
+  // Defaults come from the config, not the proposal: an optional+computed
+  // attribute removed from the config must go back to its default.
+  if (req.config && req.config.namespace === null) planned.namespace = DEFAULT_NAMESPACE;
+  if (req.config && req.config.mode === null) planned.mode = 'writeable';
+  planned.id = isUnknown(planned.name) || isUnknown(planned.namespace) ? unknown() : `${planned.namespace}/${planned.name}`;
+  if (!req.prior) {
+    for (const key of ['size_bytes', 'state', 'attached_to']) planned[key] = unknown();
+    return { planned, requiresReplace: [], diagnostics: [] };
+  }
+  const requiresReplace: AttributePath[] = [];
+  const diagnostics: Diagnostic[] = [];
+  const old = specOf(req.prior);
+  const next = specOf(planned);
+  if (old && next) {
+    const diff = diffVolume(old, next);
+    diagnostics.push(...issueDiagnostics(TYPE, diff.errors, toPath));
+    for (const change of diff.changes) if (change.replace) requiresReplace.push(attr(change.path[0]));
+    if (diff.action !== 'none') {
+      planned.state = unknown();
+      if (diff.changes.some((c) => c.path[0] === 'size')) planned.size_bytes = unknown();
+    }
+  } else {
+    // Something is unknown until apply: identity that may change replaces.
+    for (const key of ['name', 'namespace']) if (isUnknown(planned[key]) || planned[key] !== req.prior[key]) requiresReplace.push(attr(key));
+    planned.state = unknown();
+    planned.size_bytes = unknown();
+  }
+  return { planned, requiresReplace, diagnostics };
+}
+
+export function volumeState(base: CtyObject, status: VolumeStatus): CtyObject {
+  return {
+    ...base,
+    id: `${status.spec.namespace}/${status.spec.name}`,
+    name: status.spec.name,
+    namespace: status.spec.namespace,
+    size_bytes: status.sizeBytes,
+    state: status.state,
+    attached_to: status.attachedTo ?? null,
+  };
+}
+
+async function waitReady(client: RuntimeClient, status: VolumeStatus): Promise<VolumeStatus> {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  let current = status;
+  while (current.state === 'creating' || current.state === 'resizing') {
+    if (Date.now() > deadline) throw new Error(`volume ${current.spec.namespace}/${current.spec.name} is still ${current.state} after ${READY_TIMEOUT_MS / 1000}s`);
+    await new Promise((r) => setTimeout(r, 200));
+    const next = await client.getVolume(current.spec.namespace, current.spec.name);
+    if (!next) throw new Error(`volume ${current.spec.namespace}/${current.spec.name} disappeared while being created`);
+    current = next;
+  }
+  if (current.state === 'error') throw new Error(`volume ${current.spec.namespace}/${current.spec.name} failed: ${current.message ?? 'error'}`);
+  return current;
+}
+
+async function apply(client: RuntimeClient, req: { prior: CtyObject | null; planned: CtyObject | null }): Promise<ApplyResult> {
+  if (!req.planned) {
+    const prior = req.prior as CtyObject;
+    try {
+      await client.deleteVolume(str(prior.namespace) ?? DEFAULT_NAMESPACE, str(prior.name) ?? '');
+      return { state: null, diagnostics: [] };
+    } catch (err) {
+      return { state: prior, diagnostics: [fromError(`Cannot delete volume ${prior.namespace}/${prior.name}`, err)] };
+    }
+  }
+  const spec = specOf(req.planned);
+  if (!spec) return { state: req.prior, diagnostics: [error('Invalid lttle_volume configuration', 'the planned volume does not validate')] };
+  try {
+    const { status } = await client.applyVolume(spec);
+    return { state: volumeState(req.planned, await waitReady(client, status)), diagnostics: [] };
+  } catch (err) {
+    if (err instanceof RuntimeError && err.issues.length) return { state: req.prior, diagnostics: issueDiagnostics(TYPE, err.issues, toPath) };
+    return { state: req.prior, diagnostics: [fromError(`Cannot apply volume ${spec.namespace}/${spec.name}`, err)] };
+  }
+}
+
+/** Refreshes computed values and takes over drift (size, mode) from the runtime. */
+async function read(client: RuntimeClient, state: CtyObject): Promise<CtyObject | null> {
+  const status = await client.getVolume(str(state.namespace) ?? DEFAULT_NAMESPACE, str(state.name) ?? '');
+  if (!status) return null;
+  const next = volumeState(state, status);
+  const known = specOf(state);
+  if (!known || known.size !== status.spec.size) next.size = formatSize(status.spec.size);
+  if (!known || known.mode !== status.spec.mode) next.mode = status.spec.mode;
+  return next;
+}
+
+async function importState(client: RuntimeClient, id: string): Promise<CtyObject | null> {
+  const ref = parseImportId(id);
+  if (!ref) throw new Error(`import id "${id}" must be namespace/name or name`);
+  const skeleton: CtyObject = { id, name: ref.name, namespace: ref.namespace, mode: null, size: null, size_bytes: null, state: null, attached_to: null };
+  return read(client, skeleton);
+}
+
+export const volumeResource: Resource = { typeName: TYPE, schema, validate, plan, apply, read, importState };

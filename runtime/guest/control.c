@@ -1,0 +1,331 @@
+/* The control channel to the host (a virtio-serial port) and small helpers. */
+#include "agent.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/reboot.h>
+#include <time.h>
+#include <unistd.h>
+
+/* ---- buffers and vectors ---- */
+
+void buf_append(struct buf *b, const void *p, size_t n)
+{
+    if (b->len + n > b->cap) {
+        size_t cap = b->cap ? b->cap : 4096;
+        while (cap < b->len + n)
+            cap *= 2;
+        char *d = realloc(b->data, cap);
+        if (!d)
+            die_soft("out of memory");
+        b->data = d;
+        b->cap = cap;
+    }
+    if (n)
+        memcpy(b->data + b->len, p, n);
+    b->len += n;
+}
+
+void buf_consume(struct buf *b, size_t n)
+{
+    if (n >= b->len) {
+        b->len = 0;
+        return;
+    }
+    memmove(b->data, b->data + n, b->len - n);
+    b->len -= n;
+}
+
+void buf_free(struct buf *b)
+{
+    free(b->data);
+    b->data = NULL;
+    b->len = b->cap = 0;
+}
+
+void strv_push(struct strv *s, const char *str)
+{
+    if (s->n + 2 > s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 16;
+        char **v = realloc(s->v, cap * sizeof(*v));
+        if (!v)
+            die_soft("out of memory");
+        s->v = v;
+        s->cap = cap;
+    }
+    s->v[s->n++] = strdup(str);
+    s->v[s->n] = NULL;
+}
+
+void strv_free(struct strv *s)
+{
+    for (size_t i = 0; i < s->n; i++)
+        free(s->v[i]);
+    free(s->v);
+    s->v = NULL;
+    s->n = s->cap = 0;
+}
+
+void env_set(struct strv *env, const char *kv)
+{
+    const char *eq = strchr(kv, '=');
+    size_t klen = eq ? (size_t)(eq - kv) : strlen(kv);
+    for (size_t i = 0; i < env->n; i++) {
+        if (strncmp(env->v[i], kv, klen) == 0 && env->v[i][klen] == '=') {
+            free(env->v[i]);
+            env->v[i] = strdup(kv);
+            return;
+        }
+    }
+    strv_push(env, kv);
+}
+
+const char *env_get(const struct strv *env, const char *key)
+{
+    size_t klen = strlen(key);
+    for (size_t i = 0; i < env->n; i++)
+        if (strncmp(env->v[i], key, klen) == 0 && env->v[i][klen] == '=')
+            return env->v[i] + klen + 1;
+    return NULL;
+}
+
+void records_each(const char *payload, size_t len, record_fn fn, void *ctx)
+{
+    char *copy = malloc(len + 1);
+    if (!copy)
+        die_soft("out of memory");
+    memcpy(copy, payload, len);
+    copy[len] = '\0'; /* tolerate a missing final terminator */
+    for (size_t off = 0; off < len;) {
+        char *rec = copy + off;
+        size_t rlen = strlen(rec);
+        off += rlen + 1;
+        if (rlen == 0)
+            continue;
+        char *eq = strchr(rec, '=');
+        if (!eq) {
+            agent_log("ignoring record without '=': %.64s", rec);
+            continue;
+        }
+        *eq = '\0';
+        fn(ctx, rec, eq + 1);
+    }
+    free(copy);
+}
+
+int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int parse_u64(const char *s, size_t len, uint64_t *out)
+{
+    uint64_t v = 0;
+    if (len == 0)
+        return -1;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9' || v > (UINT64_MAX - 9) / 10)
+            return -1;
+        v = v * 10 + (uint64_t)(s[i] - '0');
+    }
+    *out = v;
+    return 0;
+}
+
+void die_soft(const char *what)
+{
+    dprintf(2, "lttle-init: fatal: %s; powering off\n", what);
+    sync();
+    reboot(RB_POWER_OFF);
+    _exit(1);
+}
+
+/* ---- the control port ---- */
+
+static int ctl_fd = -1;
+static struct buf out, in;
+/* While the host is not connected the port reports POLLHUP continuously:
+ * look again at this time instead of spinning. */
+static int64_t ctl_retry_at;
+
+static int find_port(const char *name, char *dev, size_t devlen)
+{
+    DIR *d = opendir("/sys/class/virtio-ports");
+    struct dirent *e;
+    int found = 0;
+    if (!d)
+        return 0;
+    while (!found && (e = readdir(d))) {
+        char path[300], val[128];
+        if (e->d_name[0] == '.')
+            continue;
+        snprintf(path, sizeof(path), "/sys/class/virtio-ports/%s/name", e->d_name);
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            continue;
+        ssize_t n = read(fd, val, sizeof(val) - 1);
+        close(fd);
+        if (n <= 0)
+            continue;
+        val[n] = '\0';
+        val[strcspn(val, "\n")] = '\0';
+        if (strcmp(val, name) == 0) {
+            snprintf(dev, devlen, "/dev/%s", e->d_name);
+            found = 1;
+        }
+    }
+    closedir(d);
+    return found;
+}
+
+void ctl_open(const char *port_name)
+{
+    char dev[300];
+    /* The port's name arrives over virtio-serial's own control queue a moment
+     * after the driver loads, and devtmpfs creates the node after that. */
+    for (int i = 0; i < 1000; i++) {
+        if (find_port(port_name, dev, sizeof(dev))) {
+            ctl_fd = open(dev, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+            if (ctl_fd >= 0)
+                return;
+        }
+        usleep(10000);
+    }
+    die_soft("no virtio-serial port named lttle.control");
+}
+
+void ctl_send(uint8_t type, uint32_t chan, const void *p, size_t n)
+{
+    uint8_t h[FRAME_HEADER] = {
+        type,
+        (uint8_t)(chan >> 24), (uint8_t)(chan >> 16), (uint8_t)(chan >> 8), (uint8_t)chan,
+        (uint8_t)(n >> 24), (uint8_t)(n >> 16), (uint8_t)(n >> 8), (uint8_t)n,
+    };
+    buf_append(&out, h, sizeof(h));
+    buf_append(&out, p, n);
+}
+
+void ctl_sendf(uint8_t type, uint32_t chan, const char *fmt, ...)
+{
+    char text[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(text, sizeof(text), fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    ctl_send(type, chan, text, (size_t)n < sizeof(text) ? (size_t)n : sizeof(text) - 1);
+}
+
+void agent_log(const char *fmt, ...)
+{
+    char text[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(text, sizeof(text), fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    if ((size_t)n >= sizeof(text))
+        n = sizeof(text) - 1;
+    dprintf(2, "lttle-init: %s\n", text);
+    ctl_send(T_AGENT_LOG, 0, text, (size_t)n);
+}
+
+size_t ctl_backlog(void)
+{
+    return out.len;
+}
+
+void ctl_flush(void)
+{
+    while (ctl_fd >= 0 && out.len) {
+        /* virtio_console copies at most 32 KiB per write anyway */
+        size_t n = out.len < 32768 ? out.len : 32768;
+        ssize_t w = write(ctl_fd, out.data, n);
+        if (w <= 0)
+            break;
+        buf_consume(&out, (size_t)w);
+    }
+}
+
+static void host_gone(void)
+{
+    /* A partial frame from a host that went away means nothing to the next one. */
+    in.len = 0;
+    ctl_retry_at = now_ms() + 100;
+}
+
+static void ctl_read(void)
+{
+    char chunk[65536];
+    ssize_t n = read(ctl_fd, chunk, sizeof(chunk));
+    if (n == 0) {
+        host_gone();
+        return;
+    }
+    if (n < 0)
+        return;
+    buf_append(&in, chunk, (size_t)n);
+    size_t off = 0;
+    while (in.len - off >= FRAME_HEADER) {
+        const uint8_t *h = (const uint8_t *)in.data + off;
+        uint32_t chan = (uint32_t)h[1] << 24 | (uint32_t)h[2] << 16 | (uint32_t)h[3] << 8 | h[4];
+        uint32_t len = (uint32_t)h[5] << 24 | (uint32_t)h[6] << 16 | (uint32_t)h[7] << 8 | h[8];
+        if (len > FRAME_MAX_PAYLOAD) {
+            agent_log("frame of %u bytes exceeds the limit; dropping input", len);
+            in.len = 0;
+            return;
+        }
+        if (in.len - off < FRAME_HEADER + (size_t)len)
+            break;
+        handle_frame(h[0], chan, in.data + off + FRAME_HEADER, len);
+        off += FRAME_HEADER + len;
+    }
+    buf_consume(&in, off);
+}
+
+static void ctl_event(void *ctx, short revents)
+{
+    (void)ctx;
+    if (revents & POLLIN)
+        ctl_read();
+    if (revents & POLLOUT)
+        ctl_flush();
+    if ((revents & (POLLHUP | POLLERR)) && !(revents & POLLIN))
+        host_gone();
+}
+
+void ctl_watch(void)
+{
+    if (ctl_fd < 0)
+        return;
+    if (now_ms() < ctl_retry_at) {
+        wake_at(ctl_retry_at);
+        return;
+    }
+    /* Always read: session stdin is credited (EXEC_STDIN_CREDIT), so the host
+     * never sends more than a session can hold, and the output credit that
+     * frees a blocked session must always get through. */
+    short ev = POLLIN;
+    if (out.len)
+        ev |= POLLOUT;
+    watch(ctl_fd, ev, ctl_event, NULL);
+}
+
+void ctl_drain(int timeout_ms)
+{
+    int64_t end = now_ms() + timeout_ms;
+    while (ctl_fd >= 0 && out.len && now_ms() < end) {
+        struct pollfd p = {.fd = ctl_fd, .events = POLLOUT};
+        if (poll(&p, 1, 50) > 0 && (p.revents & POLLOUT))
+            ctl_flush();
+    }
+}
