@@ -145,10 +145,19 @@ export async function handleExecUpgrade(apps: AppManager, req: IncomingMessage, 
   };
   if (head.length) onData(head);
   socket.on('data', onData);
+  // The HTTP server may leave an upgraded socket paused; without reading it, a client that dies is never noticed.
+  socket.resume();
   socket.on('error', () => undefined);
-  socket.on('close', () => {
+  const clientGone = () => {
     // The client went away: end the guest's process group so nothing is orphaned.
     if (!finished && machine.running) machine.send(MsgType.EXEC_SIGNAL, session.channel, '9');
     end();
+  };
+  // The HTTP server's sockets are half-open: a client that dies gives 'end', and 'close' only
+  // follows once this side ends too. Stdin EOF travels as an EXEC_EOF frame, never as a FIN.
+  socket.on('end', () => {
+    clientGone();
+    socket.end();
   });
+  socket.on('close', clientGone);
 }
