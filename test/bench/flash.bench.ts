@@ -1,0 +1,117 @@
+// `make bench`: boot, flash and memory figures of the seed's PostgreSQL,
+// measured side by side in one run and printed as a table with ratios.
+// Not a test: it asserts nothing, it reports.
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import { hostPort, psql } from '../support/psql';
+import { machinePids, REGULAR_MODE, SEED_FILE, seedWith, TestRuntime, waitForExit } from '../support/runtime';
+
+const RUNS = Number(process.env.LTTLE_BENCH_RUNS ?? 50);
+
+/** A new TCP connection through the service and PostgreSQL's answer to an SSLRequest: a real server round trip. */
+function probe(host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    const socket = net.connect(port, host, () => socket.write(Buffer.from([0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f])));
+    socket.once('data', () => {
+      socket.destroy();
+      resolve(Number(process.hrtime.bigint() - started) / 1e6);
+    });
+    socket.once('error', reject);
+  });
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+function rssMiB(pid: number): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/^VmRSS:\s+(\d+) kB/m.exec(status)![1]) / 1024;
+}
+
+async function timed<T>(work: () => Promise<T>): Promise<[number, T]> {
+  const started = Date.now();
+  const value = await work();
+  return [(Date.now() - started) / 1000, value];
+}
+
+async function main(): Promise<void> {
+  const rt = new TestRuntime('lttle-bench-');
+  const rows: [string, string][] = [];
+  try {
+    let daemon = rt.startDaemon();
+    await rt.waitForDaemon();
+    const accel = (await rt.client.health()).accel;
+    rows.push(['accelerator', accel]);
+
+    // Cold boots, regular mode: deploy until PostgreSQL accepts connections.
+    const regular = rt.writeFile('regular.yaml', seedWith(REGULAR_MODE));
+    const [fresh] = await timed(() => rt.cli(['deploy', regular]));
+    const app = (await rt.client.getApp('samples', 'postgresql'))!;
+    await psql(hostPort(app.services[0].hostAddress), 'select 1');
+    const regularPid = machinePids(rt.home)[0];
+    const regularRss = rssMiB(regularPid);
+    await rt.client.deleteApp('samples', 'postgresql');
+    const [existing] = await timed(() => rt.cli(['deploy', regular]));
+    await rt.client.deleteApp('samples', 'postgresql');
+    rows.push(['cold boot to ready, empty data directory (initdb)', `${fresh.toFixed(1)} s`]);
+    rows.push(['cold boot to ready, existing data directory', `${existing.toFixed(1)} s (${(existing / fresh).toFixed(2)}x of the first)`]);
+    rows.push(['host memory of a running app (qemu RSS) / configured', `${regularRss.toFixed(0)} MiB / 256 MiB (${(regularRss / 256).toFixed(2)}x)`]);
+
+    // Flash mode: the seed verbatim.
+    await rt.cli(['deploy', SEED_FILE]);
+    const flash = await rt.client.waitForApp('samples', 'postgresql', { states: ['suspended'], timeoutMs: 300_000 });
+    const { host, port } = hostPort(flash.services[0].hostAddress);
+    const suspendedRss = rssMiB(machinePids(rt.home)[0]);
+
+    const ready: number[] = [];
+    const suspended: number[] = [];
+    const suspendTimes: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      await rt.client.resumeApp('samples', 'postgresql');
+      ready.push(await probe(host, port));
+      const [s] = await timed(() => rt.client.suspendApp('samples', 'postgresql'));
+      suspendTimes.push(s * 1000);
+      suspended.push(await probe(host, port));
+      await rt.client.suspendApp('samples', 'postgresql');
+    }
+    const p = (v: number[]) => `p50 ${percentile(v, 50).toFixed(1)} ms, p99 ${percentile(v, 99).toFixed(1)} ms`;
+    rows.push([`new connection + server round trip, machine ready (${RUNS} runs)`, p(ready)]);
+    rows.push([`new connection + server round trip, machine suspended (${RUNS} runs)`, p(suspended)]);
+    rows.push(['resume penalty (suspended / ready, p50)', `${(percentile(suspended, 50) / percentile(ready, 50)).toFixed(2)}x (+${(percentile(suspended, 50) - percentile(ready, 50)).toFixed(1)} ms)`]);
+    rows.push(['time to suspend (pause + snapshot, API round trip)', p(suspendTimes)]);
+    rows.push(['host memory of a suspended app (qemu RSS) / configured', `${suspendedRss.toFixed(0)} MiB / 256 MiB (${(suspendedRss / 256).toFixed(2)}x)`]);
+    const [psqlReady] = await timed(() => psql({ host, port }, 'select 1'));
+    await rt.client.suspendApp('samples', 'postgresql');
+    const [psqlSuspended] = await timed(() => psql({ host, port }, 'select 1'));
+    rows.push(['psql "select 1" (process start, auth, query): ready vs suspended', `${(psqlReady * 1000).toFixed(0)} ms vs ${(psqlSuspended * 1000).toFixed(0)} ms (${(psqlSuspended / psqlReady).toFixed(2)}x)`]);
+
+    // A daemon killed with SIGKILL while the app is suspended: to a served query via the snapshot.
+    await rt.client.suspendApp('samples', 'postgresql');
+    const killedAt = Date.now();
+    daemon.kill('SIGKILL');
+    await waitForExit(daemon.pid!);
+    daemon = rt.startDaemon();
+    await rt.waitForDaemon();
+    await psql({ host, port }, 'select 1');
+    rows.push(['SIGKILL of lttled to a served query (restart + snapshot restore + psql)', `${((Date.now() - killedAt) / 1000).toFixed(2)} s`]);
+    const restored = (await rt.client.getApp('samples', 'postgresql'))!;
+    rows.push(['resume latency from the persisted snapshot (new qemu)', `${restored.flash?.lastResumeLatencyMs?.toFixed(1)} ms`]);
+  } finally {
+    await rt.client.deleteApp('samples', 'postgresql').catch(() => undefined);
+    await rt.dispose();
+  }
+  const width = Math.max(...rows.map(([k]) => k.length));
+  const cpu = execFileSync('nproc').toString().trim();
+  process.stdout.write(`\nlttle benchmarks (${cpu} cores, one run)\n\n`);
+  for (const [k, v] of rows) process.stdout.write(`  ${k.padEnd(width)}  ${v}\n`);
+  process.stdout.write('\n');
+}
+
+main().catch((err: Error) => {
+  process.stderr.write(`bench failed: ${err.stack ?? err.message}\n`);
+  process.exit(1);
+});
