@@ -73,7 +73,8 @@ export class TestRuntime {
   async dispose(): Promise<void> {
     await this.stopDaemon();
     killMachines(this.home);
-    fs.rmSync(this.home, { recursive: true, force: true });
+    // LTTLE_KEEP_TEST_HOME=1 keeps logs and state for a post-mortem.
+    if (!process.env.LTTLE_KEEP_TEST_HOME) fs.rmSync(this.home, { recursive: true, force: true });
   }
 
   writeFile(name: string, text: string): string {

@@ -104,6 +104,11 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => shutdown('SIGINT'));
 }
 
+// One failed connection or machine must not take every other app down with the daemon:
+// log the stack (for the post-mortem) and keep serving.
+process.on('uncaughtException', (err) => log(`lttled: uncaught: ${err.stack ?? err.message}`));
+process.on('unhandledRejection', (err) => log(`lttled: unhandled rejection: ${(err as Error)?.stack ?? String(err)}`));
+
 main().catch((err: Error) => {
   log(`lttled: fatal: ${err.stack ?? err.message}`);
   process.exit(1);

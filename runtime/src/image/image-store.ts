@@ -88,18 +88,21 @@ export class ImageStore {
     fs.renameSync(tmp, target);
   }
 
-  /** Finds a reference in the store, importing it from the source layouts if needed. */
+  /**
+   * Finds a reference, importing it from the source layouts when they have it
+   * under another digest: a local rebuild re-tags the reference, like `docker build -t`.
+   */
   async resolve(reference: string): Promise<{ manifestDigest: string; config: ImageConfig }> {
     let digest = this.refs()[reference];
-    if (!digest) {
-      for (const layout of this.layouts()) {
-        const index = JSON.parse(fs.readFileSync(path.join(layout, 'index.json'), 'utf8')) as ImageIndex;
-        if (index.manifests.some((m) => m.annotations?.[REF_NAME_ANNOTATION] === reference)) {
-          await this.importLayout(layout);
-          digest = this.refs()[reference];
-          break;
-        }
+    for (const layout of this.layouts()) {
+      const index = JSON.parse(fs.readFileSync(path.join(layout, 'index.json'), 'utf8')) as ImageIndex;
+      const built = index.manifests.find((m) => m.annotations?.[REF_NAME_ANNOTATION] === reference);
+      if (!built) continue;
+      if (built.digest !== digest) {
+        await this.importLayout(layout);
+        digest = this.refs()[reference];
       }
+      break;
     }
     if (!digest) {
       throw new ImageNotFoundError(`image ${reference} is not in the local image store and no local build provides it (build postgres:17-flash with \`make image\`; remote registries are not reachable from this host)`);
