@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import type { AppStatus } from '../provider/src/model/types';
 import { hostPort, psql } from './support/psql';
-import { machinePids, REGULAR_MODE, seedWith, TestRuntime } from './support/runtime';
+import { machinePids, REGULAR_MODE, seedWith, TestRuntime, waitForExit } from './support/runtime';
 
 function refused(address: string): Promise<boolean> {
   const { host, port } = hostPort(address);
@@ -108,6 +108,21 @@ describe('apps in microVMs: the seed in regular mode', function () {
     const unchanged = await rt.cli(['deploy', file, '--output', 'json']);
     assert.deepEqual(JSON.parse(unchanged.stdout).map((r: { action: string }) => r.action), ['none', 'none']);
     assert.deepEqual(machinePids(rt.home), pids, 'an unchanged redeploy does nothing');
+  });
+
+  it('cold-boots a running machine after lttled is killed with SIGKILL, losing no committed row', async () => {
+    const address = (await rt.client.getApp('samples', 'postgresql'))!.services[0].hostAddress;
+    await psql(hostPort(address), "insert into notes (body) values ('three')");
+    const { pid } = await rt.client.health();
+    process.kill(pid, 'SIGKILL');
+    await waitForExit(pid);
+    // The next command starts a new daemon, which kills the orphaned machine and boots it again.
+    const status = await rt.client.waitForApp('samples', 'postgresql', { states: ['ready'], timeoutMs: 300_000 });
+    assert.equal(machinePids(rt.home).length, 1);
+    assert.equal(status.services[0].hostAddress, address, 'the service keeps its address');
+    assert.equal(await psql(hostPort(address), 'select string_agg(body, \',\' order by id) from notes'), 'one,two,three');
+    const logs = (await rt.cli(['machine', 'logs', '--ns', 'samples', 'postgresql'])).stdout;
+    assert.match(logs, /database system was interrupted|redo (starts|done)|automatic recovery/, 'PostgreSQL recovered from its WAL');
   });
 
   it('deletes the app without touching the volume, and leaves nothing running', async () => {
