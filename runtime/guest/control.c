@@ -212,16 +212,24 @@ void ctl_send(uint8_t type, uint32_t chan, const void *p, size_t n)
     buf_append(&out, p, n);
 }
 
+/* vsnprintf clamped to the buffer: the length of what is in `text`, or -1. */
+static int vformat(char *text, size_t size, const char *fmt, va_list ap)
+{
+    int n = vsnprintf(text, size, fmt, ap);
+    if (n < 0)
+        return -1;
+    return (size_t)n < size ? n : (int)size - 1;
+}
+
 void ctl_sendf(uint8_t type, uint32_t chan, const char *fmt, ...)
 {
     char text[1024];
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(text, sizeof(text), fmt, ap);
+    int n = vformat(text, sizeof(text), fmt, ap);
     va_end(ap);
-    if (n < 0)
-        return;
-    ctl_send(type, chan, text, (size_t)n < sizeof(text) ? (size_t)n : sizeof(text) - 1);
+    if (n >= 0)
+        ctl_send(type, chan, text, (size_t)n);
 }
 
 void agent_log(const char *fmt, ...)
@@ -229,12 +237,10 @@ void agent_log(const char *fmt, ...)
     char text[1024];
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(text, sizeof(text), fmt, ap);
+    int n = vformat(text, sizeof(text), fmt, ap);
     va_end(ap);
     if (n < 0)
         return;
-    if ((size_t)n >= sizeof(text))
-        n = sizeof(text) - 1;
     dprintf(2, "lttle-init: %s\n", text);
     ctl_send(T_AGENT_LOG, 0, text, (size_t)n);
 }

@@ -1,7 +1,8 @@
 // lttle_app as a construct: camelCase props, the provider's nested attributes.
-import { Token, TerraformResource, type TerraformMetaArguments } from 'cdktf';
+import { Token, type TerraformMetaArguments } from 'cdktf';
 import type { Construct } from 'constructs';
 import { toAttributes } from './attributes';
+import { LttleResource } from './resource';
 
 export interface FlashMode {
   /** manual, first-listen (default), user-space-ready, nth-listen:N, listen-on-port:P. */
@@ -35,37 +36,13 @@ export interface AppConfig extends TerraformMetaArguments {
   readonly dependsOnApps?: string[];
 }
 
-export class App extends TerraformResource {
+export class App extends LttleResource<AppConfig> {
   static readonly tfResourceType = 'lttle_app';
 
-  private readonly config: AppConfig;
-
   constructor(scope: Construct, id: string, config: AppConfig) {
-    super(scope, id, {
-      terraformResourceType: App.tfResourceType,
-      terraformGeneratorMetadata: { providerName: 'lttle' },
-      provider: config.provider,
-      dependsOn: config.dependsOn,
-      count: config.count,
-      lifecycle: config.lifecycle,
-      forEach: config.forEach,
-    });
-    this.config = config;
+    super(scope, id, App.tfResourceType, config);
   }
 
-  get id(): string {
-    return this.getStringAttribute('id');
-  }
-  get name(): string {
-    return this.getStringAttribute('name');
-  }
-  get namespace(): string {
-    return this.getStringAttribute('namespace');
-  }
-  /** ready, suspended, ... */
-  get state(): string {
-    return this.getStringAttribute('state');
-  }
   get generation(): number {
     return this.getNumberAttribute('generation');
   }

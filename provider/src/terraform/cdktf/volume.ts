@@ -1,7 +1,8 @@
 // lttle_volume as a construct.
-import { TerraformResource, type TerraformMetaArguments } from 'cdktf';
+import { type TerraformMetaArguments } from 'cdktf';
 import type { Construct } from 'constructs';
 import { toAttributes } from './attributes';
+import { LttleResource } from './resource';
 
 export interface VolumeConfig extends TerraformMetaArguments {
   readonly name: string;
@@ -13,39 +14,15 @@ export interface VolumeConfig extends TerraformMetaArguments {
   readonly size: string;
 }
 
-export class Volume extends TerraformResource {
+export class Volume extends LttleResource<VolumeConfig> {
   static readonly tfResourceType = 'lttle_volume';
 
-  private readonly config: VolumeConfig;
-
   constructor(scope: Construct, id: string, config: VolumeConfig) {
-    super(scope, id, {
-      terraformResourceType: Volume.tfResourceType,
-      terraformGeneratorMetadata: { providerName: 'lttle' },
-      provider: config.provider,
-      dependsOn: config.dependsOn,
-      count: config.count,
-      lifecycle: config.lifecycle,
-      forEach: config.forEach,
-    });
-    this.config = config;
+    super(scope, id, Volume.tfResourceType, config);
   }
 
-  /** `namespace/name`. */
-  get id(): string {
-    return this.getStringAttribute('id');
-  }
-  get name(): string {
-    return this.getStringAttribute('name');
-  }
-  get namespace(): string {
-    return this.getStringAttribute('namespace');
-  }
   get sizeBytes(): number {
     return this.getNumberAttribute('size_bytes');
-  }
-  get state(): string {
-    return this.getStringAttribute('state');
   }
   get attachedTo(): string {
     return this.getStringAttribute('attached_to');

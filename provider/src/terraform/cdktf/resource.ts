@@ -1,0 +1,36 @@
+// What lttle_volume and lttle_app constructs share: the meta-arguments and the
+// identity and state attributes every lttle resource has.
+import { TerraformResource, type TerraformMetaArguments } from 'cdktf';
+import type { Construct } from 'constructs';
+
+export abstract class LttleResource<C extends TerraformMetaArguments> extends TerraformResource {
+  protected readonly config: C;
+
+  constructor(scope: Construct, id: string, resourceType: string, config: C) {
+    super(scope, id, {
+      terraformResourceType: resourceType,
+      terraformGeneratorMetadata: { providerName: 'lttle' },
+      provider: config.provider,
+      dependsOn: config.dependsOn,
+      count: config.count,
+      lifecycle: config.lifecycle,
+      forEach: config.forEach,
+    });
+    this.config = config;
+  }
+
+  /** `namespace/name`. */
+  get id(): string {
+    return this.getStringAttribute('id');
+  }
+  get name(): string {
+    return this.getStringAttribute('name');
+  }
+  get namespace(): string {
+    return this.getStringAttribute('namespace');
+  }
+  /** ready, suspended, ... for apps; ready, resizing, ... for volumes. */
+  get state(): string {
+    return this.getStringAttribute('state');
+  }
+}
