@@ -72,9 +72,24 @@ export class TestRuntime {
 
   async dispose(): Promise<void> {
     await this.stopDaemon();
+    this.reportDaemonErrors();
     killMachines(this.home);
     // LTTLE_KEEP_TEST_HOME=1 keeps logs and state for a post-mortem.
     if (!process.env.LTTLE_KEEP_TEST_HOME) fs.rmSync(this.home, { recursive: true, force: true });
+  }
+
+  /** Internal errors the daemon logged are printed, so that a CI log explains a failure. */
+  private reportDaemonErrors(): void {
+    for (const log of ['lttled.log', 'lttled.test.log']) {
+      let text = '';
+      try {
+        text = fs.readFileSync(path.join(this.home, log), 'utf8');
+      } catch {
+        continue;
+      }
+      const errors = text.split('\n').filter((l) => /lttled: (uncaught|unhandled|fatal)|Z error: /.test(l));
+      if (errors.length) process.stderr.write(`daemon errors in ${this.home}/${log}:\n${errors.join('\n')}\n`);
+    }
   }
 
   writeFile(name: string, text: string): string {
