@@ -84,6 +84,7 @@ async function main(): Promise<void> {
     rows.push(['resume penalty (suspended / ready, p50)', `${(percentile(suspended, 50) / percentile(ready, 50)).toFixed(2)}x (+${(percentile(suspended, 50) - percentile(ready, 50)).toFixed(1)} ms)`]);
     rows.push(['time to suspend (pause + snapshot, API round trip)', p(suspendTimes)]);
     rows.push(['host memory of a suspended app (qemu RSS) / configured', `${suspendedRss.toFixed(0)} MiB / 256 MiB (${(suspendedRss / 256).toFixed(2)}x)`]);
+    await psql({ host, port }, 'select 1'); // warm the host's psql and the server's caches
     const [psqlReady] = await timed(() => psql({ host, port }, 'select 1'));
     await rt.client.suspendApp('samples', 'postgresql');
     const [psqlSuspended] = await timed(() => psql({ host, port }, 'select 1'));
