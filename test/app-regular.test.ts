@@ -160,6 +160,22 @@ describe('apps in microVMs: failures end in clear states', function () {
     await rt.client.deleteApp('default', 'patient');
   });
 
+  it('follows the logs of a running app as new lines come', async () => {
+    const file = rt.writeFile('ticker.yaml', 'app:\n  name: ticker\n  image: ghcr.io/lttle-cloud/postgres:17-flash\n  command: ["sh", "-c", "n=0; while true; do n=$((n+1)); echo tick $n; sleep 1; done"]\n');
+    assert.equal((await rt.cli(['deploy', file])).code, 0);
+    const controller = new AbortController();
+    const seen: string[] = [];
+    const following = rt.client.logs('default', 'ticker', { follow: true, tail: 0, signal: controller.signal }, (l) => seen.push(l.line));
+    const deadline = Date.now() + 60_000;
+    while (seen.filter((l) => l.startsWith('tick')).length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    controller.abort();
+    await following;
+    const ticks = seen.filter((l) => l.startsWith('tick')).map((l) => Number(l.split(' ')[1]));
+    assert.ok(ticks.length >= 2, `followed lines: ${seen.join(' | ')}`);
+    assert.equal(ticks[1], ticks[0] + 1, 'new lines arrive in order as they are written');
+    await rt.client.deleteApp('default', 'ticker');
+  });
+
   it('an app that exits at once stops with its exit code, and the daemon keeps serving', async () => {
     const file = rt.writeFile('quitter.yaml', 'app:\n  name: quitter\n  image: ghcr.io/lttle-cloud/postgres:17-flash\n  command: ["sh", "-c", "echo giving up >&2; exit 3"]\n  restart-policy: never\n');
     const res = await rt.cli(['deploy', file, '--no-wait']);

@@ -404,7 +404,9 @@ export class AppController extends EventEmitter<{ state: [MachineState] }> {
     const firstPort = Object.values(this.spec.expose)[0]?.port;
     // A regular app is ready when its image says so (PostgreSQL's module: once it accepts
     // connections), else once it listens on its first exposed port, else once started.
-    const readiness = this.flashMode()?.strategy ?? config.Labels?.[READINESS_LABEL] ?? (firstPort ? `listen-on-port:${firstPort}` : 'user-space-ready');
+    // The label describes the image's own entrypoint, not a command the app puts in its place.
+    const imageReadiness = this.spec.command ? undefined : config.Labels?.[READINESS_LABEL];
+    const readiness = this.flashMode()?.strategy ?? imageReadiness ?? (firstPort ? `listen-on-port:${firstPort}` : 'user-space-ready');
     return {
       args,
       env: [...env].map(([k, v]) => `${k}=${v}`),

@@ -116,24 +116,25 @@ export class AppManager {
       await app.resume('operator request');
       return app.status();
     });
-    router.add('GET', '/v1/apps/:namespace/:name/logs', async ({ params, query, res, req }) => {
+    router.add('GET', '/v1/apps/:namespace/:name/logs', async ({ params, query, res }) => {
       const app = find(params);
       const tail = query.get('tail');
-      streamLogs(app, tail === null ? undefined : Number(tail), query.get('follow') === 'true', res, () => req.destroyed);
+      streamLogs(app, tail === null ? undefined : Number(tail), query.get('follow') === 'true', res);
       return undefined;
     });
   }
 }
 
-function streamLogs(app: AppController, tail: number | undefined, follow: boolean, res: ServerResponse, gone: () => boolean): void {
+function streamLogs(app: AppController, tail: number | undefined, follow: boolean, res: ServerResponse): void {
   res.writeHead(200, { 'content-type': 'application/x-ndjson' });
   for (const line of app.logs.read(tail)) res.write(JSON.stringify(line) + '\n');
   if (!follow) {
     res.end();
     return;
   }
+  // Not req.destroyed: a request is "destroyed" as soon as its (empty) body has been read.
   const onLine = (line: unknown) => {
-    if (gone()) return stop();
+    if (res.destroyed || res.socket?.destroyed) return stop();
     res.write(JSON.stringify(line) + '\n');
   };
   const stop = () => {
