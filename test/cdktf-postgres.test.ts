@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { RuntimeClient } from '../provider/src/model/client';
 import { packageRoot } from '../provider/src/model/paths';
 import { writeMirror } from './fixtures/terraform/harness';
-import { psql } from './fixtures/terraform/psql';
+import { hostPort, psql } from './support/psql';
 
 const CDKTF = path.join(packageRoot(), 'node_modules', '.bin', 'cdktf');
 
@@ -97,7 +97,7 @@ describe('cdktf: examples/cdktf-postgres', function () {
       run.cdktf(['deploy', '--auto-approve', '--skip-provider-lock', '--outputs-file', path.join(run.root, 'outputs.json')]);
       const outputs = JSON.parse(fs.readFileSync(path.join(run.root, 'outputs.json'), 'utf8')) as { postgres: { host_address: string; address: string } };
       assert.equal(outputs.postgres.address, 'tcp://postgresql-access.samples.svc.lttle.local:5432');
-      assert.equal(psql(outputs.postgres.host_address, 'db', 'select 1'), '1');
+      assert.equal(await psql(hostPort(outputs.postgres.host_address), 'select 1'), '1');
       run.cdktf(['destroy', '--auto-approve']);
       assert.deepEqual(await run.client().listApps(), []);
       assert.deepEqual(await run.client().listVolumes(), []);

@@ -16,83 +16,17 @@ import {
   encodeRecords,
   RecordEntry,
 } from '../runtime/src/vm/channel';
+import { packageRoot } from '../provider/src/model/paths';
+import { ImageStore } from '../runtime/src/image/image-store';
+import type { ImageConfig } from '../runtime/src/image/oci';
+import { freePort } from '../runtime/src/proxy/service-proxy';
+import { qemuArgs } from '../runtime/src/vm/qemu-command';
+import { createExt4 } from '../runtime/src/volume/ext4';
 
-// compiled to build/js/test/: build/ is two levels up
-const BUILD = process.env.LTTLE_BUILD ?? path.resolve(__dirname, '..', '..');
+const BUILD = path.join(packageRoot(), 'build');
 const GUEST = path.join(BUILD, 'guest');
 const IMAGE = path.join(BUILD, 'images', 'postgres-17-flash');
-const CACHE = path.join(BUILD, 'guest-test');
-
-interface OciDescriptor {
-  digest: string;
-  size: number;
-}
-interface ImageConfig {
-  config: { Env?: string[]; Entrypoint?: string[]; Cmd?: string[]; WorkingDir?: string; StopSignal?: string };
-}
-
-function blobPath(digest: string): string {
-  return path.join(IMAGE, 'blobs', ...digest.split(':'));
-}
-
-function readImage(): { layer: string; layerDigest: string; config: ImageConfig } {
-  const index = JSON.parse(fs.readFileSync(path.join(IMAGE, 'index.json'), 'utf8')) as { manifests: OciDescriptor[] };
-  const manifest = JSON.parse(fs.readFileSync(blobPath(index.manifests[0].digest), 'utf8')) as {
-    config: OciDescriptor;
-    layers: OciDescriptor[];
-  };
-  const config = JSON.parse(fs.readFileSync(blobPath(manifest.config.digest), 'utf8')) as ImageConfig;
-  return { layer: blobPath(manifest.layers[0].digest), layerDigest: manifest.layers[0].digest, config };
-}
-
-/** The image's single layer as an ext4 file, built once per layer digest. */
-function rootfsExt4(layer: string, digest: string): string {
-  fs.mkdirSync(CACHE, { recursive: true });
-  const out = path.join(CACHE, `rootfs-${digest.replace(':', '-').slice(0, 24)}.ext4`);
-  if (fs.existsSync(out)) return out;
-  for (const old of fs.readdirSync(CACHE)) {
-    if (old.startsWith('rootfs-') || old.startsWith('unpack-')) fs.rmSync(path.join(CACHE, old), { recursive: true, force: true });
-  }
-  const dir = fs.mkdtempSync(path.join(CACHE, 'unpack-'));
-  try {
-    execFileSync('tar', ['--numeric-owner', '-xpf', layer, '-C', dir]);
-    const mib = Math.ceil((fs.statSync(layer).size * 1.25) / 1048576) + 64;
-    const tmp = `${out}.tmp`;
-    fs.rmSync(tmp, { force: true });
-    execFileSync('mkfs.ext4', ['-q', '-F', '-L', 'root', '-d', dir, tmp, `${mib}M`]);
-    fs.renameSync(tmp, out);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-  return out;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-/**
- * Kernel words TCG needs (PROTOCOL.md): microvm gives Linux no timer to
- * calibrate the TSC against, and under TCG the guest's TSC is the host's.
- */
-function tcgKernelArgs(): string {
-  let khz = 0;
-  try {
-    khz = Number(fs.readFileSync('/sys/devices/system/cpu/cpu0/tsc_freq_khz', 'utf8').trim());
-  } catch {
-    const m = /^cpu MHz\s*:\s*([\d.]+)/m.exec(fs.readFileSync('/proc/cpuinfo', 'utf8'));
-    khz = m ? Math.round(Number(m[1]) * 1000) : 0;
-  }
-  if (!(khz > 0)) throw new Error('cannot tell the guest its TSC frequency (no tsc_freq_khz, no "cpu MHz")');
-  return `tsc_early_khz=${khz} tsc=reliable`;
-}
+const REFERENCE = 'ghcr.io/lttle-cloud/postgres:17-flash';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -123,27 +57,22 @@ class Vm {
 
   async boot(overlay: string, volume: string): Promise<void> {
     const ctl = path.join(this.dir, 'ctl.sock');
-    const args = [
-      '-M', 'microvm,x-option-roms=off',
-      '-accel', 'tcg,thread=multi',
-      '-m', '512', '-smp', '1',
-      '-nodefaults', '-no-user-config', '-no-reboot', '-nographic',
-      '-kernel', path.join(GUEST, 'vmlinuz'),
-      '-initrd', path.join(GUEST, 'initramfs.cpio.gz'),
-      '-append', `console=ttyS0 reboot=k panic=-1 quiet lttle.root=root ${tcgKernelArgs()}`,
-      '-serial', `file:${this.consoleLog}`,
-      '-drive', `id=root,file=${overlay},format=qcow2,if=none`,
-      '-device', 'virtio-blk-device,drive=root,serial=root',
-      '-drive', `id=vol0,file=${volume},format=raw,if=none`,
-      '-device', 'virtio-blk-device,drive=vol0,serial=vol0',
-      '-netdev', `user,id=net0,restrict=on,hostfwd=tcp:127.0.0.1:${this.port}-:5432`,
-      '-device', 'virtio-net-device,netdev=net0',
-      '-chardev', `socket,id=ctl,path=${ctl},server=on,wait=off`,
-      '-device', 'virtio-serial-device',
-      '-device', 'virtserialport,chardev=ctl,name=lttle.control',
-      '-object', 'rng-random,id=rng0,filename=/dev/urandom',
-      '-device', 'virtio-rng-device,rng=rng0',
-    ];
+    // The runtime's own command line (vm/qemu-command), with the control channel driven by this test.
+    const args = qemuArgs({
+      kernel: path.join(GUEST, 'vmlinuz'),
+      initrd: path.join(GUEST, 'initramfs.cpio.gz'),
+      cpus: 1,
+      memoryMiB: 512,
+      accel: 'tcg',
+      disks: [
+        { serial: 'root', file: overlay, format: 'qcow2', readOnly: false },
+        { serial: 'vol0', file: volume, format: 'raw', readOnly: false },
+      ],
+      forwards: [{ hostPort: this.port, guestPort: 5432 }],
+      qmpSocket: path.join(this.dir, 'qmp.sock'),
+      controlSocket: ctl,
+      consoleLog: this.consoleLog,
+    });
     this.proc = spawn('qemu-system-x86_64', args, { stdio: ['ignore', 'inherit', 'inherit'] });
     this.qemuExit = new Promise((resolve) => this.proc.once('exit', (code) => resolve(code)));
     this.qemuExit.then(() => this.wake());
@@ -287,7 +216,7 @@ describe('guest boot: postgres:17-flash in a QEMU microvm (TCG)', function () {
   const vms: Vm[] = [];
 
   function configRecords(flash: string): RecordEntry[] {
-    const c = config.config;
+    const c = config.config ?? {};
     const recs: RecordEntry[] = [...(c.Entrypoint ?? []), ...(c.Cmd ?? [])].map((a) => ['arg', a] as const);
     for (const e of c.Env ?? []) recs.push(['env', e]);
     recs.push(
@@ -319,14 +248,13 @@ describe('guest boot: postgres:17-flash in a QEMU microvm (TCG)', function () {
     for (const f of [path.join(GUEST, 'vmlinuz'), path.join(GUEST, 'initramfs.cpio.gz'), path.join(IMAGE, 'index.json')]) {
       assert.ok(fs.existsSync(f), `${f} is missing: run \`make guest-test-prereqs\``);
     }
-    const img = readImage();
-    config = img.config;
-    rootfs = rootfsExt4(img.layer, img.layerDigest);
+    // The runtime's image store (shared with the other suites) builds the ext4 root filesystem once.
+    const image = await new ImageStore(path.join(BUILD, 'image-store'), [IMAGE]).rootfs(REFERENCE);
+    config = image.config;
+    rootfs = image.rootfs;
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'lttle-guest-boot-'));
     volume = path.join(work, 'vol0.img');
-    fs.writeFileSync(volume, '');
-    fs.truncateSync(volume, 100 * 1024 * 1024);
-    execFileSync('mkfs.ext4', ['-q', '-F', volume]);
+    await createExt4(volume, 100 * 1024 * 1024);
 
     vm = await bootVm('boot1', 'manual');
     await vm.waitFrame((f) => f.type === MsgType.FLASH, 240_000, 'FLASH');

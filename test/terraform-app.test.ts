@@ -3,7 +3,7 @@
 // support (images, QEMU); env change = update in place, rename = replace.
 import * as assert from 'node:assert/strict';
 import { outputs, TerraformHarness } from './fixtures/terraform/harness';
-import { psql } from './fixtures/terraform/psql';
+import { hostPort, psql } from './support/psql';
 
 describe('terraform: lttle_app (real microVMs)', function () {
   this.timeout(1_800_000);
@@ -27,7 +27,7 @@ describe('terraform: lttle_app (real microVMs)', function () {
     assert.ok(app && ['ready', 'suspended'].includes(app.state), `state ${app?.state}`);
     const out = outputs(h);
     assert.equal(out.address, 'tcp://postgresql-access.samples.svc.lttle.local:5432');
-    assert.equal(psql(String(out.host_address), 'db', 'select 1'), '1');
+    assert.equal(await psql(hostPort(String(out.host_address)), 'select 1'), '1');
     h.ok(['plan', '-detailed-exitcode', '-input=false'], 0);
   });
 

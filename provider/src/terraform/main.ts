@@ -1,12 +1,6 @@
 // Entry point of terraform-provider-lttle (bin/terraform-provider-lttle).
 // stdout carries only the go-plugin handshake line; logs go to stderr.
-import * as http from 'node:http';
 import { log } from './log';
-
-// Node 20's global agent keeps sockets alive; lttled closes idle ones after
-// 5 s, and a request racing that close fails with EPIPE/ECONNRESET (seen
-// between plan and apply). The runtime API is local: fresh connections are cheap.
-(http.globalAgent as http.Agent & { keepAlive: boolean }).keepAlive = false;
 import { serve } from './server';
 
 // Terraform forwards Ctrl-C to the whole process group and then asks us to

@@ -330,22 +330,14 @@ export class AppController extends EventEmitter<{ state: [MachineState] }> {
     });
     check();
 
-    const disks: DiskSpec[] = [];
+    let disks: DiskSpec[];
     for (;;) {
-      const missing: string[] = [];
-      const busy: string[] = [];
-      disks.length = 0;
-      for (const v of spec.volumes) {
-        const record = this.deps.volume(v.namespace, v.name);
-        if (!record || record.state !== 'ready') missing.push(`${v.namespace}/${v.name}`);
-        else {
-          const user = record.spec.mode === 'writeable' ? this.deps.volumeUser(`${v.namespace}/${v.name}`, this.id) : undefined;
-          if (user) busy.push(`${v.namespace}/${v.name} (in use by ${user})`);
-          disks.push({ serial: `vol${disks.length}`, file: record.file, format: 'raw', readOnly: record.spec.mode === 'read-only' });
-        }
+      const volumes = this.volumeDisks(true);
+      if (!('waitingFor' in volumes)) {
+        disks = volumes.disks;
+        break;
       }
-      if (!missing.length && !busy.length) break;
-      this.setState('waiting', missing.length ? `waiting for volume${missing.length > 1 ? 's' : ''} ${missing.join(', ')}` : `waiting for volume ${busy.join(', ')}`);
+      this.setState('waiting', volumes.waitingFor);
       await new Promise((r) => setTimeout(r, 500));
       check();
     }
@@ -372,6 +364,30 @@ export class AppController extends EventEmitter<{ state: [MachineState] }> {
       this.system(why);
       this.setState('ready', why);
     }, BOOT_DEADLINE_MS);
+  }
+
+  /**
+   * The app's volumes as disks (serials vol0, vol1, ... in the app's order), or what is
+   * missing. With `exclusive`, a writeable volume another running app has is not free.
+   */
+  private volumeDisks(exclusive: boolean): { disks: DiskSpec[] } | { waitingFor: string } {
+    const disks: DiskSpec[] = [];
+    const missing: string[] = [];
+    const busy: string[] = [];
+    for (const v of this.spec.volumes) {
+      const id = `${v.namespace}/${v.name}`;
+      const record = this.deps.volume(v.namespace, v.name);
+      if (!record || record.state !== 'ready') {
+        missing.push(id);
+        continue;
+      }
+      const user = exclusive && record.spec.mode === 'writeable' ? this.deps.volumeUser(id, this.id) : undefined;
+      if (user) busy.push(`${id} (in use by ${user})`);
+      disks.push({ serial: `vol${disks.length}`, file: record.file, format: 'raw', readOnly: record.spec.mode === 'read-only' });
+    }
+    if (missing.length) return { waitingFor: `waiting for volume${missing.length > 1 ? 's' : ''} ${missing.join(', ')}` };
+    if (busy.length) return { waitingFor: `waiting for volume ${busy.join(', ')}` };
+    return { disks };
   }
 
   private qemuSpec(overlay: string, disks: DiskSpec[], incoming: boolean): QemuSpec {
@@ -507,11 +523,9 @@ export class AppController extends EventEmitter<{ state: [MachineState] }> {
       throw new Error('no usable snapshot to resume from');
     }
     this.image = await this.deps.images.rootfs(this.spec.image);
-    const disks: DiskSpec[] = this.spec.volumes.map((v, i) => {
-      const record = this.deps.volume(v.namespace, v.name);
-      if (!record) throw new Error(`volume ${v.namespace}/${v.name} is gone`);
-      return { serial: `vol${i}`, file: record.file, format: 'raw', readOnly: record.spec.mode === 'read-only' };
-    });
+    const volumes = this.volumeDisks(false);
+    if ('waitingFor' in volumes) throw new Error(`cannot restore: ${volumes.waitingFor}`);
+    const { disks } = volumes;
     this.forwards = { ...snapshot.forwards };
     const overlay = path.join(this.dir, `rootfs-${snapshot.generation}.qcow2`);
     const machine = await Machine.start(this.qemuSpec(overlay, disks, true), path.join(this.dir, 'qemu.log'));

@@ -40,8 +40,6 @@ export const LOG_STDERR = 2;
 
 export const FRAME_HEADER_SIZE = 9;
 export const MAX_PAYLOAD = 1024 * 1024;
-/** Output credit an exec session starts with. */
-export const INITIAL_EXEC_CREDIT = 256 * 1024;
 /** Stdin the host may send a session before the agent grants more (EXEC_STDIN_CREDIT). */
 export const INITIAL_STDIN_CREDIT = 256 * 1024;
 

@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
-import { clockPayload, encodeFrame, encodeRecords, FrameDecoder, MsgType, type Frame } from './channel';
+import { clockPayload, encodeFrame, encodeRecords, FrameDecoder, LOG_STDERR, MACHINE_CHANNEL, MsgType, type Frame } from './channel';
 import { QmpClient } from './qmp';
 import { qemuArgs, type QemuSpec } from './qemu-command';
 
@@ -77,7 +77,7 @@ export class Machine extends EventEmitter<MachineEvents> {
     const machine = new Machine(child, qmp, spec);
     await Promise.race([machine.connectControl(), early]);
     early.catch(() => undefined);
-    if (agent) machine.send(MsgType.CONFIG, 0, encodeRecords(configRecords(agent)));
+    if (agent) machine.send(MsgType.CONFIG, MACHINE_CHANNEL, encodeRecords(configRecords(agent)));
     return machine;
   }
 
@@ -111,7 +111,7 @@ export class Machine extends EventEmitter<MachineEvents> {
     const text = () => frame.payload.toString('utf8');
     switch (frame.type) {
       case MsgType.LOG:
-        this.emit('log', frame.channel === 2 ? 'stderr' : 'stdout', frame.payload);
+        this.emit('log', frame.channel === LOG_STDERR ? 'stderr' : 'stdout', frame.payload);
         break;
       case MsgType.AGENT_LOG:
         this.emit('agent-log', text());
@@ -129,7 +129,7 @@ export class Machine extends EventEmitter<MachineEvents> {
         this.emit('locks', Number(text()));
         break;
       default:
-        if (frame.channel !== 0) this.execSessions.get(frame.channel)?.(frame);
+        if (frame.channel !== MACHINE_CHANNEL) this.execSessions.get(frame.channel)?.(frame);
     }
   }
 
@@ -166,13 +166,7 @@ export class Machine extends EventEmitter<MachineEvents> {
   /** Sets the guest's wall clock from the host's and waits until the agent confirms. */
   async syncClock(timeoutMs = 2000): Promise<void> {
     const answer = this.nextFrame(MsgType.CLOCK_SET, timeoutMs);
-    this.send(MsgType.CLOCK, 0, clockPayload());
-    await answer;
-  }
-
-  async ping(timeoutMs = 2000): Promise<void> {
-    const answer = this.nextFrame(MsgType.PONG, timeoutMs);
-    this.send(MsgType.PING, 0, 'ping');
+    this.send(MsgType.CLOCK, MACHINE_CHANNEL, clockPayload());
     await answer;
   }
 
@@ -191,7 +185,7 @@ export class Machine extends EventEmitter<MachineEvents> {
     try {
       const status = await this.qmp.execute<{ running: boolean }>('query-status');
       if (!status.running) await this.resume();
-      this.send(MsgType.SHUTDOWN, 0, `${signal} ${graceSeconds}`);
+      this.send(MsgType.SHUTDOWN, MACHINE_CHANNEL, `${signal} ${graceSeconds}`);
     } catch {
       // the channel or QMP is gone: only the kill below is left
     }
