@@ -3,7 +3,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
-import type { AppStatus } from '../provider/src/model/types';
+import type { AppStatus } from '../schema/src/types';
 import { hostPort, psql } from './support/psql';
 import { machinePids, REGULAR_MODE, seedWith, TestRuntime, waitForExit } from './support/runtime';
 

@@ -5,8 +5,8 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { RuntimeClient } from '../provider/src/model/client';
-import { packageRoot } from '../provider/src/model/paths';
+import { RuntimeClient } from '../runtime/src/client/client';
+import { packageRoot } from '../schema/src/paths';
 import { writeMirror } from './fixtures/terraform/harness';
 import { hostPort, psql } from './support/psql';
 

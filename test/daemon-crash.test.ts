@@ -3,7 +3,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { RuntimeClient } from '../provider/src/model/client';
+import { RuntimeClient } from '../runtime/src/client/client';
 import { dumpe2fsBytes, fsckClean } from './support/ext4';
 import { TestRuntime, waitForExit } from './support/runtime';
 

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as path from 'node:path';
 import * as pty from 'node-pty';
-import { packageRoot } from '../provider/src/model/paths';
+import { packageRoot } from '../schema/src/paths';
 import { SEED_FILE, TestRuntime } from './support/runtime';
 
 const LTTLE = path.join(packageRoot(), 'bin', 'lttle');

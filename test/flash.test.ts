@@ -3,7 +3,7 @@
 // and a daemon killed with SIGKILL while the machine is suspended.
 import * as assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import type { AppSpec, AppStatus, MachineState } from '../provider/src/model/types';
+import type { AppSpec, AppStatus, MachineState } from '../schema/src/types';
 import { hostPort, psql, type PsqlTarget } from './support/psql';
 import { SEED_FILE, TestRuntime, waitForExit } from './support/runtime';
 

@@ -16,7 +16,7 @@ import {
   encodeRecords,
   RecordEntry,
 } from '../runtime/src/vm/channel';
-import { packageRoot } from '../provider/src/model/paths';
+import { packageRoot } from '../schema/src/paths';
 import { ImageStore } from '../runtime/src/image/image-store';
 import type { ImageConfig } from '../runtime/src/image/oci';
 import { freePort } from '../runtime/src/proxy/service-proxy';

@@ -7,7 +7,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { packageRoot } from '../provider/src/model/paths';
+import { packageRoot } from '../schema/src/paths';
 import { TempHome } from '../provider/src/pulumi/testing/harness';
 
 function pulumiOnPath(): boolean {

@@ -4,7 +4,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
-import { packageRoot } from '../provider/src/model/paths';
+import { packageRoot } from '../schema/src/paths';
 import { SECRET_SIG, SIG_KEY } from '../provider/src/pulumi/values';
 import { compileExample, typeCheckExample } from '../provider/src/pulumi/testing/program';
 

@@ -2,7 +2,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { RuntimeError } from '../provider/src/model/client';
+import { InvalidError, type LttleError } from '../schema/src/errors';
 import { dumpe2fsBytes, fsckClean } from './support/ext4';
 import { TestRuntime, volumeYaml } from './support/runtime';
 
@@ -33,8 +33,8 @@ describe('volumes (lttled over its socket)', function () {
     assert.ok(fsckClean(file('samples', 'pgdata')));
     assert.equal(dumpe2fsBytes(file('samples', 'pgdata')), 200 * MiB);
 
-    await assert.rejects(rt.client.applyVolume({ name: 'pgdata', namespace: 'samples', size: '100Mi' }), (err: RuntimeError) => {
-      assert.equal(err.status, 422);
+    await assert.rejects(rt.client.applyVolume({ name: 'pgdata', namespace: 'samples', size: '100Mi' }), (err: LttleError) => {
+      assert.ok(err instanceof InvalidError, String(err));
       assert.deepEqual(err.issues.map((i) => i.path), [['size']]);
       assert.match(err.message, /must not be smaller than the current 200Mi/);
       return true;
@@ -77,7 +77,7 @@ describe('volumes (lttled over its socket)', function () {
   it('serialises concurrent changes to one volume', async () => {
     await rt.client.applyVolume({ name: 'busy', size: '10Mi' });
     const sizes = [20, 30, 40, 50, 60];
-    await Promise.all(sizes.map((s) => rt.client.applyVolume({ name: 'busy', size: `${s}Mi` }).catch((err: RuntimeError) => err)));
+    await Promise.all(sizes.map((s) => rt.client.applyVolume({ name: 'busy', size: `${s}Mi` }).catch((err: LttleError) => err)));
     const status = await rt.client.getVolume('default', 'busy');
     assert.ok(status);
     assert.equal(status.state, 'ready');
@@ -86,8 +86,8 @@ describe('volumes (lttled over its socket)', function () {
   });
 
   it('answers schema errors with the property path, and refuses a second daemon', async () => {
-    await assert.rejects(rt.client.applyVolume({ name: 'x', size: '1Gi', color: 'red' }), (err: RuntimeError) => {
-      assert.equal(err.status, 422);
+    await assert.rejects(rt.client.applyVolume({ name: 'x', size: '1Gi', color: 'red' }), (err: LttleError) => {
+      assert.ok(err instanceof InvalidError, String(err));
       assert.deepEqual(err.issues, [{ path: ['color'], message: 'is not a known field (known fields: name, namespace, mode, size)', atKey: true }]);
       return true;
     });

@@ -3,8 +3,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { RuntimeClient } from '../../provider/src/model/client';
-import { daemonEntry, packageRoot } from '../../provider/src/model/paths';
+import { RuntimeClient } from '../../runtime/src/client/client';
+import { daemonEntry, packageRoot } from '../../schema/src/paths';
 
 export interface CliResult {
   code: number;

@@ -2,10 +2,10 @@
 // `lttle deploy`), with failures per camelCase property path. Unknown values
 // (preview) are not judged; the volume shrink rule is enforced here so that
 // `pulumi preview` already refuses it.
-import { diffVolume } from '../model/diff';
-import type { Issue } from '../model/schema';
+import { diffVolume } from '../../../schema/src/diff';
+import type { Issue } from '../../../schema/src/schema';
 import { toSpec, type Kind } from './resources';
-import type { VolumeSpec } from '../model/types';
+import type { VolumeSpec } from '../../../schema/src/types';
 import { clone, formatPropertyPath, isPrefix, wrapSecrets, type Decoded, type JsonObject, type PropertyPath } from './values';
 
 export interface CheckFailure {

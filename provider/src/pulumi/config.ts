@@ -1,7 +1,7 @@
 // Provider configuration: `host` and `token` (pulumi config lttle:host /
 // lttle:token, or provider args), falling back to LTTLE_HOST / LTTLE_TOKEN,
 // then to the local daemon (started on first use, never during preview).
-import { RuntimeClient } from '../model/client';
+import { RuntimeClient } from '../../../runtime/src/client/client';
 import { decode, getPath, wrapSecrets, type Decoded, type JsonObject } from './values';
 
 export interface ProviderConfig {

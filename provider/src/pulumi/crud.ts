@@ -3,9 +3,10 @@
 // unknown. Apps are waited for until ready (or suspended, in flash mode);
 // an app that was stored but did not get there is a partial failure, so the
 // engine keeps its id and the next `up` updates it.
-import { equal } from '../model/diff';
-import { RuntimeError, type RuntimeClient } from '../model/client';
-import type { AppSpec, AppStatus, MachineState, VolumeSpec, VolumeStatus } from '../model/types';
+import { equal } from '../../../schema/src/diff';
+import type { RuntimeClient } from '../../../runtime/src/client/client';
+import { CancelledError, ConflictError, FailedError, LttleError, NotFoundError, TimeoutError } from '../../../schema/src/errors';
+import type { AppSpec, AppStatus, MachineState, VolumeSpec, VolumeStatus } from '../../../schema/src/types';
 import { InitError, PropertyError } from './errors';
 import {
   ALWAYS_SECRET,
@@ -68,7 +69,7 @@ export async function create(ctx: Context, kind: Kind, news: Decoded, preview: b
   const client = ctx.client();
   const existing = kind === 'volume' ? await client.getVolume(spec.namespace, spec.name) : await client.getApp(spec.namespace, spec.name);
   if (existing) {
-    throw new RuntimeError(409, 'conflict', `${kind} ${idOf(spec)} already exists on ${client.target}; import it with \`pulumi import ${kind === 'volume' ? 'lttle:index:Volume' : 'lttle:index:App'} <name> ${idOf(spec)}\` or choose another name`);
+    throw new ConflictError(`${kind} ${idOf(spec)} already exists on ${client.target}; import it with \`pulumi import ${kind === 'volume' ? 'lttle:index:Volume' : 'lttle:index:App'} <name> ${idOf(spec)}\` or choose another name`);
   }
   return apply(ctx, kind, inputs, spec, news, timeoutS, undefined);
 }
@@ -125,14 +126,14 @@ async function waitForApp(ctx: Context, spec: AppSpec, timeoutS: number, minGene
   const wanted = readyStates(spec);
   for (;;) {
     const status = await client.getApp(spec.namespace, spec.name);
-    if (!status) throw new RuntimeError(404, 'not_found', `app ${idOf(spec)} disappeared while waiting for it to become ready`);
+    if (!status) throw new NotFoundError(`app ${idOf(spec)} disappeared while waiting for it to become ready`);
     if (status.generation >= minGeneration && wanted.includes(status.state)) return status;
     if (status.generation >= minGeneration && (status.state === 'error' || status.state === 'stopped')) {
-      throw new RuntimeError(500, 'app_failed', `app ${idOf(spec)} is ${status.state}${status.message ? `: ${status.message}` : ''}`);
+      throw new FailedError(`app ${idOf(spec)} is ${status.state}${status.message ? `: ${status.message}` : ''}`);
     }
-    if (ctx.signal.aborted) throw new RuntimeError(499, 'cancelled', `cancelled while waiting for app ${idOf(spec)} (state: ${status.state})`);
+    if (ctx.signal.aborted) throw new CancelledError(`cancelled while waiting for app ${idOf(spec)} (state: ${status.state})`);
     if (Date.now() > deadline) {
-      throw new RuntimeError(504, 'timeout', `app ${idOf(spec)} did not become ${wanted.join(' or ')} within ${Math.round(limitS)}s (state: ${status.state}${status.message ? `, ${status.message}` : ''}); raise it with customTimeouts`);
+      throw new TimeoutError(`app ${idOf(spec)} did not become ${wanted.join(' or ')} within ${Math.round(limitS)}s (state: ${status.state}${status.message ? `, ${status.message}` : ''}); raise it with customTimeouts`);
     }
     await sleep(250, ctx.signal);
   }
@@ -143,10 +144,10 @@ async function waitForVolume(ctx: Context, spec: VolumeSpec, timeoutS: number): 
   const deadline = Date.now() + (timeoutS > 0 ? timeoutS : DEFAULT_TIMEOUT_S) * 1000;
   for (;;) {
     const status = await client.getVolume(spec.namespace, spec.name);
-    if (!status) throw new RuntimeError(404, 'not_found', `volume ${idOf(spec)} disappeared while it was being created`);
+    if (!status) throw new NotFoundError(`volume ${idOf(spec)} disappeared while it was being created`);
     if (status.state === 'ready') return status;
-    if (status.state === 'error') throw new RuntimeError(500, 'volume_failed', `volume ${idOf(spec)} failed${status.message ? `: ${status.message}` : ''}`);
-    if (ctx.signal.aborted || Date.now() > deadline) throw new RuntimeError(504, 'timeout', `volume ${idOf(spec)} is still ${status.state}`);
+    if (status.state === 'error') throw new FailedError(`volume ${idOf(spec)} failed${status.message ? `: ${status.message}` : ''}`);
+    if (ctx.signal.aborted || Date.now() > deadline) throw new TimeoutError(`volume ${idOf(spec)} is still ${status.state}`);
     await sleep(100, ctx.signal);
   }
 }
@@ -187,7 +188,7 @@ export async function remove(ctx: Context, kind: Kind, id: string): Promise<void
       await client.deleteVolume(ref.namespace, ref.name);
       return;
     } catch (err) {
-      if (!(err instanceof RuntimeError) || err.status !== 409 || Date.now() > deadline || ctx.signal.aborted) throw err;
+      if (!(err instanceof LttleError) || err.code !== 'conflict' || Date.now() > deadline || ctx.signal.aborted) throw err;
     }
     await sleep(250, ctx.signal);
   }

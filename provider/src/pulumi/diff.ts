@@ -3,7 +3,7 @@
 // normalised specs, so spelling differences ("100Mi" vs 104857600,
 // "writable" vs "writeable") are no change. Unknown inputs (preview) count as
 // changes of their top-level property.
-import { diffApp, diffVolume, equal, type FieldChange, type Plan } from '../model/diff';
+import { diffApp, diffVolume, equal, type FieldChange, type Plan } from '../../../schema/src/diff';
 import { PropertyError } from './errors';
 import { IDENTITY, INPUTS, pickInputs, toPulumiPath, toSpec, type Kind } from './resources';
 import { containsUnknown, formatPropertyPath, type Decoded, type JsonObject } from './values';

@@ -6,7 +6,7 @@ import { Any } from 'google-protobuf/google/protobuf/any_pb';
 import * as errorsPb from '@pulumi/pulumi/proto/errors_pb';
 import * as providerPb from '@pulumi/pulumi/proto/provider_pb';
 import * as statusPb from '@pulumi/pulumi/proto/status_pb';
-import { RuntimeError } from '../model/client';
+import { LttleError } from '../../../schema/src/errors';
 import { toStruct, type JsonObject } from './values';
 import { toPulumiPath } from './resources';
 import { formatPropertyPath } from './values';
@@ -74,15 +74,16 @@ export function toGrpcError(err: unknown): GrpcError {
     }
     return withDetails(grpc.status.INVALID_ARGUMENT, err.message, 'pulumirpc.InputPropertiesError', detail.serializeBinary());
   }
-  if (err instanceof RuntimeError) {
+  if (err instanceof LttleError) {
     if (err.issues.length) {
       return toGrpcError(new PropertyError(err.issues.map((i) => ({ property: formatPropertyPath(toPulumiPath(i.path)), reason: i.message }))));
     }
-    const code = err.status === 404 ? grpc.status.NOT_FOUND
-      : err.status === 409 ? grpc.status.FAILED_PRECONDITION
-      : err.status === 401 ? grpc.status.UNAUTHENTICATED
-      : err.status === 503 ? grpc.status.UNAVAILABLE
-      : err.status === 504 ? grpc.status.DEADLINE_EXCEEDED
+    const code = err.code === 'not_found' ? grpc.status.NOT_FOUND
+      : err.code === 'conflict' || err.code === 'busy' ? grpc.status.FAILED_PRECONDITION
+      : err.code === 'unauthorized' ? grpc.status.UNAUTHENTICATED
+      : err.code === 'unreachable' ? grpc.status.UNAVAILABLE
+      : err.code === 'timeout' ? grpc.status.DEADLINE_EXCEEDED
+      : err.code === 'insufficient_storage' ? grpc.status.RESOURCE_EXHAUSTED
       : grpc.status.UNKNOWN;
     return { code, details: err.message, message: err.message };
   }

@@ -1,11 +1,11 @@
 // The two resource kinds as Pulumi sees them: type tokens, camelCase input
 // and output properties, and the conversions to and from the shared
 // (kebab-case, normalised) model.
-import { fromCasing, toCasing } from '../model/casing';
-import { normaliseApp, normaliseVolume, type Normalised } from '../model/normalize';
-import type { Issue } from '../model/schema';
-import { formatSize } from '../model/size';
-import type { AppSpec, AppStatus, VolumeSpec, VolumeStatus } from '../model/types';
+import { fromCasing, toCasing } from '../../../schema/src/casing';
+import { normaliseApp, normaliseVolume, type Normalised } from '../../../schema/src/normalize';
+import type { Issue } from '../../../schema/src/schema';
+import { formatSize } from '../../../schema/src/size';
+import type { AppSpec, AppStatus, VolumeSpec, VolumeStatus } from '../../../schema/src/types';
 import { clone, isObject, type Json, type JsonObject, type PropertyPath } from './values';
 
 export type Kind = 'volume' | 'app';

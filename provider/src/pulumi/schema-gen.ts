@@ -5,7 +5,7 @@
 // (a test fails while the committed file is stale).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { packageRoot } from '../model/paths';
+import { packageRoot } from '../../../schema/src/paths';
 
 type JsonSchema = {
   $ref?: string;

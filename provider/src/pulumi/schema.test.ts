@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
-import { packageRoot } from '../model/paths';
+import { packageRoot } from '../../../schema/src/paths';
 import { INPUTS, COMPUTED, TOKENS } from './resources';
 import { pulumiSchemaJson } from './schema-gen';
 

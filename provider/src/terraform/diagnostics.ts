@@ -1,6 +1,6 @@
 // Diagnostics and attribute paths in the protocol's shape. Messages come from
 // the shared model and the runtime, which never include secret values.
-import { RuntimeError } from '../model/client';
+import { LttleError } from '../../../schema/src/errors';
 
 export type PathStep = { attribute_name: string } | { element_key_string: string } | { element_key_int: number };
 export type AttributePath = PathStep[];
@@ -36,7 +36,7 @@ export function renderPath(path: AttributePath): string {
 
 /** An error from the runtime (or anything else thrown) as one diagnostic. */
 export function fromError(summary: string, err: unknown): Diagnostic {
-  if (err instanceof RuntimeError) {
+  if (err instanceof LttleError) {
     const issues = err.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('\n');
     return error(summary, issues ? `${err.message}\n${issues}` : err.message);
   }

@@ -5,7 +5,7 @@
 import * as path from 'node:path';
 import type * as grpc from '@grpc/grpc-js';
 import * as protobuf from 'protobufjs';
-import { packageRoot } from '../model/paths';
+import { packageRoot } from '../../../schema/src/paths';
 
 export function protoDir(): string {
   return path.join(packageRoot(), 'provider', 'src', 'terraform', 'proto');

@@ -1,15 +1,15 @@
 // The tfplugin6 Provider service: decodes cty values with each resource's
 // schema, calls the resource, encodes the answer. Every failure becomes a
 // diagnostic (never a gRPC error, which terraform shows as a crash).
-import { RuntimeClient } from '../model/client';
+import { RuntimeClient } from '../../../runtime/src/client/client';
 import { containsUnknown, decodeValue, encodeValue, fromJson, isObject, type CtyObject, type CtyType, type CtyValue } from './cty';
-import { appDataSource } from './data_source_app';
-import { volumeDataSource } from './data_source_volume';
+import { appDataSource } from './data-source-app';
+import { volumeDataSource } from './data-source-volume';
 import { error, fromError, hasErrors, type AttributePath, type Diagnostic } from './diagnostics';
 import { log } from './log';
 import type { DataSource, Resource } from './resource';
-import { appResource } from './resource_app';
-import { volumeResource } from './resource_volume';
+import { appResource } from './resource-app';
+import { volumeResource } from './resource-volume';
 import { blockType, protoSchema, type BlockSchema } from './schema';
 
 export const resources: Resource[] = [volumeResource, appResource];

@@ -1,7 +1,7 @@
 // What a managed resource or data source implements; provider.ts does the
 // protocol plumbing (msgpack, diagnostics, private state) around it.
-import type { RuntimeClient } from '../model/client';
-import { formatPath, type Issue } from '../model/schema';
+import type { RuntimeClient } from '../../../runtime/src/client/client';
+import { formatPath, type Issue } from '../../../schema/src/schema';
 import { isObject, isUnknown, type CtyObject, type CtyValue } from './cty';
 import { error, renderPath, type AttributePath, type Diagnostic } from './diagnostics';
 import type { BlockSchema } from './schema';

@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { decode } from '@msgpack/msgpack';
-import { packageRoot } from '../model/paths';
+import { packageRoot } from '../../../schema/src/paths';
 import { serviceDefinition } from './protocol';
 import { MAGIC_COOKIE_VALUE } from './server';
 import { generateServerCert } from './tls';

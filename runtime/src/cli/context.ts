@@ -1,4 +1,4 @@
-import { RuntimeClient } from '../../../provider/src/model/client';
+import { RuntimeClient } from '../client/client';
 import type { ParsedArgs } from './args';
 import { parseFormat, type OutputFormat } from './output';
 

@@ -1,6 +1,6 @@
 // `lttle`: the command line of the lttle runtime.
 import * as readline from 'node:readline';
-import { RuntimeError } from '../../../provider/src/model/client';
+import { LttleError } from '../../../schema/src/errors';
 import { helpText, parseArgs, UsageError, type CommandSpec } from './args';
 import { appDelete, appGet, appList, runAppDelete, runAppGet, runAppList } from './commands/app';
 import { daemonStart, daemonStatus, daemonStop, runDaemonStart, runDaemonStatus, runDaemonStop } from './commands/daemon';
@@ -94,7 +94,7 @@ export async function main(argv: string[]): Promise<number> {
       if (e.message) err(`lttle: ${e.message}`);
       return e.exitCode;
     }
-    if (e instanceof RuntimeError) {
+    if (e instanceof LttleError) {
       err(`lttle: ${e.message}`);
       return 1;
     }

@@ -5,9 +5,9 @@ import * as crypto from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { diffApp } from '../../../provider/src/model/diff';
-import { strategyName } from '../../../provider/src/model/normalize';
-import type { AppSpec, AppStatus, ConnectionTracking, FlashStats, MachineState, ServiceStatus } from '../../../provider/src/model/types';
+import { diffApp } from '../../../schema/src/diff';
+import { strategyName } from '../../../schema/src/normalize';
+import type { AppSpec, AppStatus, ConnectionTracking, FlashStats, MachineState, ServiceStatus } from '../../../schema/src/types';
 import { IdleTracker } from '../flash/idle-tracker';
 import type { ImageStore, ResolvedImage } from '../image/image-store';
 import { READINESS_LABEL, stopSignalNumber } from '../image/oci';
@@ -19,7 +19,7 @@ import type { DiskSpec, QemuSpec } from '../vm/qemu-command';
 import { restoreSnapshot, saveSnapshot } from '../vm/snapshot';
 import type { VolumeRecord } from '../volume/volume-manager';
 import { LogStore } from './log-store';
-import type { StateStore } from './store';
+import type { StateStore } from '../state/store';
 
 export interface AppRecord {
   spec: AppSpec;

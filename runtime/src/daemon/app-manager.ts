@@ -1,11 +1,11 @@
 // All apps of the runtime: their controllers, the API routes for them, and
 // recovery after a daemon restart.
 import type { ServerResponse } from 'node:http';
-import { normaliseApp } from '../../../provider/src/model/normalize';
-import { diffApp } from '../../../provider/src/model/diff';
-import type { AppSpec, AppStatus } from '../../../provider/src/model/types';
+import { normaliseApp } from '../../../schema/src/normalize';
+import { diffApp } from '../../../schema/src/diff';
+import type { AppSpec, AppStatus } from '../../../schema/src/types';
 import { AppController, type AppDeps, type AppRecord } from './app-controller';
-import { conflict, notFound } from './api-error';
+import { ConflictError, NotFoundError } from '../../../schema/src/errors';
 import type { KeyedMutex } from './keyed-mutex';
 import type { Router } from './router';
 import { parseBody } from './server';
@@ -77,7 +77,7 @@ export class AppManager {
 
   async delete(namespace: string, name: string): Promise<void> {
     const app = this.get(namespace, name);
-    if (!app) throw notFound(`app ${namespace}/${name}`);
+    if (!app) throw NotFoundError.of(`app ${namespace}/${name}`);
     this.apps.delete(app.id);
     await app.destroy();
     this.deps.log(`app ${app.id}: deleted`);
@@ -90,7 +90,7 @@ export class AppManager {
   routes(router: Router, locks: KeyedMutex): void {
     const find = (params: Record<string, string>) => {
       const app = this.get(params.namespace, params.name);
-      if (!app) throw notFound(`app ${params.namespace}/${params.name}`);
+      if (!app) throw NotFoundError.of(`app ${params.namespace}/${params.name}`);
       return app;
     };
     router.add('GET', '/v1/apps', async ({ query }) => this.list(query.get('namespace') ?? undefined));
@@ -107,7 +107,7 @@ export class AppManager {
     );
     router.add('POST', '/v1/apps/:namespace/:name/suspend', async ({ params }) => {
       const app = find(params);
-      if (app.spec.mode === 'regular') throw conflict(`app ${app.id} is in regular mode; only flash-mode apps suspend`);
+      if (app.spec.mode === 'regular') throw new ConflictError(`app ${app.id} is in regular mode; only flash-mode apps suspend`);
       await app.suspend('operator request', true);
       return app.status();
     });

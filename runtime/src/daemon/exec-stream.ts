@@ -5,8 +5,8 @@
 // (cat of a large file) neither stalls nor fills the daemon's memory.
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { formatPath, validate } from '../../../provider/src/model/schema';
-import type { ExecRequest } from '../../../provider/src/model/types';
+import { formatPath, validate } from '../../../schema/src/schema';
+import type { ExecRequest } from '../../../schema/src/types';
 import { encodeFrame, encodeRecords, FrameDecoder, INITIAL_STDIN_CREDIT, MsgType, type Frame } from '../vm/channel';
 import type { AppManager } from './app-manager';
 

@@ -4,7 +4,7 @@
 import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { LogLine } from '../../../provider/src/model/client';
+import type { LogLine } from '../client/api';
 
 const MAX_BYTES = 8 * 2 ** 20;
 

@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { daemonSocketPath, lttleHome, packageRoot } from '../../../provider/src/model/paths';
+import { daemonSocketPath, lttleHome, packageRoot } from '../../../schema/src/paths';
 import { ImageStore } from '../image/image-store';
 import { chooseAccel } from '../vm/accel';
 import type { AppRecord } from './app-controller';
@@ -12,7 +12,7 @@ import { handleExecUpgrade } from './exec-stream';
 import { VolumeManager, type VolumeRecord } from '../volume/volume-manager';
 import { acquireHomeLock, HomeLockedError } from './home-lock';
 import { createServer } from './server';
-import { StateStore } from './store';
+import { StateStore } from '../state/store';
 
 function log(line: string): void {
   process.stderr.write(`${new Date().toISOString()} ${line}\n`);

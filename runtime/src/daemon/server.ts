@@ -3,10 +3,11 @@
 import * as crypto from 'node:crypto';
 import * as http from 'node:http';
 import type { Duplex } from 'node:stream';
-import { normaliseVolume } from '../../../provider/src/model/normalize';
-import { formatPath, type Issue } from '../../../provider/src/model/schema';
+import { normaliseVolume } from '../../../schema/src/normalize';
+import { formatPath, type Issue } from '../../../schema/src/schema';
 import type { VolumeManager } from '../volume/volume-manager';
-import { ApiError, invalid, notFound } from './api-error';
+import { BadRequestError, InvalidError, LttleError, NotFoundError } from '../../../schema/src/errors';
+import { httpStatusOf } from './http-status';
 import { KeyedMutex } from './keyed-mutex';
 import { Router, type RouteContext } from './router';
 
@@ -39,7 +40,7 @@ export function createServer(deps: ServerDeps): http.Server {
   });
   router.add('GET', '/v1/volumes', async ({ query }) => volumes.list(query.get('namespace') ?? undefined));
   router.add('GET', '/v1/volumes/:namespace/:name', async ({ params }) => {
-    return volumes.get(params.namespace, params.name) ?? Promise.reject(notFound(`volume ${params.namespace}/${params.name}`));
+    return volumes.get(params.namespace, params.name) ?? Promise.reject(NotFoundError.of(`volume ${params.namespace}/${params.name}`));
   });
   router.add('PUT', '/v1/volumes/:namespace/:name', async ({ params, body, query }) => {
     const spec = parseBody('volume', body, params, normaliseVolume);
@@ -77,14 +78,14 @@ export function parseBody<T extends { namespace: string; name: string }>(
   params: Record<string, string>,
   normalise: (body: unknown) => { ok: true; spec: T } | { ok: false; issues: Issue[] },
 ): T {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new ApiError(400, 'bad_request', `the request body must be a ${kind} object`);
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new BadRequestError(`the request body must be a ${kind} object`);
   const withDefaults = { namespace: params.namespace, ...(body as Record<string, unknown>) };
   const result = normalise(withDefaults);
   if (!result.ok) {
-    throw invalid(`invalid ${kind} ${params.namespace}/${params.name}: ${result.issues.map((i) => `${formatPath(i.path)} ${i.message}`).join('; ')}`, result.issues);
+    throw new InvalidError(`invalid ${kind} ${params.namespace}/${params.name}: ${result.issues.map((i) => `${formatPath(i.path)} ${i.message}`).join('; ')}`, result.issues);
   }
   if (result.spec.namespace !== params.namespace || result.spec.name !== params.name) {
-    throw new ApiError(400, 'bad_request', `the body describes ${kind} ${result.spec.namespace}/${result.spec.name} but the URL names ${params.namespace}/${params.name}`);
+    throw new BadRequestError(`the body describes ${kind} ${result.spec.namespace}/${result.spec.name} but the URL names ${params.namespace}/${params.name}`);
   }
   return result.spec;
 }
@@ -93,18 +94,19 @@ async function handle(router: Router, deps: ServerDeps, req: http.IncomingMessag
   const started = Date.now();
   const url = new URL(req.url ?? '/', 'http://lttled');
   try {
-    if (deps.token && req.socket.remoteFamily && !authorisedRequest(req, deps.token)) throw new ApiError(401, 'unauthorized', 'missing or wrong bearer token');
+    if (deps.token && req.socket.remoteFamily && !authorisedRequest(req, deps.token)) throw new LttleError('unauthorized', 'missing or wrong bearer token');
     const route = router.match(req.method ?? 'GET', url.pathname);
-    if (route === undefined) throw new ApiError(404, 'not_found', `no such endpoint: ${url.pathname}`);
-    if (route === 'method') throw new ApiError(405, 'method_not_allowed', `${req.method} is not allowed on ${url.pathname}`);
+    if (route === undefined) throw new NotFoundError(`no such endpoint: ${url.pathname}`);
+    if (route === 'method') throw new LttleError('method_not_allowed', `${req.method} is not allowed on ${url.pathname}`);
     const body = await readJson(req);
     const ctx: RouteContext = { params: route.params, query: url.searchParams, body, req, res };
     const result = await route.handler(ctx);
     if (result !== undefined && !res.headersSent) send(res, 200, result);
   } catch (err) {
-    const apiError = err instanceof ApiError ? err : new ApiError(500, 'internal', (err as Error).message);
-    if (apiError.status === 500) deps.log(`error: ${req.method} ${url.pathname}: ${(err as Error).stack ?? err}`);
-    if (!res.headersSent) send(res, apiError.status, { error: { code: apiError.code, message: apiError.message, issues: apiError.issues.length ? apiError.issues : undefined } });
+    const known = err instanceof LttleError ? err : new LttleError('internal', (err as Error).message);
+    const status = httpStatusOf(known.code);
+    if (status === 500) deps.log(`error: ${req.method} ${url.pathname}: ${(err as Error).stack ?? err}`);
+    if (!res.headersSent) send(res, status, { error: { code: known.code, message: known.message, issues: known.issues.length ? known.issues : undefined } });
     else res.destroy();
   } finally {
     if (req.method !== 'GET') deps.log(`${req.method} ${url.pathname} -> ${res.statusCode} (${Date.now() - started} ms)`);
@@ -124,7 +126,7 @@ function readJson(req: http.IncomingMessage): Promise<unknown> {
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > MAX_BODY_BYTES) {
-        reject(new ApiError(413, 'too_large', `request body larger than ${MAX_BODY_BYTES} bytes`));
+        reject(new LttleError('too_large', `request body larger than ${MAX_BODY_BYTES} bytes`));
         req.destroy();
       } else chunks.push(chunk);
     });
@@ -135,7 +137,7 @@ function readJson(req: http.IncomingMessage): Promise<unknown> {
       } catch (err) {
         // JSON.parse's message quotes the body, which may hold secrets: say only where.
         const at = /position (\d+)/.exec((err as Error).message)?.[1];
-        reject(new ApiError(400, 'bad_request', `the request body is not valid JSON${at ? ` (at byte ${at})` : ''}`));
+        reject(new BadRequestError(`the request body is not valid JSON${at ? ` (at byte ${at})` : ''}`));
       }
     });
     req.on('error', reject);

@@ -2,7 +2,7 @@
 // flash lock for `timeout` seconds. Connection-aware services count every
 // open connection; traffic-aware ones only connections with traffic in the
 // last inactivity-timeout seconds.
-import type { ConnectionTracking } from '../../../provider/src/model/types';
+import type { ConnectionTracking } from '../../../schema/src/types';
 import type { TrackedConnection } from '../proxy/service-proxy';
 
 /** How often idleness is re-evaluated: the precision of the suspend timeout. */

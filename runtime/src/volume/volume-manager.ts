@@ -3,10 +3,10 @@
 // rolls it back on restart (recover()).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { diffVolume, type Plan } from '../../../provider/src/model/diff';
-import type { VolumeSpec, VolumeStatus } from '../../../provider/src/model/types';
-import { conflict, invalid, notFound } from '../daemon/api-error';
-import type { StateStore } from '../daemon/store';
+import { diffVolume, type Plan } from '../../../schema/src/diff';
+import type { VolumeSpec, VolumeStatus } from '../../../schema/src/types';
+import { ConflictError, InvalidError, NotFoundError } from '../../../schema/src/errors';
+import type { StateStore } from '../state/store';
 import { fsyncDir } from '../util/atomic-file';
 import { createExt4, ext4Size, growExt4 } from './ext4';
 
@@ -50,7 +50,7 @@ export class VolumeManager {
 
   plan(spec: VolumeSpec): Plan {
     const plan = diffVolume(this.store.get(spec.namespace, spec.name)?.spec, spec);
-    if (plan.errors.length) throw invalid(plan.errors.map((e) => e.message).join('; '), plan.errors);
+    if (plan.errors.length) throw new InvalidError(plan.errors.map((e) => e.message).join('; '), plan.errors);
     return plan;
   }
 
@@ -63,7 +63,7 @@ export class VolumeManager {
     let record: VolumeRecord = { ...existing, spec, updatedAt: now() };
     if (spec.size > existing.spec.size) {
       const user = this.attachedTo(spec.namespace, spec.name);
-      if (user) throw conflict(`volume ${spec.namespace}/${spec.name} is attached to app ${user}; delete or stop the app before growing it`);
+      if (user) throw new ConflictError(`volume ${spec.namespace}/${spec.name} is attached to app ${user}; delete or stop the app before growing it`);
       this.store.put(spec.namespace, spec.name, { ...record, state: 'resizing' });
       this.log(`volume ${spec.namespace}/${spec.name}: growing to ${spec.size} bytes`);
       try {
@@ -104,9 +104,9 @@ export class VolumeManager {
 
   async delete(namespace: string, name: string): Promise<void> {
     const record = this.store.get(namespace, name);
-    if (!record) throw notFound(`volume ${namespace}/${name}`);
+    if (!record) throw NotFoundError.of(`volume ${namespace}/${name}`);
     const user = this.attachedTo(namespace, name);
-    if (user) throw conflict(`volume ${namespace}/${name} is attached to app ${user}; delete the app first`);
+    if (user) throw new ConflictError(`volume ${namespace}/${name} is attached to app ${user}; delete the app first`);
     this.store.put(namespace, name, { ...record, state: 'deleting', updatedAt: now() });
     fs.rmSync(record.file, { force: true });
     fsyncDir(path.dirname(record.file));

@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type * as pulumi from '@pulumi/pulumi';
-import { packageRoot } from '../../model/paths';
+import { packageRoot } from '../../../../schema/src/paths';
 
 let cached: string | undefined;
 

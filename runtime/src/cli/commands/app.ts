@@ -1,5 +1,5 @@
-import { strategyName } from '../../../../provider/src/model/normalize';
-import type { AppStatus } from '../../../../provider/src/model/types';
+import { strategyName } from '../../../../schema/src/normalize';
+import type { AppStatus } from '../../../../schema/src/types';
 import type { CommandSpec } from '../args';
 import { CliError, namespaceOf, type CommandContext } from '../context';
 import { keyValues, maskEnvironment, render, table } from '../output';

@@ -1,4 +1,5 @@
-import { RuntimeClient, RuntimeError } from '../../../../provider/src/model/client';
+import { RuntimeClient } from '../../client/client';
+import { UnreachableError } from '../../../../schema/src/errors';
 import type { CommandSpec } from '../args';
 import { CliError, type CommandContext } from '../context';
 import { keyValues, render } from '../output';
@@ -33,7 +34,7 @@ async function probe(): Promise<{ client: RuntimeClient; health?: Awaited<Return
   try {
     return { client, health: await client.health() };
   } catch (err) {
-    if (err instanceof RuntimeError && err.code === 'unreachable') return { client };
+    if (err instanceof UnreachableError) return { client };
     throw err;
   }
 }

@@ -1,7 +1,10 @@
-import { RuntimeError } from '../../../../provider/src/model/client';
-import { DocumentError, loadFiles, type LoadedResource } from '../../../../provider/src/model/documents';
-import { formatPath } from '../../../../provider/src/model/schema';
-import type { AppStatus } from '../../../../provider/src/model/types';
+import { LttleError, type ErrorCode } from '../../../../schema/src/errors';
+
+/** Answers of a dry run that refuse the change (the rest are failures of the runtime itself). */
+const REFUSALS = new Set<ErrorCode>(['bad_request', 'unauthorized', 'not_found', 'method_not_allowed', 'conflict', 'busy', 'too_large', 'invalid']);
+import { DocumentError, loadFiles, type LoadedResource } from '../../../../schema/src/documents';
+import { formatPath } from '../../../../schema/src/schema';
+import type { AppStatus } from '../../../../schema/src/types';
 import type { CommandSpec } from '../args';
 import { CliError, type CommandContext } from '../context';
 import { Progress, render } from '../output';
@@ -50,7 +53,7 @@ export async function runDeploy(ctx: CommandContext): Promise<void> {
       if (r.kind === 'volume') await ctx.client.applyVolume(r.spec, { dryRun: true });
       else await ctx.client.applyApp(r.spec, { dryRun: true });
     } catch (err) {
-      if (!(err instanceof RuntimeError) || err.status >= 500) throw err;
+      if (!(err instanceof LttleError) || !REFUSALS.has(err.code)) throw err;
       if (err.issues.length) for (const issue of err.issues) problems.push(`${where(r)}: ${formatPath(issue.path)} ${issue.message}`);
       else problems.push(`${where(r)}: ${err.message}`);
     }
@@ -86,7 +89,7 @@ async function waitForApp(ctx: CommandContext, namespace: string, name: string, 
     });
   } catch (err) {
     progress.done();
-    if (!(err instanceof RuntimeError)) throw err;
+    if (!(err instanceof LttleError)) throw err;
     const lines: string[] = [];
     await ctx.client.logs(namespace, name, { tail: 15 }, (l) => lines.push(l.line)).catch(() => undefined);
     throw new CliError(`${err.message}${lines.length ? `\nlast log lines of ${namespace}/${name}:\n  ${lines.join('\n  ')}` : ''}`);

@@ -1,7 +1,7 @@
 // `lttle machine exec`: a command inside the app's machine, with a real
 // terminal (-t) and stdin (-i), relayed through the daemon's exec stream.
 import type { Duplex } from 'node:stream';
-import type { ExecRequest } from '../../../../provider/src/model/types';
+import type { ExecRequest } from '../../../../schema/src/types';
 import { encodeFrame, FrameDecoder, MsgType, parseExitStatus } from '../../vm/channel';
 import type { CommandSpec } from '../args';
 import { CliError, type CommandContext } from '../context';

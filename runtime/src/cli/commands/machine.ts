@@ -1,4 +1,4 @@
-import type { AppStatus } from '../../../../provider/src/model/types';
+import type { AppStatus } from '../../../../schema/src/types';
 import type { CommandSpec } from '../args';
 import { CliError, namespaceOf, type CommandContext } from '../context';
 import { keyValues, render } from '../output';

@@ -1,5 +1,5 @@
-import { formatSize } from '../../../../provider/src/model/size';
-import type { VolumeStatus } from '../../../../provider/src/model/types';
+import { formatSize } from '../../../../schema/src/size';
+import type { VolumeStatus } from '../../../../schema/src/types';
 import type { CommandSpec } from '../args';
 import { CliError, namespaceOf, type CommandContext } from '../context';
 import { keyValues, render, table } from '../output';

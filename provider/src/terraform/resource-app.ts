@@ -7,10 +7,11 @@
 //   depends_on_apps: `depends_on` is a terraform meta-argument.
 // Identity (name, namespace) replaces; everything else updates in place, the
 // runtime redeploying the machine where needed.
-import { RuntimeError, type RuntimeClient } from '../model/client';
-import { diffApp, equal } from '../model/diff';
-import { normaliseApp, strategyName } from '../model/normalize';
-import { DEFAULT_NAMESPACE, type AppSpec, type AppStatus, type FlashStrategy, type MachineState } from '../model/types';
+import type { RuntimeClient } from '../../../runtime/src/client/client';
+import { FailedError, LttleError, NotFoundError, TimeoutError } from '../../../schema/src/errors';
+import { diffApp, equal } from '../../../schema/src/diff';
+import { normaliseApp, strategyName } from '../../../schema/src/normalize';
+import { DEFAULT_NAMESPACE, type AppSpec, type AppStatus, type FlashStrategy, type MachineState } from '../../../schema/src/types';
 import { isUnknown, unknown, type CtyObject, type CtyValue } from './cty';
 import { attr, error, fromError, type AttributePath, type Diagnostic, type PathStep } from './diagnostics';
 import { log } from './log';
@@ -364,15 +365,15 @@ async function waitSettled(client: RuntimeClient, namespace: string, name: strin
   let last = '';
   for (;;) {
     const status = await client.getApp(namespace, name);
-    if (!status) throw new RuntimeError(404, 'not_found', `app ${namespace}/${name} disappeared while being applied`);
+    if (!status) throw new NotFoundError(`app ${namespace}/${name} disappeared while being applied`);
     if (status.state !== last) log('debug', 'app state', { app: `${namespace}/${name}`, state: status.state });
     last = status.state;
     if (status.generation >= generation && SETTLED.includes(status.state)) return status;
     if (status.state === 'error' || status.state === 'stopped') {
-      throw new RuntimeError(500, 'app_failed', `app ${namespace}/${name} is ${status.state}${status.message ? `: ${status.message}` : ''}`);
+      throw new FailedError(`app ${namespace}/${name} is ${status.state}${status.message ? `: ${status.message}` : ''}`);
     }
     if (Date.now() > deadline) {
-      throw new RuntimeError(504, 'timeout', `app ${namespace}/${name} did not become ready or suspended within ${timeoutMs / 1000}s (state: ${status.state}${status.message ? `, ${status.message}` : ''}); set LTTLE_TF_APPLY_TIMEOUT (seconds) to wait longer`);
+      throw new TimeoutError(`app ${namespace}/${name} did not become ready or suspended within ${timeoutMs / 1000}s (state: ${status.state}${status.message ? `, ${status.message}` : ''}); set LTTLE_TF_APPLY_TIMEOUT (seconds) to wait longer`);
     }
     await new Promise((r) => setTimeout(r, 250));
   }
@@ -401,7 +402,7 @@ async function apply(client: RuntimeClient, req: { prior: CtyObject | null; plan
     const settled = await waitSettled(client, spec.namespace, spec.name, generation);
     return { state: appState(req.planned, settled), diagnostics: [] };
   } catch (err) {
-    if (err instanceof RuntimeError && err.issues.length) return { state: req.prior, diagnostics: issueDiagnostics(TYPE, err.issues, toPath) };
+    if (err instanceof LttleError && err.issues.length) return { state: req.prior, diagnostics: issueDiagnostics(TYPE, err.issues, toPath) };
     const diagnostics = [fromError(`Cannot apply app ${id}`, err)];
     // The app exists in the runtime even though it did not settle: keep it in
     // the state (terraform taints a failed create) so destroy can remove it.

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
-import { normaliseApp } from '../model/normalize';
+import { normaliseApp } from '../../../schema/src/normalize';
 import { isUnknown, unknown, type CtyObject } from './cty';
-import { appAttributes, appBody, appResource, canonical, toPath } from './resource_app';
+import { appAttributes, appBody, appResource, canonical, toPath } from './resource-app';
 
 function app(values: CtyObject): CtyObject {
   return { ...Object.fromEntries(appAttributes.map((a) => [a.name, null])), ...values };

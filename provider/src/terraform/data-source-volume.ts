@@ -1,11 +1,11 @@
 // data "lttle_volume": looks a volume up by name (and namespace).
-import type { RuntimeClient } from '../model/client';
-import { formatSize } from '../model/size';
-import { DEFAULT_NAMESPACE } from '../model/types';
+import type { RuntimeClient } from '../../../runtime/src/client/client';
+import { formatSize } from '../../../schema/src/size';
+import { DEFAULT_NAMESPACE } from '../../../schema/src/types';
 import type { CtyObject } from './cty';
 import { attr, error } from './diagnostics';
 import { str, type DataSource } from './resource';
-import { volumeAttributes, volumeState } from './resource_volume';
+import { volumeAttributes, volumeState } from './resource-volume';
 import { allComputed, type BlockSchema } from './schema';
 
 const schema: BlockSchema = {

@@ -1,10 +1,11 @@
 // lttle_volume: a sparse ext4 file on the host. Size grows in place and never
 // shrinks (an error at plan time); name and namespace replace the volume.
-import { RuntimeError, type RuntimeClient } from '../model/client';
-import { diffVolume } from '../model/diff';
-import { normaliseVolume } from '../model/normalize';
-import { formatSize } from '../model/size';
-import { DEFAULT_NAMESPACE, type VolumeSpec, type VolumeStatus } from '../model/types';
+import type { RuntimeClient } from '../../../runtime/src/client/client';
+import { LttleError } from '../../../schema/src/errors';
+import { diffVolume } from '../../../schema/src/diff';
+import { normaliseVolume } from '../../../schema/src/normalize';
+import { formatSize } from '../../../schema/src/size';
+import { DEFAULT_NAMESPACE, type VolumeSpec, type VolumeStatus } from '../../../schema/src/types';
 import { isUnknown, unknown, type CtyObject } from './cty';
 import { attr, error, fromError, type AttributePath, type Diagnostic } from './diagnostics';
 import { BodyReader, issueDiagnostics, parseImportId, str, type ApplyResult, type PlanRequest, type PlanResult, type Resource } from './resource';
@@ -131,7 +132,7 @@ async function apply(client: RuntimeClient, req: { prior: CtyObject | null; plan
     const { status } = await client.applyVolume(spec);
     return { state: volumeState(req.planned, await waitReady(client, status)), diagnostics: [] };
   } catch (err) {
-    if (err instanceof RuntimeError && err.issues.length) return { state: req.prior, diagnostics: issueDiagnostics(TYPE, err.issues, toPath) };
+    if (err instanceof LttleError && err.issues.length) return { state: req.prior, diagnostics: issueDiagnostics(TYPE, err.issues, toPath) };
     return { state: req.prior, diagnostics: [fromError(`Cannot apply volume ${spec.namespace}/${spec.name}`, err)] };
   }
 }

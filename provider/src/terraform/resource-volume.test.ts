@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { isUnknown, type CtyObject } from './cty';
-import { volumeResource } from './resource_volume';
+import { volumeResource } from './resource-volume';
 
 const base: CtyObject = { id: null, name: 'pgdata', namespace: 'samples', mode: 'writeable', size: '100Mi', size_bytes: null, state: null, attached_to: null };
 const prior: CtyObject = { ...base, id: 'samples/pgdata', size_bytes: 104857600, state: 'ready' };

@@ -1,11 +1,11 @@
 // data "lttle_app": looks an app up by name (and namespace): its settings,
 // state and service addresses.
-import type { RuntimeClient } from '../model/client';
-import { DEFAULT_NAMESPACE } from '../model/types';
+import type { RuntimeClient } from '../../../runtime/src/client/client';
+import { DEFAULT_NAMESPACE } from '../../../schema/src/types';
 import type { CtyObject } from './cty';
 import { attr, error, type Diagnostic } from './diagnostics';
 import { str, type DataSource } from './resource';
-import { appAttributes, appState, canonical } from './resource_app';
+import { appAttributes, appState, canonical } from './resource-app';
 import { allComputed, type BlockSchema } from './schema';
 
 const schema: BlockSchema = {

@@ -5,11 +5,11 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
-import type { Plan } from './diff';
-import { daemonEntry, daemonSocketPath } from './paths';
-import type { Issue } from './schema';
+import { daemonEntry, daemonSocketPath } from '../../../schema/src/paths';
+import { errorForCode, FailedError, LttleError, NotFoundError, TimeoutError, UnreachableError } from '../../../schema/src/errors';
+import type { ApiErrorBody, ApplyResult, Health, LogLine, RawResource } from './api';
 import type { Duplex } from 'node:stream';
-import type { AppSpec, AppStatus, ExecRequest, MachineState, VolumeSpec, VolumeStatus } from './types';
+import type { AppSpec, AppStatus, ExecRequest, MachineState, VolumeSpec, VolumeStatus } from '../../../schema/src/types';
 
 export interface ClientOptions {
   /** `unix:///path/lttled.sock`, a socket path, or `http://127.0.0.1:7878`. Default: env LTTLE_HOST, then the local daemon. */
@@ -20,45 +20,6 @@ export interface ClientOptions {
   autostart?: boolean;
   env?: NodeJS.ProcessEnv;
 }
-
-export interface ApiErrorBody {
-  error: { code: string; message: string; issues?: Issue[] };
-}
-
-/** An error the runtime answered with; `message` is safe to show (never holds secret values). */
-export class RuntimeError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly issues: Issue[] = [],
-  ) {
-    super(message);
-    this.name = 'RuntimeError';
-  }
-}
-
-export interface ApplyResult<S> {
-  status: S;
-  plan: Plan;
-}
-
-export interface LogLine {
-  time: string;
-  /** "stdout" | "stderr" of the app, or "system" for the runtime's own lines. */
-  stream: string;
-  line: string;
-}
-
-export interface Health {
-  version: string;
-  pid: number;
-  home: string;
-  accel: string;
-}
-
-/** A resource body as written by a user (validated and normalised by the runtime). */
-export type RawResource = Record<string, unknown> & { name: string; namespace?: string };
 
 type Endpoint = { socketPath: string } | { hostname: string; port: number };
 
@@ -151,14 +112,14 @@ export class RuntimeClient {
     const deadline = Date.now() + options.timeoutMs;
     for (;;) {
       const status = await this.getApp(namespace, name);
-      if (!status) throw new RuntimeError(404, 'not_found', `app ${namespace}/${name} does not exist`);
+      if (!status) throw NotFoundError.of(`app ${namespace}/${name}`);
       options.onProgress?.(status);
       if (options.states.includes(status.state)) return status;
       if (status.state === 'error' || (status.state === 'stopped' && !options.states.includes('stopped'))) {
-        throw new RuntimeError(500, 'app_failed', `app ${namespace}/${name} is ${status.state}${status.message ? `: ${status.message}` : ''}`);
+        throw new FailedError(`app ${namespace}/${name} is ${status.state}${status.message ? `: ${status.message}` : ''}`);
       }
       if (Date.now() > deadline) {
-        throw new RuntimeError(504, 'timeout', `app ${namespace}/${name} did not become ${options.states.join(' or ')} within ${Math.round(options.timeoutMs / 1000)}s (state: ${status.state}${status.message ? `, ${status.message}` : ''})`);
+        throw new TimeoutError(`app ${namespace}/${name} did not become ${options.states.join(' or ')} within ${Math.round(options.timeoutMs / 1000)}s (state: ${status.state}${status.message ? `, ${status.message}` : ''})`);
       }
       await delay(options.intervalMs ?? 200);
     }
@@ -214,7 +175,7 @@ export class RuntimeClient {
     try {
       return await attempt();
     } catch (err) {
-      if (!this.autostart || !isNotRunning(err)) throw err instanceof RuntimeError ? err : this.unreachable(err);
+      if (!this.autostart || !isNotRunning(err)) throw err instanceof LttleError ? err : this.unreachable(err);
       await this.startDaemon();
       return attempt();
     }
@@ -255,7 +216,7 @@ export class RuntimeClient {
   }
 
   private unreachable(err: unknown): Error {
-    if (isNotRunning(err)) return new RuntimeError(503, 'unreachable', `cannot reach the lttle runtime at ${this.target}: ${(err as Error).message}`);
+    if (isNotRunning(err)) return new UnreachableError(`cannot reach the lttle runtime at ${this.target}: ${(err as Error).message}`);
     return err as Error;
   }
 
@@ -282,14 +243,14 @@ export class RuntimeClient {
       }
       await delay(50);
     }
-    throw new RuntimeError(503, 'unreachable', `started lttled but it did not answer on ${socketPath} within ${DAEMON_START_TIMEOUT_MS / 1000}s; see ${path.join(home, 'lttled.log')}`);
+    throw new UnreachableError(`started lttled but it did not answer on ${socketPath} within ${DAEMON_START_TIMEOUT_MS / 1000}s; see ${path.join(home, 'lttled.log')}`);
   }
 
   private async getOrUndefined<T>(urlPath: string): Promise<T | undefined> {
     try {
       return await this.request<T>('GET', urlPath);
     } catch (err) {
-      if (err instanceof RuntimeError && err.status === 404) return undefined;
+      if (err instanceof NotFoundError) return undefined;
       throw err;
     }
   }
@@ -299,7 +260,7 @@ export class RuntimeClient {
       await this.request('DELETE', urlPath);
       return true;
     } catch (err) {
-      if (err instanceof RuntimeError && err.status === 404) return false;
+      if (err instanceof NotFoundError) return false;
       throw err;
     }
   }
@@ -323,16 +284,17 @@ function readAll(res: http.IncomingMessage): Promise<string> {
   });
 }
 
-async function errorFrom(res: http.IncomingMessage): Promise<RuntimeError> {
+async function errorFrom(res: http.IncomingMessage): Promise<LttleError> {
   return errorFromText(res.statusCode ?? 500, await readAll(res));
 }
 
-function errorFromText(status: number, text: string): RuntimeError {
+/** Maps the API's error body back to the domain error the daemon threw. */
+function errorFromText(status: number, text: string): LttleError {
   try {
     const body = JSON.parse(text) as ApiErrorBody;
-    return new RuntimeError(status, body.error.code, body.error.message, body.error.issues ?? []);
+    return errorForCode(body.error.code, body.error.message, body.error.issues ?? []);
   } catch {
-    return new RuntimeError(status, 'http_error', `runtime answered HTTP ${status}: ${text.slice(0, 200)}`);
+    return new LttleError('internal', `runtime answered HTTP ${status}: ${text.slice(0, 200)}`);
   }
 }
 

@@ -1,0 +1,29 @@
+// The runtime API's request and response shapes (runtime/src/daemon/API.md).
+import type { Plan } from '../../../schema/src/diff';
+import type { Issue } from '../../../schema/src/schema';
+
+export interface ApiErrorBody {
+  error: { code: string; message: string; issues?: Issue[] };
+}
+
+export interface ApplyResult<S> {
+  status: S;
+  plan: Plan;
+}
+
+export interface LogLine {
+  time: string;
+  /** "stdout" | "stderr" of the app, or "system" for the runtime's own lines. */
+  stream: string;
+  line: string;
+}
+
+export interface Health {
+  version: string;
+  pid: number;
+  home: string;
+  accel: string;
+}
+
+/** A resource body as written by a user (validated and normalised by the runtime). */
+export type RawResource = Record<string, unknown> & { name: string; namespace?: string };
