@@ -117,7 +117,7 @@ describe('apps in microVMs: the seed in regular mode', function () {
     process.kill(pid, 'SIGKILL');
     await waitForExit(pid);
     // The next command starts a new daemon, which kills the orphaned machine and boots it again.
-    const status = await rt.client.waitForApp('samples', 'postgresql', { states: ['ready'], timeoutMs: 300_000 });
+    const status = await rt.waitForApp('samples', 'postgresql', { states: ['ready'], timeoutMs: 300_000 });
     assert.equal(machinePids(rt.home).length, 1);
     assert.equal(status.services[0].hostAddress, address, 'the service keeps its address');
     assert.equal(await psql(hostPort(address), 'select string_agg(body, \',\' order by id) from notes'), 'one,two,three');
@@ -154,7 +154,7 @@ describe('apps in microVMs: failures end in clear states', function () {
     const file = rt.writeFile('waiting.yaml', 'app:\n  name: patient\n  image: ghcr.io/lttle-cloud/postgres:17-flash\n  volumes:\n    - name: later\n      path: /data\n');
     const res = await rt.cli(['deploy', file, '--no-wait']);
     assert.equal(res.code, 0, res.stderr);
-    const status = await rt.client.waitForApp('default', 'patient', { states: ['waiting'], timeoutMs: 120_000 });
+    const status = await rt.waitForApp('default', 'patient', { states: ['waiting'], timeoutMs: 120_000 });
     assert.equal(status.message, 'waiting for volume default/later');
     assert.deepEqual(machinePids(rt.home), []);
     await rt.client.deleteApp('default', 'patient');
@@ -180,7 +180,7 @@ describe('apps in microVMs: failures end in clear states', function () {
     const file = rt.writeFile('quitter.yaml', 'app:\n  name: quitter\n  image: ghcr.io/lttle-cloud/postgres:17-flash\n  command: ["sh", "-c", "echo giving up >&2; exit 3"]\n  restart-policy: never\n');
     const res = await rt.cli(['deploy', file, '--no-wait']);
     assert.equal(res.code, 0, res.stderr);
-    const status = await rt.client.waitForApp('default', 'quitter', { states: ['stopped'], timeoutMs: 300_000 });
+    const status = await rt.waitForApp('default', 'quitter', { states: ['stopped'], timeoutMs: 300_000 });
     assert.equal(status.message, 'app process ended (exit 3)');
     const get = await rt.cli(['app', 'get', 'quitter']);
     assert.match(get.stdout, /state: stopped \(app process ended \(exit 3\)\)/);

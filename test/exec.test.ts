@@ -32,7 +32,7 @@ describe('lttle machine exec', function () {
   before(async () => {
     const res = await rt.cli(['deploy', SEED_FILE]);
     assert.equal(res.code, 0, res.stderr);
-    await rt.client.waitForApp('samples', 'postgresql', { states: ['suspended'], timeoutMs: 300_000 });
+    await rt.waitForApp('samples', 'postgresql', { states: ['suspended'], timeoutMs: 300_000 });
   });
 
   after(() => rt.dispose());
@@ -110,6 +110,6 @@ describe('lttle machine exec', function () {
     assert.ok(Date.now() - started >= 5000);
     const after = (await rt.client.getApp('samples', 'postgresql'))!;
     assert.equal(after.state, 'ready', 'not suspended during the 5 s session (timeout 3 s)');
-    await rt.client.waitForApp('samples', 'postgresql', { states: ['suspended'], timeoutMs: 20_000 });
+    await rt.waitForApp('samples', 'postgresql', { states: ['suspended'], timeoutMs: 20_000 });
   });
 });

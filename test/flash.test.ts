@@ -16,7 +16,7 @@ describe('flash mode: the seed verbatim', function () {
   let target: PsqlTarget;
 
   const status = async (): Promise<AppStatus> => (await rt.client.getApp('samples', 'postgresql'))!;
-  const waitFor = (state: MachineState, timeoutMs = 60_000) => rt.client.waitForApp('samples', 'postgresql', { states: [state], timeoutMs, intervalMs: 50 });
+  const waitFor = (state: MachineState, timeoutMs = 60_000) => rt.waitForApp('samples', 'postgresql', { states: [state], timeoutMs, intervalMs: 50 });
 
   before(async () => {
     // A daemon of the test's own, so that it can be killed with SIGKILL.

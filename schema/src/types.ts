@@ -91,6 +91,10 @@ export interface VolumeStatus {
   /** `namespace/name` of the app that has it attached, if any. */
   attachedTo?: string;
   message?: string;
+  /** Bumped by each accepted change of the spec. */
+  generation: number;
+  /** The last generation the runtime has acted on; equal to `generation` once the change is applied. */
+  observedGeneration: number;
   createdAt: string;
   updatedAt: string;
 }
@@ -125,8 +129,13 @@ export interface AppStatus {
   accel?: string;
   services: ServiceStatus[];
   flash?: FlashStats;
-  /** Increments each time the machine is replaced (image, env, ... changed). */
+  /** Bumped by each accepted change of the spec. */
   generation: number;
+  /**
+   * The last generation the controller has acted on. A state reported with
+   * observedGeneration === generation describes the machine of the current spec.
+   */
+  observedGeneration: number;
   createdAt: string;
   updatedAt: string;
 }

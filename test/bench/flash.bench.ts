@@ -63,7 +63,7 @@ async function main(): Promise<void> {
 
     // Flash mode: the seed verbatim.
     await rt.cli(['deploy', SEED_FILE]);
-    const flash = await rt.client.waitForApp('samples', 'postgresql', { states: ['suspended'], timeoutMs: 300_000 });
+    const flash = await rt.waitForApp('samples', 'postgresql', { states: ['suspended'], timeoutMs: 300_000 });
     const { host, port } = hostPort(flash.services[0].hostAddress);
     const suspendedRss = rssMiB(machinePids(rt.home)[0]);
 

@@ -5,6 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { RuntimeClient } from '../../runtime/src/client/client';
 import { daemonEntry, packageRoot } from '../../schema/src/paths';
+import type { AppStatus, MachineState } from '../../schema/src/types';
 
 export interface CliResult {
   code: number;
@@ -36,6 +37,21 @@ export class TestRuntime {
       child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
       child.stdin.end(options.input ?? '');
     });
+  }
+
+  /**
+   * Waits for an app to reach one of `states` (tests watch transitions such as
+   * `suspended` or `waiting`; front ends use the client's applyAndWait).
+   */
+  async waitForApp(namespace: string, name: string, options: { states: MachineState[]; timeoutMs: number; intervalMs?: number }): Promise<AppStatus> {
+    const deadline = Date.now() + options.timeoutMs;
+    for (;;) {
+      const status = await this.client.getApp(namespace, name);
+      if (status && options.states.includes(status.state)) return status;
+      if (status?.state === 'error' && !options.states.includes('error')) throw new Error(`app ${namespace}/${name} is in error: ${status.message ?? ''}`);
+      if (Date.now() > deadline) throw new Error(`app ${namespace}/${name} did not become ${options.states.join(' or ')} within ${options.timeoutMs} ms (state: ${status?.state ?? 'gone'})`);
+      await new Promise((r) => setTimeout(r, options.intervalMs ?? 200));
+    }
   }
 
   /** Starts a daemon in the foreground as a child of the test (to SIGKILL it). */

@@ -27,3 +27,13 @@ export interface Health {
 
 /** A resource body as written by a user (validated and normalised by the runtime). */
 export type RawResource = Record<string, unknown> & { name: string; namespace?: string };
+
+/** How long and how to wait for a resource to settle after an apply. */
+export interface WaitOptions<S> {
+  timeoutMs: number;
+  signal?: AbortSignal;
+  onProgress?: (status: S) => void;
+  intervalMs?: number;
+  /** Appended to a timeout's message: how this front end raises the limit. */
+  timeoutHint?: string;
+}

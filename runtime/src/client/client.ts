@@ -6,10 +6,10 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
 import { daemonEntry, daemonSocketPath } from '../../../schema/src/paths';
-import { errorForCode, FailedError, LttleError, NotFoundError, TimeoutError, UnreachableError } from '../../../schema/src/errors';
-import type { ApiErrorBody, ApplyResult, Health, LogLine, RawResource } from './api';
+import { CancelledError, errorForCode, FailedError, LttleError, NotFoundError, TimeoutError, UnreachableError } from '../../../schema/src/errors';
+import type { ApiErrorBody, ApplyResult, Health, LogLine, RawResource, WaitOptions } from './api';
 import type { Duplex } from 'node:stream';
-import type { AppSpec, AppStatus, ExecRequest, MachineState, VolumeSpec, VolumeStatus } from '../../../schema/src/types';
+import type { AppSpec, AppStatus, ExecRequest, VolumeSpec, VolumeStatus } from '../../../schema/src/types';
 
 export interface ClientOptions {
   /** `unix:///path/lttled.sock`, a socket path, or `http://127.0.0.1:7878`. Default: env LTTLE_HOST, then the local daemon. */
@@ -101,27 +101,46 @@ export class RuntimeClient {
   }
 
   /**
-   * Polls until the app reaches one of `states`; rejects when it reaches
-   * `error` (or `stopped` unless asked for) or the timeout passes.
+   * The one apply-and-wait of every front end (CLI deploy, Pulumi, Terraform):
+   * applies the spec, then waits until the runtime has acted on it
+   * (`observedGeneration` reaches the accepted `generation`) and the resource
+   * is in a settled state: a volume `ready`; an app `ready`, or suspended in
+   * flash mode. An app that ends in `error` or `stopped` at that generation,
+   * a deletion, the timeout or the signal end the wait with a domain error.
    */
-  async waitForApp(
-    namespace: string,
-    name: string,
-    options: { states: MachineState[]; timeoutMs: number; onProgress?: (status: AppStatus) => void; intervalMs?: number },
-  ): Promise<AppStatus> {
+  async applyVolumeAndWait(spec: VolumeSpec | RawResource, options: WaitOptions<VolumeStatus>): Promise<ApplyResult<VolumeStatus>> {
+    const applied = await this.applyVolume(spec);
+    return { status: await this.waitSettled('volume', applied.status, options), plan: applied.plan };
+  }
+
+  async applyAppAndWait(spec: AppSpec | RawResource, options: WaitOptions<AppStatus>): Promise<ApplyResult<AppStatus>> {
+    const applied = await this.applyApp(spec);
+    return { status: await this.waitSettled('app', applied.status, options), plan: applied.plan };
+  }
+
+  /** Waits for a resource the runtime already accepted to settle at (at least) its generation. */
+  async waitSettled<S extends VolumeStatus | AppStatus>(kind: 'volume' | 'app', accepted: S, options: WaitOptions<S>): Promise<S> {
+    const { namespace, name } = accepted.spec;
+    const what = `${kind} ${namespace}/${name}`;
     const deadline = Date.now() + options.timeoutMs;
+    let status: S = accepted;
     for (;;) {
-      const status = await this.getApp(namespace, name);
-      if (!status) throw NotFoundError.of(`app ${namespace}/${name}`);
       options.onProgress?.(status);
-      if (options.states.includes(status.state)) return status;
-      if (status.state === 'error' || (status.state === 'stopped' && !options.states.includes('stopped'))) {
-        throw new FailedError(`app ${namespace}/${name} is ${status.state}${status.message ? `: ${status.message}` : ''}`);
+      const current = status.observedGeneration >= accepted.generation;
+      if (current && settledStates(status).includes(status.state)) return status;
+      if (current && TERMINAL.includes(status.state)) {
+        throw new FailedError(`${what} is ${status.state}${status.message ? `: ${status.message}` : ''}`);
       }
+      if (options.signal?.aborted) throw new CancelledError(`cancelled while waiting for ${what} (state: ${status.state})`);
       if (Date.now() > deadline) {
-        throw new TimeoutError(`app ${namespace}/${name} did not become ${options.states.join(' or ')} within ${Math.round(options.timeoutMs / 1000)}s (state: ${status.state}${status.message ? `, ${status.message}` : ''})`);
+        throw new TimeoutError(
+          `${what} did not become ${settledStates(status).join(' or ')} within ${Math.round(options.timeoutMs / 1000)}s (state: ${status.state}${status.message ? `, ${status.message}` : ''})${options.timeoutHint ? `; ${options.timeoutHint}` : ''}`,
+        );
       }
-      await delay(options.intervalMs ?? 200);
+      await delay(options.intervalMs ?? 200, options.signal);
+      const next = (kind === 'volume' ? await this.getVolume(namespace, name) : await this.getApp(namespace, name)) as S | undefined;
+      if (!next) throw NotFoundError.of(`${what} (deleted while waiting for it)`);
+      status = next;
     }
   }
 
@@ -298,6 +317,23 @@ function errorFromText(status: number, text: string): LttleError {
   }
 }
 
-export function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/** Sleeps; an aborted signal ends the sleep early (the caller then sees the abort). */
+export function delay(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+const TERMINAL: readonly string[] = ['error', 'stopped'];
+
+/** States in which a resource counts as applied: flash apps may already be suspended when we look. */
+export function settledStates(status: VolumeStatus | AppStatus): string[] {
+  if (!('services' in status)) return ['ready'];
+  return status.spec.mode === 'regular' ? ['ready'] : ['ready', 'suspending', 'suspended'];
 }

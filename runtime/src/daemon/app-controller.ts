@@ -23,8 +23,12 @@ import type { StateStore } from '../state/store';
 
 export interface AppRecord {
   spec: AppSpec;
-  /** Bumped when a change needs a new machine. */
+  /** Bumped when a change needs a new machine (names the overlay and the snapshot it belongs to). */
   generation: number;
+  /** Bumped by every accepted change of the spec (AppStatus.generation). */
+  specGeneration?: number;
+  /** The last spec generation the controller acted on (AppStatus.observedGeneration). */
+  observedGeneration?: number;
   state: MachineState;
   message?: string;
   /** Host port of each service, stable for the app's life. */
@@ -132,7 +136,8 @@ export class AppController extends EventEmitter<{ state: [MachineState] }> {
       ...(r.accel ? { accel: r.accel } : {}),
       services: this.services(),
       ...(this.flashMode() ? { flash: { ...r.flash, locksHeld: this.idle.locksHeld, connections: this.idle.openConnections } } : {}),
-      generation: r.generation,
+      generation: r.specGeneration ?? r.generation,
+      observedGeneration: r.observedGeneration ?? r.generation,
       createdAt: r.createdAt,
       updatedAt: r.updatedAt,
     };
@@ -180,6 +185,7 @@ export class AppController extends EventEmitter<{ state: [MachineState] }> {
     const plan = diffApp(this.record.spec, spec);
     if (plan.action === 'none') return;
     this.record.spec = spec;
+    this.record.specGeneration = (this.record.specGeneration ?? this.record.generation) + 1;
     if (plan.redeploy) this.record.generation++;
     this.persist();
     const flash = this.flashMode();
@@ -192,6 +198,7 @@ export class AppController extends EventEmitter<{ state: [MachineState] }> {
       if (flash && this.record.state === 'ready') this.idle.start();
       if (!flash) this.idle.stop();
     }
+    if (!plan.redeploy) this.observe();
     this.kick();
   }
 
@@ -210,8 +217,10 @@ export class AppController extends EventEmitter<{ state: [MachineState] }> {
   private kick(): void {
     void this.serialise(async () => {
       if (this.deleted) return;
-      if (this.machine?.running && this.machineGeneration === this.record.generation) return;
+      if (this.machine?.running && this.machineGeneration === this.record.generation) return this.observe();
       if (this.machine?.running) {
+        this.setState('restarting');
+        this.observe();
         this.system(`replacing the machine for a changed spec (generation ${this.record.generation})`);
         await this.stopMachine('restarting');
         this.dropSnapshot();
@@ -223,6 +232,13 @@ export class AppController extends EventEmitter<{ state: [MachineState] }> {
       this.setState('error', err.message);
       this.system(`error: ${err.message}`);
     });
+  }
+
+  /** The controller now acts on the current spec: states reported from here on describe it. */
+  private observe(): void {
+    if (this.record.observedGeneration === this.record.specGeneration) return;
+    this.record.observedGeneration = this.record.specGeneration ?? this.record.generation;
+    this.persist();
   }
 
   // ---- services ----
@@ -325,6 +341,7 @@ export class AppController extends EventEmitter<{ state: [MachineState] }> {
     fs.mkdirSync(path.dirname(this.socketPath('x')), { recursive: true, mode: 0o700 });
 
     this.setState('pulling-image', `resolving ${spec.image}`);
+    this.observe();
     this.image = await this.deps.images.rootfs(spec.image).catch((err: Error) => {
       throw new Error(`image ${spec.image}: ${err.message}`);
     });

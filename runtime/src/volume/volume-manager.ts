@@ -60,7 +60,8 @@ export class VolumeManager {
     const existing = this.store.get(spec.namespace, spec.name);
     if (!existing) return { status: await this.create(spec), plan };
     if (plan.action === 'none') return { status: this.status(existing), plan };
-    let record: VolumeRecord = { ...existing, spec, updatedAt: now() };
+    const generation = (existing.generation ?? 1) + 1;
+    let record: VolumeRecord = { ...existing, spec, generation, updatedAt: now() };
     if (spec.size > existing.spec.size) {
       const user = this.attachedTo(spec.namespace, spec.name);
       if (user) throw new ConflictError(`volume ${spec.namespace}/${spec.name} is attached to app ${user}; delete or stop the app before growing it`);
@@ -75,6 +76,8 @@ export class VolumeManager {
       }
       record = { ...record, state: 'ready', sizeBytes: await ext4Size(existing.file) };
     }
+    // Volume changes are applied synchronously: the runtime has acted on this generation.
+    record = { ...record, observedGeneration: generation };
     this.store.put(spec.namespace, spec.name, record);
     return { status: this.status(record), plan };
   }
@@ -82,7 +85,7 @@ export class VolumeManager {
   private async create(spec: VolumeSpec): Promise<VolumeStatus> {
     const file = this.filePath(spec.namespace, spec.name);
     const at = now();
-    let record: VolumeRecord = { spec, state: 'creating', sizeBytes: 0, file, createdAt: at, updatedAt: at };
+    let record: VolumeRecord = { spec, state: 'creating', sizeBytes: 0, file, generation: 1, observedGeneration: 0, createdAt: at, updatedAt: at };
     this.store.put(spec.namespace, spec.name, record);
     this.log(`volume ${spec.namespace}/${spec.name}: creating ${spec.size} bytes`);
     fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
@@ -91,7 +94,7 @@ export class VolumeManager {
       await createExt4(partial, spec.size, spec.name);
       fs.renameSync(partial, file);
       fsyncDir(path.dirname(file));
-      record = { ...record, state: 'ready', sizeBytes: await ext4Size(file), updatedAt: now() };
+      record = { ...record, state: 'ready', sizeBytes: await ext4Size(file), observedGeneration: 1, updatedAt: now() };
       this.store.put(spec.namespace, spec.name, record);
       return this.status(record);
     } catch (err) {

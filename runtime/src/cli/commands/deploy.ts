@@ -71,20 +71,20 @@ export async function runDeploy(ctx: CommandContext): Promise<void> {
       continue;
     }
     const { status: applied, plan } = await ctx.client.applyApp(r.spec);
-    let status: AppStatus = applied;
-    if (wait) status = await waitForApp(ctx, r.spec.namespace, r.spec.name, timeoutMs);
+    const status = wait ? await waitSettled(ctx, applied, timeoutMs) : applied;
     deployed.push({ kind: 'app', namespace: r.spec.namespace, name: r.spec.name, action: plan.action, state: status.state });
     if (ctx.format === 'text') ctx.out(`Successfully deployed app: ${id}`);
   }
   if (ctx.format !== 'text') ctx.out(render(deployed, ctx.format));
 }
 
-async function waitForApp(ctx: CommandContext, namespace: string, name: string, timeoutMs: number): Promise<AppStatus> {
+async function waitSettled(ctx: CommandContext, accepted: AppStatus, timeoutMs: number): Promise<AppStatus> {
+  const { namespace, name } = accepted.spec;
   const progress = new Progress();
   try {
-    return await ctx.client.waitForApp(namespace, name, {
-      states: ['ready', 'suspended'],
+    return await ctx.client.waitSettled('app', accepted, {
       timeoutMs,
+      timeoutHint: 'wait longer with --timeout SECONDS',
       onProgress: (s) => progress.update(`app ${namespace}/${name}: ${s.state}${s.message ? ` (${s.message})` : ''}`),
     });
   } catch (err) {
