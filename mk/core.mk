@@ -2,6 +2,10 @@
 #   make setup   install what every target needs (idempotent)
 #   make build   compile TypeScript to build/js
 #   make test    everything the suite needs, then the whole suite
+#   make test-unit  unit tests beside their sources: no VM, no daemon, no apt (seconds)
+#   make lint    ESLint (typescript-eslint recommended type-checked), Prettier, Markdown links
+#   make check   build + lint + test-unit: what to run before every commit
+#   make docs    regenerate docs/resources/*.md from the schemas
 #   make demo    the main job: the seed's PostgreSQL in a microVM, queried through flash mode
 
 HOST_PACKAGES := qemu-system-x86 qemu-utils e2fsprogs debootstrap kmod cpio gzip xz-utils zstd gcc libc6-dev make postgresql-client openssl
@@ -30,8 +34,29 @@ node_modules/.installed: package.json package-lock.json
 
 setup: host-packages node_modules/.installed
 
+# A clean output tree: a moved or deleted source must not leave a stale .js behind.
 build: node_modules/.installed
+	@rm -rf $(BUILD)/js
 	$(TSC) -p tsconfig.json
+
+UNIT_SPECS := 'build/js/schema/src/**/*.test.js' 'build/js/provider/src/**/*.test.js' 'build/js/runtime/src/**/*.test.js'
+TS_SOURCES := 'schema/src/**/*.ts' 'runtime/src/**/*.ts' 'provider/src/**/*.ts' 'test/**/*.ts'
+
+.PHONY: test-unit lint check docs
+test-unit: build
+	@start=$$(date +%s); $(MOCHA) --no-config --timeout 20000 $(UNIT_SPECS); echo "test-unit: $$(( $$(date +%s) - start )) s"
+
+lint: build
+	@start=$$(date +%s); \
+	node_modules/.bin/eslint --max-warnings 0 $(TS_SOURCES) && \
+	node_modules/.bin/prettier --check --log-level warn $(TS_SOURCES) 'schema/*.schema.json' && \
+	node build/js/test/tools/check-links.js && \
+	echo "lint: $$(( $$(date +%s) - start )) s"
+
+check: build lint test-unit
+
+docs: build
+	node build/js/schema/src/docs.js --write
 
 # Unit tests sit beside their sources; integration tests (real daemon, real VMs, real
 # terraform, the Pulumi gRPC protocol) under test/.

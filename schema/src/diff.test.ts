@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { diffApp, diffVolume } from './diff';
+import { changeRules, diffApp, diffVolume, REDEPLOY_FIELDS } from './diff';
 import { normaliseApp } from './normalize';
 import type { AppSpec, VolumeSpec } from './types';
 
@@ -61,5 +61,16 @@ describe('diff rules', () => {
       assert.equal(plan.action, 'update', JSON.stringify(change));
       assert.equal(plan.redeploy, false, JSON.stringify(change));
     }
+  });
+});
+
+describe('change rules from the schema', () => {
+  it('reads identity, redeploy and grow fields from x-on-change', () => {
+    assert.deepEqual(REDEPLOY_FIELDS, ['image', 'command', 'environment', 'resources', 'volumes']);
+    const app = changeRules('app');
+    assert.equal(app.name, 'replace');
+    assert.equal(app.namespace, 'replace');
+    assert.equal(app.expose, 'live');
+    assert.equal(changeRules('volume').size, 'grow');
   });
 });

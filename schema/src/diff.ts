@@ -1,6 +1,8 @@
 // The diff rules both providers and the runtime share (ARCHITECTURE.md):
 // identity changes replace (delete before replace); volumes grow in place and
 // never shrink; app changes update in place, some by redeploying the machine.
+import appSchema from '../app.schema.json';
+import volumeSchema from '../volume.schema.json';
 import { formatSize } from './size';
 import type { Issue } from './schema';
 import type { AppSpec, VolumeSpec } from './types';
@@ -26,9 +28,19 @@ export interface Plan {
   errors: Issue[];
 }
 
-const IDENTITY = ['name', 'namespace'];
+/** Each field's `x-on-change` rule in the JSON Schema: the docs and these rules read the same annotation. */
+export type ChangeRule = 'replace' | 'redeploy' | 'live' | 'grow';
+
+export function changeRules(kind: 'volume' | 'app'): Record<string, ChangeRule> {
+  const schema = kind === 'volume' ? volumeSchema : appSchema;
+  const props = schema.properties as Record<string, { 'x-on-change'?: ChangeRule }>;
+  return Object.fromEntries(Object.entries(props).map(([field, p]) => [field, p['x-on-change'] ?? 'live']));
+}
+
+const fieldsWith = (kind: 'volume' | 'app', rule: ChangeRule) => Object.entries(changeRules(kind)).filter(([, r]) => r === rule).map(([f]) => f);
+const IDENTITY = fieldsWith('app', 'replace');
 /** App fields whose change needs a new boot; the rest apply to the running machine. */
-export const REDEPLOY_FIELDS: readonly string[] = ['image', 'command', 'environment', 'resources', 'volumes'];
+export const REDEPLOY_FIELDS: readonly string[] = fieldsWith('app', 'redeploy');
 /** Fields compared key by key so a plan names the changed entry, not the whole map. */
 const KEYED_MAPS = ['environment', 'expose'];
 

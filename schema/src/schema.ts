@@ -29,7 +29,7 @@ const compiled = new Map<SchemaName, ValidateFunction>();
 function instance(): Ajv2020 {
   if (ajv) return ajv;
   ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
-  ajv.addVocabulary(['x-expect', 'x-secret']);
+  ajv.addVocabulary(['x-expect', 'x-secret', 'x-on-change']);
   ajv.addKeyword({
     keyword: 'x-size',
     type: ['string', 'number'],

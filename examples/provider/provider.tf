@@ -1,0 +1,9 @@
+terraform {
+  required_providers {
+    lttle = { source = "lttle/lttle" }
+  }
+}
+
+# With no arguments the provider talks to the local lttled on
+# $LTTLE_HOME/lttled.sock (default ~/.lttle) and starts it when needed.
+provider "lttle" {}

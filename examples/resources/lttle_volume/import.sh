@@ -1,0 +1,2 @@
+# A volume is imported by its ID, "namespace/name".
+terraform import lttle_volume.pgdata samples/pgdata

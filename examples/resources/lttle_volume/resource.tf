@@ -1,0 +1,7 @@
+# A 100Mi ext4 volume for PostgreSQL's data; grow it in place by raising size.
+resource "lttle_volume" "pgdata" {
+  name      = "pgdata"
+  namespace = "samples"
+  mode      = "writeable"
+  size      = "100Mi"
+}
