@@ -5,12 +5,12 @@ import * as assert from 'node:assert/strict';
 import { outputs, TerraformHarness } from './fixtures/terraform/harness';
 import { hostPort, psql } from './support/psql';
 
-describe('terraform: lttle_app (real microVMs)', function () {
+describe('terraform: examples/terraform-postgres, lttle_app (real microVMs)', function () {
   this.timeout(1_800_000);
   let h: TerraformHarness;
 
   before(() => {
-    h = new TerraformHarness('app');
+    h = new TerraformHarness('examples/terraform-postgres');
     h.ok(['init', '-input=false']);
   });
   after(async () => {
