@@ -46,9 +46,9 @@ describe('apps in microVMs: the seed in regular mode', function () {
       /^\s+image: ghcr\.io\/lttle-cloud\/postgres:17-flash$/m,
       /^\s+cpus: 1$/m,
       /^\s+memory: 256 MiB$/m,
-      /^\s+environment: POSTGRES_DB = db$/m,
+      /^\s+environment: POSTGRES_DB = \*{8}$/m,
       /^\s+POSTGRES_PASSWORD = \*{8}$/m,
-      /^\s+POSTGRES_USER = user$/m,
+      /^\s+POSTGRES_USER = \*{8}$/m,
       /^\s+volumes: samples\/pgdata → \/var\/lib\/postgresql\/data$/m,
       /^\s+services: access: tcp:\/\/postgresql-access\.samples\.svc\.lttle\.local:5432 → :5432 \(on this host: 127\.0\.0\.1:\d+\)$/m,
       /^\s+state: ready$/m,
@@ -56,6 +56,8 @@ describe('apps in microVMs: the seed in regular mode', function () {
     ];
     for (const re of expected) assert.match(res.stdout, re);
     assert.doesNotMatch(res.stdout, /= password/);
+    const revealed = await rt.cli(['app', 'get', '--ns', 'samples', 'postgresql', '--show-secrets']);
+    assert.match(revealed.stdout, /^\s+POSTGRES_USER = user$/m, '--show-secrets shows the values');
     const json = await rt.cli(['app', 'get', '--ns', 'samples', 'postgresql', '--output', 'json']);
     assert.doesNotMatch(json.stdout, /"password"/, 'JSON output masks secrets too');
   });

@@ -166,3 +166,13 @@ export function formatPath(path: (string | number)[]): string {
   }
   return out;
 }
+
+const NAME_RULE = (() => {
+  const common = JSON.parse(fs.readFileSync(path.join(schemaDir(), 'common.schema.json'), 'utf8')) as { $defs: { name: { pattern: string; maxLength: number } } };
+  return { pattern: new RegExp(common.$defs.name.pattern), maxLength: common.$defs.name.maxLength };
+})();
+
+/** The names rule of common.schema.json (names and namespaces), for values that are not documents (URLs, paths). */
+export function isName(value: string): boolean {
+  return value.length <= NAME_RULE.maxLength && NAME_RULE.pattern.test(value);
+}

@@ -103,6 +103,26 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+/**
+ * Ends like other Unix tools: a reader that closed the pipe (`| head`) ends
+ * the CLI quietly, and everything written reaches a slow reader before exit
+ * (process.exit() alone drops pending pipe writes).
+ */
+function exitAfterFlush(code: number): void {
+  let pending = 2;
+  const done = () => {
+    if (--pending === 0) process.exit(code);
+  };
+  process.stdout.write('', done);
+  process.stderr.write('', done);
+}
+
 if (require.main === module) {
-  main(process.argv.slice(2)).then((code) => process.exit(code));
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(0);
+      throw err;
+    });
+  }
+  void main(process.argv.slice(2)).then(exitAfterFlush);
 }

@@ -56,13 +56,12 @@ export class Progress {
   }
 }
 
-/** Environment values whose names look secret are masked unless asked for. */
+/**
+ * Every environment value is masked unless asked for: a name says nothing
+ * reliable about its value (DATABASE_URL=postgres://u:pw@host/db).
+ */
 export function maskEnvironment(env: Record<string, string>, reveal: boolean): string[] {
   return Object.keys(env)
     .sort()
-    .map((k) => `${k} = ${reveal || !looksSecret(k) ? env[k] : '********'}`);
-}
-
-export function looksSecret(name: string): boolean {
-  return /PASS|SECRET|TOKEN|KEY|CREDENTIAL|PRIVATE|AUTH/i.test(name);
+    .map((k) => `${k} = ${reveal ? env[k] : '********'}`);
 }

@@ -14,6 +14,9 @@ import { acquireHomeLock, HomeLockedError } from './home-lock';
 import { createServer } from './server';
 import { StateStore } from '../state/store';
 
+/** A TCP listener's bearer token must not be guessable. */
+const MIN_TOKEN_LENGTH = 24;
+
 function log(line: string): void {
   process.stderr.write(`${new Date().toISOString()} ${line}\n`);
 }
@@ -35,7 +38,7 @@ async function main(): Promise<void> {
   fs.mkdirSync(home, { recursive: true, mode: 0o700 });
   let release: () => void;
   try {
-    release = acquireHomeLock(home);
+    release = await acquireHomeLock(home);
   } catch (err) {
     if (err instanceof HomeLockedError) {
       log(`lttled: ${err.message}`);
@@ -96,7 +99,9 @@ async function main(): Promise<void> {
   const tcp = process.env.LTTLE_LISTEN;
   if (tcp) {
     const token = process.env.LTTLE_TOKEN;
-    if (!token) throw new Error('LTTLE_LISTEN needs LTTLE_TOKEN: a TCP listener is never unauthenticated');
+    if (!token || token.length < MIN_TOKEN_LENGTH) {
+      throw new Error(`LTTLE_LISTEN needs LTTLE_TOKEN of at least ${MIN_TOKEN_LENGTH} characters: a TCP listener is never unauthenticated (try: openssl rand -hex 24)`);
+    }
     const [hostname, port] = tcp.split(':');
     createServer({ version, home, accel: accel.accel, volumes, extend: (router, locks) => appManager.routes(router, locks), upgrade: (req, socket, head, ok) => void handleExecUpgrade(appManager, req, socket, head, ok), token, onShutdown: () => shutdown('shutdown request'), log }).listen(Number(port), hostname);
   }

@@ -1,5 +1,7 @@
 // A tiny router: the API has a dozen routes, not worth a framework.
 import type * as http from 'node:http';
+import { BadRequestError } from '../../../schema/src/errors';
+import { isName } from '../../../schema/src/schema';
 
 export interface RouteContext {
   params: Record<string, string>;
@@ -43,9 +45,27 @@ export class Router {
       pathMatched = true;
       if (route.method !== method) continue;
       const params: Record<string, string> = {};
-      route.names.forEach((name, i) => (params[name] = decodeURIComponent(m[i + 1])));
+      route.names.forEach((name, i) => (params[name] = checkedParam(name, m[i + 1])));
       return { handler: route.handler, params };
     }
     return pathMatched ? 'method' : undefined;
   }
+}
+
+/**
+ * Every route parameter is a namespace or a name: checked once here, before
+ * any handler, with the model's name rule. Nothing like `..%2F`, `%00` or an
+ * empty segment reaches the store or a path.
+ */
+function checkedParam(name: string, raw: string): string {
+  let value: string;
+  try {
+    value = decodeURIComponent(raw);
+  } catch {
+    throw new BadRequestError(`the ${name} in the URL is not valid percent-encoding`);
+  }
+  if (!isName(value)) {
+    throw new BadRequestError(`the ${name} in the URL must start with a letter and have only letters, digits, '-' and '_' (no '--'), at most 63 characters`);
+  }
+  return value;
 }

@@ -12,6 +12,8 @@ import { KeyedMutex } from './keyed-mutex';
 import { Router, type RouteContext } from './router';
 
 const MAX_BODY_BYTES = 1 << 20;
+/** Per listener; exec sessions and followed logs count too. */
+const MAX_CONNECTIONS = 1024;
 
 export interface ServerDeps {
   version: string;
@@ -22,7 +24,11 @@ export interface ServerDeps {
   extend?: (router: Router, locks: KeyedMutex) => void;
   /** Connection upgrades (exec sessions); `authorised` says whether the token matched. */
   upgrade?: (req: http.IncomingMessage, socket: Duplex, head: Buffer, authorised: boolean) => void;
-  /** Bearer token required on TCP listeners. */
+  /**
+   * Trust is decided per listener, never per request: the unix socket's
+   * listener is created without a token (its 0600 mode is the guard), every
+   * TCP listener with one, and then every request and upgrade must carry it.
+   */
   token?: string;
   onShutdown: () => void;
   log: (line: string) => void;
@@ -60,11 +66,18 @@ export function createServer(deps: ServerDeps): http.Server {
   );
   deps.extend?.(router, locks);
 
-  const server = http.createServer((req, res) => {
+  // Timeouts are enforced by a periodic sweep: make it frequent enough to matter.
+  const server = http.createServer({ connectionsCheckingInterval: 2_000 }, (req, res) => {
     void handle(router, deps, req, res);
   });
+  // Half-open and slow clients must not pin descriptors: bounded headers,
+  // bodies and idle keep-alives, and a cap on connections per listener.
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+  server.keepAliveTimeout = 5_000;
+  server.maxConnections = MAX_CONNECTIONS;
   server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
-    const authorised = !deps.token || !req.socket.remoteFamily || authorisedRequest(req, deps.token);
+    const authorised = !deps.token || authorisedRequest(req, deps.token);
     if (deps.upgrade) deps.upgrade(req, socket, head, authorised);
     else socket.destroy();
   });
@@ -92,9 +105,12 @@ export function parseBody<T extends { namespace: string; name: string }>(
 
 async function handle(router: Router, deps: ServerDeps, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   const started = Date.now();
-  const url = new URL(req.url ?? '/', 'http://lttled');
+  // Not WHATWG URL parsing for the path: it resolves %2e%2e as a dot segment
+  // before the router could refuse it as a name.
+  const [pathname, search = ''] = (req.url ?? '/').split('?', 2);
+  const url = { pathname, searchParams: new URLSearchParams(search) };
   try {
-    if (deps.token && req.socket.remoteFamily && !authorisedRequest(req, deps.token)) throw new LttleError('unauthorized', 'missing or wrong bearer token');
+    if (deps.token && !authorisedRequest(req, deps.token)) throw new LttleError('unauthorized', 'missing or wrong bearer token');
     const route = router.match(req.method ?? 'GET', url.pathname);
     if (route === undefined) throw new NotFoundError(`no such endpoint: ${url.pathname}`);
     if (route === 'method') throw new LttleError('method_not_allowed', `${req.method} is not allowed on ${url.pathname}`);
@@ -106,17 +122,23 @@ async function handle(router: Router, deps: ServerDeps, req: http.IncomingMessag
     const known = err instanceof LttleError ? err : new LttleError('internal', (err as Error).message);
     const status = httpStatusOf(known.code);
     if (status === 500) deps.log(`error: ${req.method} ${url.pathname}: ${(err as Error).stack ?? err}`);
-    if (!res.headersSent) send(res, status, { error: { code: known.code, message: known.message, issues: known.issues.length ? known.issues : undefined } });
-    else res.destroy();
+    if (!res.headersSent) {
+      // A body we stopped reading (too large) cannot be skipped: answer, then close the connection.
+      if (known.code === 'too_large') {
+        res.setHeader('connection', 'close');
+        res.on('finish', () => req.socket.destroy());
+      }
+      send(res, status, { error: { code: known.code, message: known.message, issues: known.issues.length ? known.issues : undefined } });
+    } else res.destroy();
   } finally {
     if (req.method !== 'GET') deps.log(`${req.method} ${url.pathname} -> ${res.statusCode} (${Date.now() - started} ms)`);
   }
 }
 
+/** Compares digests, so a wrong token and a missing one take the same time whatever their length. */
 function authorisedRequest(req: http.IncomingMessage, token: string): boolean {
-  const given = Buffer.from(req.headers.authorization ?? '');
-  const wanted = Buffer.from(`Bearer ${token}`);
-  return given.length === wanted.length && crypto.timingSafeEqual(given, wanted);
+  const digest = (text: string) => crypto.createHash('sha256').update(text).digest();
+  return crypto.timingSafeEqual(digest(req.headers.authorization ?? ''), digest(`Bearer ${token}`));
 }
 
 function readJson(req: http.IncomingMessage): Promise<unknown> {
@@ -126,8 +148,9 @@ function readJson(req: http.IncomingMessage): Promise<unknown> {
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > MAX_BODY_BYTES) {
+        req.pause();
+        req.removeAllListeners('data');
         reject(new LttleError('too_large', `request body larger than ${MAX_BODY_BYTES} bytes`));
-        req.destroy();
       } else chunks.push(chunk);
     });
     req.on('end', () => {
@@ -140,7 +163,8 @@ function readJson(req: http.IncomingMessage): Promise<unknown> {
         reject(new BadRequestError(`the request body is not valid JSON${at ? ` (at byte ${at})` : ''}`));
       }
     });
-    req.on('error', reject);
+    // A client that went away mid-body is its own problem, not an internal error of ours.
+    req.on('error', () => reject(new BadRequestError('the request body was not received completely')));
   });
 }
 

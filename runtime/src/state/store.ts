@@ -4,13 +4,15 @@
 // and swept at open.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { BadRequestError } from '../../../schema/src/errors';
+import { isName } from '../../../schema/src/schema';
 import { removeFileDurable, writeFileAtomic } from '../util/atomic-file';
 
 export class StateStore<T> {
   private readonly dir: string;
 
   constructor(root: string, kind: string) {
-    this.dir = path.join(root, 'state', kind);
+    this.dir = path.resolve(root, 'state', kind);
     fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     for (const ns of fs.readdirSync(this.dir)) {
       const nsDir = path.join(this.dir, ns);
@@ -18,8 +20,13 @@ export class StateStore<T> {
     }
   }
 
+  /** Defence in depth behind the router's name check: a record's file never leaves the store's directory. */
   private file(namespace: string, name: string): string {
-    return path.join(this.dir, namespace, `${name}.json`);
+    const file = path.resolve(this.dir, namespace, `${name}.json`);
+    if (!isName(namespace) || !isName(name) || path.dirname(path.dirname(file)) !== this.dir) {
+      throw new BadRequestError(`refusing a state path outside the store: ${JSON.stringify(`${namespace}/${name}`)}`);
+    }
+    return file;
   }
 
   get(namespace: string, name: string): T | undefined {
@@ -40,6 +47,7 @@ export class StateStore<T> {
   }
 
   list(namespace?: string): T[] {
+    if (namespace !== undefined && !isName(namespace)) return [];
     const namespaces = namespace ? [namespace] : fs.readdirSync(this.dir).sort();
     const out: T[] = [];
     for (const ns of namespaces) {
