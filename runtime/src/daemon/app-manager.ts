@@ -4,7 +4,9 @@ import type { ServerResponse } from 'node:http';
 import { normaliseApp } from '../../../schema/src/normalize';
 import { diffApp } from '../../../schema/src/diff';
 import type { AppSpec, AppStatus } from '../../../schema/src/types';
-import { AppController, type AppDeps, type AppRecord } from './app-controller';
+import { AppController, type AppDeps } from './app-controller';
+import { killLeftover } from './app-machine';
+import type { AppRecord } from './app-state';
 import { ConflictError, NotFoundError } from '../../../schema/src/errors';
 import type { KeyedMutex } from './keyed-mutex';
 import type { Router } from './router';
@@ -51,7 +53,7 @@ export class AppManager {
   /** Loads the stored apps, kills machines a dead daemon left behind, and starts them again. */
   async recover(): Promise<void> {
     for (const record of this.deps.store.list()) {
-      if (AppController.killLeftover(this.deps.home, record.spec.namespace, record.spec.name)) {
+      if (killLeftover(this.deps.home, record.spec.namespace, record.spec.name)) {
         this.deps.log(`recover: killed the leftover machine of app ${record.spec.namespace}/${record.spec.name}`);
       }
       const app = this.controller(record);

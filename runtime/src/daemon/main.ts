@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { daemonSocketPath, lttleHome, packageRoot } from '../../../schema/src/paths';
 import { ImageStore } from '../image/image-store';
 import { chooseAccel } from '../vm/accel';
-import type { AppRecord } from './app-controller';
+import type { AppRecord } from './app-state';
 import { AppManager } from './app-manager';
 import { handleExecUpgrade } from './exec-stream';
 import { VolumeManager, type VolumeRecord } from '../volume/volume-manager';

@@ -1,0 +1,66 @@
+// What an app's machine is made of, derived from its spec: the volumes as
+// disks and the guest agent's configuration (command, environment, readiness).
+import type { AppSpec } from '../../../schema/src/types';
+import type { ResolvedImage } from '../image/image-store';
+import { READINESS_LABEL } from '../image/oci';
+import type { AgentConfig } from '../vm/machine';
+import type { DiskSpec } from '../vm/qemu-command';
+import type { VolumeRecord } from '../volume/volume-manager';
+import { flashSettings } from './flash-control';
+
+export interface VolumeLookup {
+  volume: (namespace: string, name: string) => VolumeRecord | undefined;
+  /** `namespace/name` of another running app that has this volume attached writeable. */
+  volumeUser: (volume: string, except: string) => string | undefined;
+}
+
+/**
+ * The app's volumes as disks (serials vol0, vol1, ... in the app's order), or what is
+ * missing. With `exclusive`, a writeable volume another running app has is not free.
+ */
+export function volumeDisks(spec: AppSpec, lookup: VolumeLookup, exclusive: boolean): { disks: DiskSpec[] } | { waitingFor: string } {
+  const disks: DiskSpec[] = [];
+  const missing: string[] = [];
+  const busy: string[] = [];
+  for (const v of spec.volumes) {
+    const id = `${v.namespace}/${v.name}`;
+    const record = lookup.volume(v.namespace, v.name);
+    if (!record || record.state !== 'ready') {
+      missing.push(id);
+      continue;
+    }
+    const user = exclusive && record.spec.mode === 'writeable' ? lookup.volumeUser(id, `${spec.namespace}/${spec.name}`) : undefined;
+    if (user) busy.push(`${id} (in use by ${user})`);
+    disks.push({ serial: `vol${disks.length}`, file: record.file, format: 'raw', readOnly: record.spec.mode === 'read-only' });
+  }
+  if (missing.length) return { waitingFor: `waiting for volume${missing.length > 1 ? 's' : ''} ${missing.join(', ')}` };
+  if (busy.length) return { waitingFor: `waiting for volume ${busy.join(', ')}` };
+  return { disks };
+}
+
+export function agentConfig(spec: AppSpec, image: ResolvedImage | undefined, disks: DiskSpec[]): AgentConfig {
+  const config = image?.config.config ?? {};
+  const args = spec.command ?? [...(config.Entrypoint ?? []), ...(config.Cmd ?? [])];
+  if (!args.length) throw new Error(`image ${spec.image} has no entrypoint or command, and the app sets no command`);
+  const env = new Map<string, string>();
+  for (const e of config.Env ?? []) {
+    const eq = e.indexOf('=');
+    if (eq > 0) env.set(e.slice(0, eq), e.slice(eq + 1));
+  }
+  for (const [k, v] of Object.entries(spec.environment)) env.set(k, v);
+  const firstPort = Object.values(spec.expose)[0]?.port;
+  // A regular app is ready when its image says so (PostgreSQL's module: once it accepts
+  // connections), else once it listens on its first exposed port, else once started.
+  // The label describes the image's own entrypoint, not a command the app puts in its place.
+  const imageReadiness = spec.command ? undefined : config.Labels?.[READINESS_LABEL];
+  const readiness = flashSettings(spec)?.strategy ?? imageReadiness ?? (firstPort ? `listen-on-port:${firstPort}` : 'user-space-ready');
+  return {
+    args,
+    env: [...env].map(([k, v]) => `${k}=${v}`),
+    workdir: config.WorkingDir || undefined,
+    user: config.User || undefined,
+    hostname: spec.name,
+    volumes: spec.volumes.map((v, i) => ({ serial: disks[i].serial, path: v.path, readOnly: disks[i].readOnly })),
+    flash: readiness,
+  };
+}

@@ -1,0 +1,50 @@
+// The host side of an app's services: one listening proxy per exposed service,
+// open while the app exists (machine running or not), on a host port that stays
+// the same for the app's life (kept in the record).
+import { ServiceProxy, type ConnectionGate } from '../proxy/service-proxy';
+import type { AppState } from './app-state';
+
+export class ServiceListeners {
+  private readonly proxies = new Map<string, ServiceProxy>();
+
+  constructor(
+    private readonly app: AppState,
+    private readonly gate: ConnectionGate,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  /** Listens for every service of the spec and closes the listeners of removed ones. */
+  async sync(): Promise<void> {
+    const { spec, record } = this.app;
+    for (const [key, proxy] of this.proxies) {
+      if (!(key in spec.expose)) {
+        proxy.close();
+        this.proxies.delete(key);
+        delete record.hostPorts[key];
+      }
+    }
+    for (const [key, expose] of Object.entries(spec.expose)) {
+      if (this.proxies.has(key)) continue;
+      const host = expose.external?.host ?? '127.0.0.1';
+      const fixed = expose.external?.port;
+      let proxy = new ServiceProxy(key, host, fixed ?? record.hostPorts[key] ?? 0, this.gate, this.log);
+      let port: number;
+      try {
+        port = await proxy.listen();
+      } catch (err) {
+        if (fixed !== undefined) throw new Error(`cannot listen on ${host}:${fixed} for service ${key}: ${(err as Error).message}`);
+        // The remembered port was taken while the daemon was away: take a new one.
+        proxy = new ServiceProxy(key, host, 0, this.gate, this.log);
+        port = await proxy.listen();
+      }
+      this.proxies.set(key, proxy);
+      record.hostPorts[key] = port;
+    }
+    this.app.persist();
+  }
+
+  close(): void {
+    for (const proxy of this.proxies.values()) proxy.close();
+    this.proxies.clear();
+  }
+}
