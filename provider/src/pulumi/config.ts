@@ -2,7 +2,8 @@
 // lttle:token, or provider args), falling back to LTTLE_HOST / LTTLE_TOKEN,
 // then to the local daemon (started on first use, never during preview).
 import { RuntimeClient } from '../../../runtime/src/client/client';
-import { decode, getPath, wrapSecrets, type Decoded, type JsonObject } from './values';
+import type { PropertyFailure } from './properties';
+import { getPath, wrapSecrets, type Decoded, type JsonObject } from './values';
 
 export interface ProviderConfig {
   host?: string;
@@ -33,14 +34,9 @@ export function configFromArgs(args: Decoded): ProviderConfig {
   return out;
 }
 
-export interface ConfigFailure {
-  property: string;
-  reason: string;
-}
-
 /** CheckConfig: the host must be a form the client understands; the token is always a secret. */
-export function checkConfig(news: Decoded): { inputs: JsonObject; failures: ConfigFailure[] } {
-  const failures: ConfigFailure[] = [];
+export function checkConfig(news: Decoded): { inputs: JsonObject; failures: PropertyFailure[] } {
+  const failures: PropertyFailure[] = [];
   for (const [key, value] of Object.entries(news.value)) {
     if (ENGINE_KEYS.has(key)) continue;
     if (!KEYS.has(key)) {
@@ -89,5 +85,3 @@ export function diffConfig(olds: Decoded, news: Decoded): string[] {
 export function clientFor(config: ProviderConfig, env: NodeJS.ProcessEnv = process.env): RuntimeClient {
   return new RuntimeClient({ host: config.host, token: config.token, env });
 }
-
-export { decode };

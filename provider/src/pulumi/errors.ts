@@ -7,13 +7,12 @@ import * as errorsPb from '@pulumi/pulumi/proto/errors_pb';
 import * as providerPb from '@pulumi/pulumi/proto/provider_pb';
 import * as statusPb from '@pulumi/pulumi/proto/status_pb';
 import { LttleError } from '../../../schema/src/errors';
-import { toStruct, type JsonObject } from './values';
-import { toPulumiPath } from './resources';
-import { formatPropertyPath } from './values';
+import { toPulumiPath, type PropertyFailure } from './properties';
+import { formatPropertyPath, toStruct, type JsonObject } from './values';
 
 /** A failure tied to input properties, e.g. a refused volume shrink found in Diff. */
 export class PropertyError extends Error {
-  constructor(readonly failures: { property: string; reason: string }[]) {
+  constructor(readonly failures: PropertyFailure[]) {
     // Reasons start with their property path already ("size must not be smaller ...").
     super(failures.map((f) => f.reason).join('; '));
     this.name = 'PropertyError';

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
 import { packageRoot } from '../../../schema/src/paths';
-import { INPUTS, COMPUTED, TOKENS } from './resources';
+import { RESOURCES } from './registry';
 import { pulumiSchemaJson } from './schema-gen';
 
 type Spec = Record<string, unknown>;
@@ -52,11 +52,11 @@ describe('Pulumi package schema (schema/pulumi/schema.json)', () => {
 
   it('describes exactly the properties the provider handles', () => {
     for (const kind of ['volume', 'app'] as const) {
-      const res = schema.resources[TOKENS[kind]];
-      assert.deepEqual(Object.keys(res.inputProperties as Spec), [...INPUTS[kind]]);
-      assert.deepEqual(Object.keys(res.properties as Spec).sort(), [...INPUTS[kind], ...COMPUTED[kind]].sort());
+      const res = schema.resources[RESOURCES[kind].token];
+      assert.deepEqual(Object.keys(res.inputProperties as Spec), [...RESOURCES[kind].inputs]);
+      assert.deepEqual(Object.keys(res.properties as Spec).sort(), [...RESOURCES[kind].inputs, ...RESOURCES[kind].computed].sort());
     }
-    const env = (schema.resources[TOKENS.app].inputProperties as Record<string, Spec>).environment;
+    const env = (schema.resources[RESOURCES.app.token].inputProperties as Record<string, Spec>).environment;
     assert.equal(env.secret, true);
   });
 });

@@ -1,24 +1,26 @@
 // The pulumirpc.ResourceProvider gRPC service, implemented directly (not via
 // @pulumi/pulumi/provider's main(), which drops detailed diffs, preview and
-// configuration). Each RPC decodes its Structs, calls the concern's module
-// (config, check, diff, crud) and encodes the answer; errors become gRPC
+// configuration). Each RPC decodes its Structs, calls the provider
+// configuration (config.ts) or the resource type of its type token
+// (registry.ts: volume.ts, app.ts) and encodes the answer; errors become gRPC
 // statuses the engine understands (errors.ts).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { Empty } from 'google-protobuf/google/protobuf/empty_pb';
+import type { Struct } from 'google-protobuf/google/protobuf/struct_pb';
 import * as providerGrpc from '@pulumi/pulumi/proto/provider_grpc_pb';
 import * as providerPb from '@pulumi/pulumi/proto/provider_pb';
 import * as pluginPb from '@pulumi/pulumi/proto/plugin_pb';
 import type { RuntimeClient } from '../../../runtime/src/client/client';
 import { packageRoot } from '../../../schema/src/paths';
-import { check } from './check';
 import { checkConfig, clientFor, configFromArgs, configFromVariables, diffConfig, type ProviderConfig } from './config';
-import { create, read, remove, update, type Context } from './crud';
-import { diff, oldInputsOf } from './diff';
+import type { Context } from './context';
 import { toGrpcError, Unimplemented } from './errors';
-import { kindOf, nameFromUrn, type Kind } from './resources';
-import { fromStruct, toStruct, type Decoded } from './values';
+import type { PropertyFailure } from './properties';
+import { nameFromUrn, resourceFor, tokens } from './registry';
+import type { Operations } from './resource';
+import { fromStruct, toStruct, type Decoded, type JsonObject } from './values';
 
 export function pluginVersion(): string {
   const pkg = JSON.parse(fs.readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string };
@@ -71,13 +73,13 @@ function unimplemented<Req, Res>(method: string): grpc.handleUnaryCall<Req, Res>
   return (_call, callback) => callback(toGrpcError(new Unimplemented(`lttle does not implement ${method}`)));
 }
 
-function kindFor(type: string, urn: string): Kind {
-  const kind = kindOf(type, urn);
-  if (!kind) throw new Unimplemented(`lttle has no resource type ${type || urn}; it has lttle:index:Volume and lttle:index:App`);
-  return kind;
+function resource(type: string, urn: string): Operations {
+  const r = resourceFor(type, urn);
+  if (!r) throw new Unimplemented(`lttle has no resource type ${type || urn}; it has ${tokens().join(' and ')}`);
+  return r;
 }
 
-function decoded(has: boolean, get: () => import('google-protobuf/google/protobuf/struct_pb').Struct | undefined): Decoded {
+function decoded(has: boolean, get: () => Struct | undefined): Decoded {
   return fromStruct(has ? get() : undefined);
 }
 
@@ -121,15 +123,15 @@ export function service(provider: LttleProvider): providerGrpc.IResourceProvider
       return res;
     }),
     check: unary((req: providerPb.CheckRequest) => {
-      const kind = kindFor(req.getType(), req.getUrn());
+      const r = resource(req.getType(), req.getUrn());
       const olds = req.hasOlds() ? fromStruct(req.getOlds()) : undefined;
-      const { inputs, failures } = check(kind, fromStruct(req.getNews()), olds, req.getName() || nameFromUrn(req.getUrn()));
+      const { inputs, failures } = r.check(fromStruct(req.getNews()), olds, req.getName() || nameFromUrn(req.getUrn()));
       return checkResponse(inputs, failures);
     }),
     diff: unary((req: providerPb.DiffRequest) => {
-      const kind = kindFor(req.getType(), req.getUrn());
-      const oldIn = oldInputsOf(kind, fromStruct(req.getOlds()), req.hasOldInputs() ? fromStruct(req.getOldInputs()) : undefined);
-      const result = diff(kind, oldIn, fromStruct(req.getNews()));
+      const r = resource(req.getType(), req.getUrn());
+      const oldIn = r.oldInputs(fromStruct(req.getOlds()), req.hasOldInputs() ? fromStruct(req.getOldInputs()) : undefined);
+      const result = r.diff(oldIn, fromStruct(req.getNews()));
       const res = new providerPb.DiffResponse();
       res.setChanges(result.changed ? providerPb.DiffResponse.DiffChanges.DIFF_SOME : providerPb.DiffResponse.DiffChanges.DIFF_NONE);
       res.setReplacesList(result.replaces);
@@ -143,13 +145,13 @@ export function service(provider: LttleProvider): providerGrpc.IResourceProvider
       return res;
     }),
     create: unary(async (req: providerPb.CreateRequest) => {
-      const kind = kindFor(req.getType(), req.getUrn());
-      const result = await create(provider.context, kind, fromStruct(req.getProperties()), req.getPreview(), req.getTimeout());
+      const r = resource(req.getType(), req.getUrn());
+      const result = await r.create(provider.context, fromStruct(req.getProperties()), req.getPreview(), req.getTimeout());
       return new providerPb.CreateResponse().setId(result.id).setProperties(toStruct(result.outputs));
     }),
     read: unary(async (req: providerPb.ReadRequest) => {
-      const kind = kindFor(req.getType(), req.getUrn());
-      const result = await read(provider.context, kind, req.getId(), fromStruct(req.getProperties()), fromStruct(req.getInputs()));
+      const r = resource(req.getType(), req.getUrn());
+      const result = await r.read(provider.context, req.getId(), fromStruct(req.getProperties()), fromStruct(req.getInputs()));
       const res = new providerPb.ReadResponse().setId(result.id);
       if (result.id) {
         res.setProperties(toStruct(result.outputs));
@@ -158,14 +160,13 @@ export function service(provider: LttleProvider): providerGrpc.IResourceProvider
       return res;
     }),
     update: unary(async (req: providerPb.UpdateRequest) => {
-      const kind = kindFor(req.getType(), req.getUrn());
-      const olds = fromStruct(req.getOlds());
-      const result = await update(provider.context, kind, req.getId(), olds, fromStruct(req.getNews()), req.getPreview(), req.getTimeout());
+      const r = resource(req.getType(), req.getUrn());
+      const result = await r.update(provider.context, req.getId(), fromStruct(req.getOlds()), fromStruct(req.getNews()), req.getPreview(), req.getTimeout());
       return new providerPb.UpdateResponse().setProperties(toStruct(result.outputs));
     }),
     delete: unary(async (req: providerPb.DeleteRequest) => {
-      const kind = kindFor(req.getType(), req.getUrn());
-      await remove(provider.context, kind, req.getId());
+      const r = resource(req.getType(), req.getUrn());
+      await r.delete(provider.context, req.getId(), req.getTimeout());
       return new Empty();
     }),
     cancel: unary(() => {
@@ -185,7 +186,7 @@ export function service(provider: LttleProvider): providerGrpc.IResourceProvider
   };
 }
 
-function checkResponse(inputs: import('./values').JsonObject, failures: { property: string; reason: string }[]): providerPb.CheckResponse {
+function checkResponse(inputs: JsonObject, failures: PropertyFailure[]): providerPb.CheckResponse {
   const res = new providerPb.CheckResponse();
   res.setInputs(toStruct(inputs));
   res.setFailuresList(failures.map((f) => new providerPb.CheckFailure().setProperty(f.property).setReason(f.reason)));

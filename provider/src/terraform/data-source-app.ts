@@ -5,7 +5,8 @@ import { DEFAULT_NAMESPACE } from '../../../schema/src/types';
 import type { CtyObject } from './cty';
 import { attr, error, type Diagnostic } from './diagnostics';
 import { str, type DataSource } from './resource';
-import { appAttributes, appState, canonical } from './resource-app';
+import { appState, canonical } from './resource-app-model';
+import { appAttributes } from './resource-app-schema';
 import { allComputed, type BlockSchema } from './schema';
 
 const schema: BlockSchema = {

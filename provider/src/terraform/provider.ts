@@ -49,6 +49,8 @@ function asObject(v: CtyValue): CtyObject | null {
 
 export class LttleProvider {
   private client?: RuntimeClient;
+  /** Aborted by StopProvider (terraform interrupted): waits end early with a diagnostic. */
+  private readonly stopping = new AbortController();
   private readonly resourceMap = new Map(resources.map((r) => [r.typeName, r]));
   private readonly dataMap = new Map(dataSources.map((d) => [d.typeName, d]));
 
@@ -162,7 +164,8 @@ export class LttleProvider {
     log('info', planned ? (prior ? 'updating' : 'creating') : 'deleting', { type: r.typeName, id: String((planned ?? prior)?.id ?? '') });
     let result: { state: CtyObject | null; diagnostics: Diagnostic[] };
     try {
-      result = await r.apply(this.runtime(), { prior, planned });
+      // Later: the resource's `timeouts` block, when set, instead of its default.
+      result = await r.apply(this.runtime(), { prior, planned }, { timeoutMs: r.defaultTimeoutMs(), signal: this.stopping.signal });
     } catch (err) {
       result = { state: prior, diagnostics: [fromError(`Cannot apply ${r.typeName}`, err)] };
     }
@@ -199,6 +202,7 @@ export class LttleProvider {
   }
 
   StopProvider(): Req {
+    this.stopping.abort();
     return { Error: '' };
   }
 }

@@ -1,7 +1,13 @@
 import * as assert from 'node:assert/strict';
+import type { WaitOptions } from '../../../runtime/src/client/api';
+import type { RuntimeClient } from '../../../runtime/src/client/client';
+import { ConflictError, TimeoutError } from '../../../schema/src/errors';
 import { normaliseApp } from '../../../schema/src/normalize';
+import type { AppSpec, AppStatus } from '../../../schema/src/types';
 import { isUnknown, unknown, type CtyObject } from './cty';
-import { appAttributes, appBody, appResource, canonical, toPath } from './resource-app';
+import { appResource } from './resource-app';
+import { appBody, canonical, toPath } from './resource-app-model';
+import { appAttributes } from './resource-app-schema';
 
 function app(values: CtyObject): CtyObject {
   return { ...Object.fromEntries(appAttributes.map((a) => [a.name, null])), ...values };
@@ -69,5 +75,79 @@ describe('terraform lttle_app', () => {
     assert.ok(result.ok);
     const back = canonical(result.spec);
     for (const key of Object.keys(back)) assert.deepEqual(back[key], seed[key], key);
+  });
+
+  it('plans generation and state unknown for any change, not only a redeploy (generation counts every accepted change)', () => {
+    const policy = appResource.plan({ prior, proposed: { ...prior, restart_policy: 'never' }, config: { ...seed, restart_policy: 'never' } });
+    assert.ok(isUnknown(policy.planned?.generation) && isUnknown(policy.planned?.state));
+    assert.deepEqual(policy.planned?.services, {}, 'services stay known without a redeploy or expose change');
+    // Same spec for the model, yet terraform applies the attribute change: nothing known may move.
+    const spelling = appResource.plan({ prior, proposed: { ...prior, resources: null }, config: { ...seed, resources: null } });
+    assert.ok(isUnknown(spelling.planned?.generation) && isUnknown(spelling.planned?.state));
+  });
+});
+
+/** A scripted client: the apply is accepted at generation 4, then `settle` decides. */
+function scripted(settle: (accepted: AppStatus) => AppStatus) {
+  const waits: WaitOptions<AppStatus>[] = [];
+  let current: AppStatus | undefined;
+  const client = {
+    getApp: async () => current,
+    applyAppAndWait: async (spec: AppSpec, options: WaitOptions<AppStatus>) => {
+      const accepted: AppStatus = { spec, state: 'pulling-image', services: [], generation: 4, observedGeneration: 4, createdAt: '', updatedAt: '' };
+      current = accepted;
+      waits.push(options);
+      options.onProgress?.(accepted);
+      current = settle(accepted);
+      return { status: current, plan: { action: 'update', changes: [], deleteBeforeReplace: false, redeploy: false, errors: [] } };
+    },
+  } as unknown as RuntimeClient;
+  return { client, waits };
+}
+
+describe('terraform lttle_app apply', () => {
+  const planned: CtyObject = { ...prior, state: unknown(), generation: unknown() };
+
+  it('applies and waits through the client with the timeout passed in; state carries generation, never observedGeneration', async () => {
+    const { client, waits } = scripted((accepted) => ({ ...accepted, state: 'ready' }));
+    const signal = new AbortController().signal;
+    const r = await appResource.apply(client, { prior, planned }, { timeoutMs: 1234, signal });
+    assert.deepEqual(r.diagnostics, []);
+    assert.equal(r.state?.generation, 4);
+    assert.equal(r.state?.state, 'ready');
+    assert.equal('observedGeneration' in (r.state ?? {}), false);
+    assert.equal(waits[0].timeoutMs, 1234);
+    assert.equal(waits[0].signal, signal);
+    assert.match(waits[0].timeoutHint ?? '', /LTTLE_TF_APPLY_TIMEOUT/);
+  });
+
+  it('accepted but not settled: a diagnostic, and the app kept in the state as it is', async () => {
+    const { client } = scripted(() => {
+      throw new TimeoutError('app samples/postgresql did not become ready within 1s');
+    });
+    const r = await appResource.apply(client, { prior: null, planned }, { timeoutMs: 1000 });
+    assert.match(r.diagnostics[0].detail, /did not become ready/);
+    assert.equal(r.state?.id, 'samples/postgresql');
+    assert.equal(r.state?.state, 'pulling-image');
+  });
+
+  it('refused by the runtime: a diagnostic and the prior state', async () => {
+    const client = { applyAppAndWait: async () => Promise.reject(new ConflictError('busy elsewhere')) } as unknown as RuntimeClient;
+    const r = await appResource.apply(client, { prior, planned }, { timeoutMs: 1000 });
+    assert.match(r.diagnostics[0].detail, /busy elsewhere/);
+    assert.equal(r.state, prior);
+  });
+
+  it('defaults to LTTLE_TF_APPLY_TIMEOUT seconds, else 900', () => {
+    const saved = process.env.LTTLE_TF_APPLY_TIMEOUT;
+    try {
+      delete process.env.LTTLE_TF_APPLY_TIMEOUT;
+      assert.equal(appResource.defaultTimeoutMs(), 900_000);
+      process.env.LTTLE_TF_APPLY_TIMEOUT = '60';
+      assert.equal(appResource.defaultTimeoutMs(), 60_000);
+    } finally {
+      if (saved === undefined) delete process.env.LTTLE_TF_APPLY_TIMEOUT;
+      else process.env.LTTLE_TF_APPLY_TIMEOUT = saved;
+    }
   });
 });

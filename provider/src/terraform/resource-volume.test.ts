@@ -1,5 +1,8 @@
 import * as assert from 'node:assert/strict';
-import { isUnknown, type CtyObject } from './cty';
+import type { WaitOptions } from '../../../runtime/src/client/api';
+import type { RuntimeClient } from '../../../runtime/src/client/client';
+import type { VolumeSpec, VolumeStatus } from '../../../schema/src/types';
+import { isUnknown, unknown, type CtyObject } from './cty';
 import { volumeResource } from './resource-volume';
 
 const base: CtyObject = { id: null, name: 'pgdata', namespace: 'samples', mode: 'writeable', size: '100Mi', size_bytes: null, state: null, attached_to: null };
@@ -41,5 +44,20 @@ describe('terraform lttle_volume', () => {
     const r = volumeResource.plan({ prior, proposed: { ...prior, name: 'other' }, config: { ...base, name: 'other' } });
     assert.deepEqual(r.requiresReplace, [[{ attribute_name: 'name' }]]);
     assert.equal(r.planned?.id, 'samples/other');
+  });
+
+  it('applies and waits through the client with the timeout passed in (default 120 s)', async () => {
+    const waits: WaitOptions<VolumeStatus>[] = [];
+    const client = {
+      applyVolumeAndWait: async (spec: VolumeSpec, options: WaitOptions<VolumeStatus>) => {
+        waits.push(options);
+        return { status: { spec, state: 'ready', sizeBytes: spec.size, generation: 1, observedGeneration: 1, createdAt: '', updatedAt: '' }, plan: { action: 'create', changes: [], deleteBeforeReplace: false, redeploy: false, errors: [] } };
+      },
+    } as unknown as RuntimeClient;
+    const r = await volumeResource.apply(client, { prior: null, planned: { ...base, id: unknown(), size_bytes: unknown(), state: unknown(), attached_to: unknown() } }, { timeoutMs: volumeResource.defaultTimeoutMs() });
+    assert.deepEqual(r.diagnostics, []);
+    assert.equal(r.state?.size_bytes, 100 * 2 ** 20);
+    assert.equal(r.state?.state, 'ready');
+    assert.equal(waits[0].timeoutMs, 120_000);
   });
 });

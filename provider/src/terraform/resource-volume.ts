@@ -8,7 +8,18 @@ import { formatSize } from '../../../schema/src/size';
 import { DEFAULT_NAMESPACE, type VolumeSpec, type VolumeStatus } from '../../../schema/src/types';
 import { isUnknown, unknown, type CtyObject } from './cty';
 import { attr, error, fromError, type AttributePath, type Diagnostic } from './diagnostics';
-import { BodyReader, issueDiagnostics, parseImportId, str, type ApplyResult, type PlanRequest, type PlanResult, type Resource } from './resource';
+import {
+  BodyReader,
+  issueDiagnostics,
+  parseImportId,
+  str,
+  type ApplyOptions,
+  type ApplyRequest,
+  type ApplyResult,
+  type PlanRequest,
+  type PlanResult,
+  type Resource,
+} from './resource';
 import type { Attribute, BlockSchema } from './schema';
 
 export const TYPE = 'lttle_volume';
@@ -26,7 +37,8 @@ export const volumeAttributes: Attribute[] = [
 
 const schema: BlockSchema = { version: 0, description: 'A block volume for lttle apps.', attributes: volumeAttributes };
 
-const READY_TIMEOUT_MS = 120_000;
+/** The runtime creates and grows volumes synchronously; this only bounds a stuck one. */
+const DEFAULT_TIMEOUT_MS = 120_000;
 
 /** The body the shared model validates; unknowns are left out and remembered. */
 export function volumeBody(v: CtyObject, reader = new BodyReader()): { body: Record<string, unknown>; reader: BodyReader } {
@@ -102,21 +114,7 @@ export function volumeState(base: CtyObject, status: VolumeStatus): CtyObject {
   };
 }
 
-async function waitReady(client: RuntimeClient, status: VolumeStatus): Promise<VolumeStatus> {
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  let current = status;
-  while (current.state === 'creating' || current.state === 'resizing') {
-    if (Date.now() > deadline) throw new Error(`volume ${current.spec.namespace}/${current.spec.name} is still ${current.state} after ${READY_TIMEOUT_MS / 1000}s`);
-    await new Promise((r) => setTimeout(r, 200));
-    const next = await client.getVolume(current.spec.namespace, current.spec.name);
-    if (!next) throw new Error(`volume ${current.spec.namespace}/${current.spec.name} disappeared while being created`);
-    current = next;
-  }
-  if (current.state === 'error') throw new Error(`volume ${current.spec.namespace}/${current.spec.name} failed: ${current.message ?? 'error'}`);
-  return current;
-}
-
-async function apply(client: RuntimeClient, req: { prior: CtyObject | null; planned: CtyObject | null }): Promise<ApplyResult> {
+async function apply(client: RuntimeClient, req: ApplyRequest, options: ApplyOptions): Promise<ApplyResult> {
   if (!req.planned) {
     const prior = req.prior as CtyObject;
     try {
@@ -129,8 +127,9 @@ async function apply(client: RuntimeClient, req: { prior: CtyObject | null; plan
   const spec = specOf(req.planned);
   if (!spec) return { state: req.prior, diagnostics: [error('Invalid lttle_volume configuration', 'the planned volume does not validate')] };
   try {
-    const { status } = await client.applyVolume(spec);
-    return { state: volumeState(req.planned, await waitReady(client, status)), diagnostics: [] };
+    // Waits until the runtime acted on this generation and the volume is ready.
+    const { status } = await client.applyVolumeAndWait(spec, { timeoutMs: options.timeoutMs, signal: options.signal });
+    return { state: volumeState(req.planned, status), diagnostics: [] };
   } catch (err) {
     if (err instanceof LttleError && err.issues.length) return { state: req.prior, diagnostics: issueDiagnostics(TYPE, err.issues, toPath) };
     return { state: req.prior, diagnostics: [fromError(`Cannot apply volume ${spec.namespace}/${spec.name}`, err)] };
@@ -155,4 +154,4 @@ async function importState(client: RuntimeClient, id: string): Promise<CtyObject
   return read(client, skeleton);
 }
 
-export const volumeResource: Resource = { typeName: TYPE, schema, validate, plan, apply, read, importState };
+export const volumeResource: Resource = { typeName: TYPE, schema, defaultTimeoutMs: () => DEFAULT_TIMEOUT_MS, validate, plan, apply, read, importState };

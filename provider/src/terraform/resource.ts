@@ -1,6 +1,7 @@
 // What a managed resource or data source implements; provider.ts does the
 // protocol plumbing (msgpack, diagnostics, private state) around it.
 import type { RuntimeClient } from '../../../runtime/src/client/client';
+import { equal } from '../../../schema/src/diff';
 import { formatPath, type Issue } from '../../../schema/src/schema';
 import { isObject, isUnknown, type CtyObject, type CtyValue } from './cty';
 import { error, renderPath, type AttributePath, type Diagnostic } from './diagnostics';
@@ -24,12 +25,28 @@ export interface ApplyResult {
   diagnostics: Diagnostic[];
 }
 
+export interface ApplyRequest {
+  prior: CtyObject | null;
+  /** null: delete. */
+  planned: CtyObject | null;
+}
+
+/** How an apply waits for the resource to settle. */
+export interface ApplyOptions {
+  /** The limit for this resource's create or update (the provider passes the resource's default). */
+  timeoutMs: number;
+  /** Aborted by StopProvider: waits end early. */
+  signal?: AbortSignal;
+}
+
 export interface Resource {
   typeName: string;
   schema: BlockSchema;
+  /** How long a create or update may wait when nothing else says. */
+  defaultTimeoutMs(): number;
   validate(config: CtyObject): Diagnostic[];
   plan(req: PlanRequest): PlanResult;
-  apply(client: RuntimeClient, req: { prior: CtyObject | null; planned: CtyObject | null }): Promise<ApplyResult>;
+  apply(client: RuntimeClient, req: ApplyRequest, options: ApplyOptions): Promise<ApplyResult>;
   /** The current state, or null when the resource is gone. */
   read(client: RuntimeClient, state: CtyObject): Promise<CtyObject | null>;
   /** Import by `namespace/name` (or `name` in the default namespace). */
@@ -84,6 +101,16 @@ export class BodyReader {
   get complete(): boolean {
     return this.unknownPaths.length === 0;
   }
+}
+
+/**
+ * Whether terraform will apply a change to an existing resource: a
+ * configurable attribute of the plan differs from the prior state (even when
+ * the model sees the same spec, e.g. "100Mi" for 104857600). Computed values
+ * the apply may move must then be planned unknown.
+ */
+export function configChanged(schema: BlockSchema, prior: CtyObject, planned: CtyObject): boolean {
+  return schema.attributes.some((a) => (a.required || a.optional) && !equal(prior[a.name] ?? null, planned[a.name] ?? null));
 }
 
 /** Diagnostics for model issues, each pointing at the terraform attribute. */

@@ -83,7 +83,7 @@ export class App extends pulumi.CustomResource {
   declare readonly services: pulumi.Output<Service[]>;
   /** "kvm" or "tcg". */
   declare readonly accel: pulumi.Output<string | undefined>;
-  /** Increments each time the machine is redeployed. */
+  /** Bumped by every change of the app's spec the runtime accepted. */
   declare readonly generation: pulumi.Output<number>;
 
   constructor(name: string, args: AppArgs, opts?: pulumi.CustomResourceOptions);

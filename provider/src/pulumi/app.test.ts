@@ -1,0 +1,194 @@
+import * as assert from 'node:assert/strict';
+import type { WaitOptions } from '../../../runtime/src/client/api';
+import { ConflictError, TimeoutError } from '../../../schema/src/errors';
+import type { AppSpec, AppStatus } from '../../../schema/src/types';
+import { app } from './app';
+import { InitError } from './errors';
+import { DiffKind } from './resource';
+import { noRuntime, withClient } from './testing/contexts';
+import { decode, secret, SECRET_SIG, SIG_KEY, UNKNOWN, type JsonObject } from './values';
+
+const seedApp = () => ({
+  namespace: 'samples',
+  image: 'ghcr.io/lttle-cloud/postgres:17-flash',
+  resources: { cpu: 1, memory: 256 },
+  mode: { flash: { strategy: 'manual', timeout: 3 } },
+  environment: { POSTGRES_PASSWORD: secret('password'), POSTGRES_USER: 'user', POSTGRES_DB: 'db' },
+  volumes: [{ name: 'pgdata', path: '/var/lib/postgresql/data' }],
+  expose: { access: { port: 5432, internal: {} } },
+});
+
+const inputs = (over: JsonObject = {}): JsonObject => ({
+  name: 'postgresql',
+  namespace: 'samples',
+  image: 'ghcr.io/lttle-cloud/postgres:17-flash',
+  mode: { flash: { strategy: 'manual', timeout: 3 } },
+  environment: { POSTGRES_PASSWORD: 'password', POSTGRES_USER: 'user' },
+  volumes: [{ name: 'pgdata', path: '/var/lib/postgresql/data' }],
+  expose: { access: { port: 5432, internal: {} } },
+  ...over,
+});
+
+describe('pulumi App: Check', () => {
+  it('accepts the seed app, defaults the name to the resource name and keeps secrets wrapped', () => {
+    const r = app.check(decode(seedApp()), undefined, 'postgresql');
+    assert.deepEqual(r.failures, []);
+    assert.equal(r.inputs.name, 'postgresql');
+    assert.deepEqual((r.inputs.environment as Record<string, unknown>).POSTGRES_PASSWORD, { [SIG_KEY]: SECRET_SIG, value: 'password' });
+  });
+
+  it('names the failing property in camelCase', () => {
+    const news = { ...seedApp(), mode: { flash: { strategy: 'manual', timeout: 0 } }, restartPolicy: 'sometimes' };
+    const r = app.check(decode(news), undefined, 'postgresql');
+    const props = r.failures.map((f) => f.property).sort();
+    assert.deepEqual(props, ['mode.flash.timeout', 'restartPolicy']);
+    const timeout = r.failures.find((f) => f.property === 'mode.flash.timeout');
+    assert.match(timeout?.reason ?? '', /^mode\.flash\.timeout must be an integer >= 1/);
+  });
+
+  it('reports a bad expose entry under its key and unknown fields with a suggestion', () => {
+    const news = { ...seedApp(), expose: { access: { port: 70000, internal: {} } }, imag: 'x' };
+    const r = app.check(decode(news), undefined, 'postgresql');
+    assert.ok(r.failures.some((f) => f.property === 'expose.access.port'), JSON.stringify(r.failures));
+    assert.ok(r.failures.some((f) => f.property === 'imag' && /did you mean "image"/.test(f.reason)));
+  });
+
+  it('does not judge unknown values (preview)', () => {
+    const news = { ...seedApp(), volumes: [{ name: UNKNOWN, path: '/var/lib/postgresql/data' }], resources: { cpu: UNKNOWN, memory: 256 } };
+    const r = app.check(decode(news), undefined, 'postgresql');
+    assert.deepEqual(r.failures, []);
+    assert.equal((r.inputs.volumes as { name: string }[])[0].name, UNKNOWN);
+  });
+
+  it('never puts secret values into failure reasons', () => {
+    const news = { ...seedApp(), environment: { POSTGRES_PASSWORD: secret({ nested: 'hunter2' }) } };
+    const r = app.check(decode(news), undefined, 'postgresql');
+    assert.ok(r.failures.length > 0);
+    assert.ok(!JSON.stringify(r.failures).includes('hunter2'));
+  });
+
+  it('normalises camelCase inputs through the shared model', () => {
+    const r = app.toSpec({
+      name: 'postgresql', namespace: 'samples', image: 'ghcr.io/lttle-cloud/postgres:17-flash', restartPolicy: 'never',
+      mode: { flash: { strategy: { nthListen: 2 }, timeout: 3 } },
+      expose: { access: { port: 5432, internal: {}, connectionTracking: { trafficAware: { inactivityTimeout: 5 } } } },
+    });
+    assert.ok(r.ok);
+    assert.equal(r.spec['restart-policy'], 'never');
+    assert.deepEqual(r.spec.mode, { flash: { strategy: { 'nth-listen': 2 }, timeout: 3 } });
+    assert.deepEqual(r.spec.expose.access['connection-tracking'], { 'traffic-aware': { 'inactivity-timeout': 5 } });
+  });
+});
+
+describe('pulumi App: Diff', () => {
+  it('no change -> nothing to do', () => {
+    const r = app.diff(inputs(), decode(inputs()));
+    assert.equal(r.changed, false);
+    assert.deepEqual(r.detailed, {});
+  });
+
+  it('renaming replaces, deleting first', () => {
+    const r = app.diff(inputs(), decode(inputs({ name: 'pg2' })));
+    assert.deepEqual(r.replaces, ['name']);
+    assert.equal(r.deleteBeforeReplace, true);
+    assert.equal(r.detailed.name, DiffKind.UPDATE_REPLACE);
+  });
+
+  it('an environment change names the variable, updates in place, redeploys', () => {
+    const r = app.diff(inputs(), decode(inputs({ environment: { POSTGRES_PASSWORD: secret('new'), POSTGRES_USER: 'user', EXTRA: '1' } })));
+    assert.deepEqual(r.detailed, { 'environment.POSTGRES_PASSWORD': DiffKind.UPDATE, 'environment.EXTRA': DiffKind.ADD });
+    assert.deepEqual(r.replaces, []);
+    assert.equal(r.redeploy, true);
+  });
+
+  it('mode and restartPolicy update without redeploy', () => {
+    const r = app.diff(inputs(), decode(inputs({ mode: 'regular', restartPolicy: 'never' })));
+    assert.deepEqual(Object.keys(r.detailed).sort(), ['mode', 'restartPolicy']);
+    assert.equal(r.redeploy, false);
+  });
+
+  it('unknown values count as changes of their property', () => {
+    const r = app.diff(inputs(), decode(inputs({ volumes: [{ name: UNKNOWN, path: '/var/lib/postgresql/data' }] })));
+    assert.deepEqual(r.detailed, { volumes: DiffKind.UPDATE });
+  });
+
+  it('compares against oldInputs when sent, else against the inputs kept in the outputs', () => {
+    const outputs = decode({ ...inputs(), state: 'ready', services: [], generation: 1 });
+    assert.deepEqual(app.oldInputs(outputs, undefined), inputs());
+    assert.deepEqual(app.oldInputs(outputs, decode({ ...inputs(), image: 'other' })).image, 'other');
+    assert.deepEqual(app.oldInputs(outputs, decode({})), inputs());
+  });
+});
+
+/** A scripted apply-and-wait: accepted at generation 3, then `settle` decides. */
+function runtime(settle: (accepted: AppStatus) => AppStatus) {
+  const waits: WaitOptions<AppStatus>[] = [];
+  let current: AppStatus | undefined;
+  const ctx = withClient({
+    getApp: async () => current,
+    applyAppAndWait: async (spec, options) => {
+      const s = spec as AppSpec;
+      const accepted: AppStatus = { spec: s, state: 'pulling-image', services: [], generation: 3, observedGeneration: 3, createdAt: '', updatedAt: '' };
+      current = accepted;
+      waits.push(options as WaitOptions<AppStatus>);
+      options.onProgress?.(accepted);
+      current = settle(accepted);
+      return { status: current, plan: { action: 'update', changes: [], deleteBeforeReplace: false, redeploy: false, errors: [] } };
+    },
+  });
+  return { ctx, waits };
+}
+
+describe('pulumi App: Create/Update', () => {
+  it('an app preview keeps environment secret and passes unknown inputs through', async () => {
+    const r = await app.create(noRuntime, decode({ name: 'pg', image: 'img', environment: { P: secret('pw') }, volumes: [{ name: UNKNOWN, path: '/d' }] }), true, 0);
+    assert.deepEqual(r.outputs.environment, { [SIG_KEY]: SECRET_SIG, value: { P: 'pw' } });
+    assert.equal(r.outputs.services, UNKNOWN);
+    assert.deepEqual(r.outputs.volumes, [{ name: UNKNOWN, path: '/d' }]);
+  });
+
+  it('an update preview marks state and generation unknown for any change (not only a redeploy)', async () => {
+    const olds = decode({ ...inputs(), state: 'suspended', generation: 2, services: [{ name: 'access' }] });
+    const r = await app.update(noRuntime, 'samples/postgresql', olds, decode(inputs({ restartPolicy: 'never' })), true, 0);
+    assert.equal(r.outputs.generation, UNKNOWN);
+    assert.equal(r.outputs.state, UNKNOWN);
+    assert.deepEqual(r.outputs.services, [{ name: 'access' }]);
+    assert.equal(r.outputs.restartPolicy, 'never');
+  });
+
+  it('applies and waits through the client; outputs carry generation but not observedGeneration', async () => {
+    const { ctx, waits } = runtime((accepted) => ({ ...accepted, state: 'ready', accel: 'tcg' }));
+    const r = await app.create(ctx, decode(inputs()), false, 0);
+    assert.equal(r.id, 'samples/postgresql');
+    assert.equal(r.outputs.state, 'ready');
+    assert.equal(r.outputs.generation, 3);
+    assert.equal('observedGeneration' in r.outputs, false);
+    assert.equal((r.outputs.environment as Record<string, unknown>)[SIG_KEY], SECRET_SIG);
+    await app.update(ctx, r.id, decode(r.outputs), decode(inputs({ restartPolicy: 'never' })), false, 30);
+    assert.deepEqual(waits.map((w) => w.timeoutMs), [600_000, 30_000]);
+    assert.equal(waits[0].signal, ctx.signal);
+  });
+
+  it('accepted but not settled: a partial failure the engine keeps (ErrorResourceInitFailed)', async () => {
+    const { ctx } = runtime(() => {
+      throw new TimeoutError('app samples/postgresql did not become ready within 1s');
+    });
+    await assert.rejects(app.create(ctx, decode(inputs()), false, 1), (err: unknown) => {
+      assert.ok(err instanceof InitError);
+      assert.equal(err.id, 'samples/postgresql');
+      assert.equal(err.properties.state, 'pulling-image');
+      assert.match(err.reasons[0], /did not become ready/);
+      return true;
+    });
+  });
+
+  it('refused by the runtime: the error as it is, nothing recorded', async () => {
+    const ctx = withClient({
+      getApp: async () => undefined,
+      applyAppAndWait: async () => {
+        throw new ConflictError('volume samples/pgdata is attached to app samples/other');
+      },
+    });
+    await assert.rejects(app.create(ctx, decode(inputs()), false, 0), ConflictError);
+  });
+});

@@ -1,0 +1,64 @@
+// Property names and paths: the Pulumi resources' camelCase against the
+// shared model's kebab-case, and failures that name the property.
+import { fromCasing } from '../../../schema/src/casing';
+import type { Normalised } from '../../../schema/src/normalize';
+import type { Issue } from '../../../schema/src/schema';
+import { formatPropertyPath, type JsonObject, type PropertyPath } from './values';
+
+/** A failure tied to one input property (CheckFailure, InputPropertiesError). */
+export interface PropertyFailure {
+  property: string;
+  reason: string;
+}
+
+/** Identity properties: a change replaces the resource, deleting first. */
+export const IDENTITY: readonly string[] = ['name', 'namespace'];
+
+/** Object keys below these properties are user data (variable and service names), never renamed. */
+const DATA_MAPS = new Set(['environment', 'expose']);
+
+/** Kebab-case property path of the model -> camelCase path of the Pulumi resource. */
+export function toPulumiPath(path: (string | number)[]): PropertyPath {
+  const out: PropertyPath = [];
+  let dataNext = false;
+  for (const part of path) {
+    const s = String(part);
+    if (/^\d+$/.test(s)) {
+      out.push(Number(s));
+      continue;
+    }
+    const name: string = dataNext ? s : camel(s);
+    // Only the key right below a data map is data; the fields below it are names again.
+    dataNext = !dataNext && DATA_MAPS.has(name) && out.length === 0;
+    out.push(name);
+  }
+  return out;
+}
+
+export function camel(key: string): string {
+  return key.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
+export function kebab(key: string): string {
+  return key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+/** Validates and normalises camelCase inputs with a model normaliser; issue paths come back in camelCase. */
+export function normalise<S>(inputs: JsonObject, normaliser: (body: unknown) => Normalised<S>): Normalised<S> {
+  const result = normaliser(fromCasing(inputs, 'camel'));
+  if (result.ok) return result;
+  return { ok: false, issues: result.issues.map((i): Issue => ({ ...i, path: toPulumiPath(i.path) })) };
+}
+
+/** The input properties of a property bag (drops computed outputs and anything the type does not have). */
+export function pickInputs(keys: readonly string[], props: JsonObject): JsonObject {
+  const out: JsonObject = {};
+  for (const key of keys) if (props[key] !== undefined && props[key] !== null) out[key] = props[key];
+  return out;
+}
+
+/** A failure for an issue with a camelCase path; the reason starts with the path. */
+export function failureOf(issue: Issue): PropertyFailure {
+  const property = formatPropertyPath(issue.path as PropertyPath);
+  return { property, reason: `${property || 'resource'} ${issue.message}` };
+}

@@ -1,0 +1,116 @@
+// lttle_app's schema: an OCI image booted in a microVM, optionally in flash
+// mode. Terraform shape of the model (snake_case, nested attributes):
+//   mode = { flash = { strategy = "manual", timeout = 3 } }   (omitted: regular)
+//   strategy "nth-listen:N" / "listen-on-port:P" for the parameterised ones
+//   expose = { access = { port = 5432, internal = {},
+//              connection_tracking = { traffic_aware = { inactivity_timeout = 30 } } } }
+//   depends_on_apps: `depends_on` is a terraform meta-argument.
+import type { Attribute, BlockSchema } from './schema';
+
+export const TYPE = 'lttle_app';
+
+const servicesType = ['map', ['object', { name: 'string', address: 'string', host_address: 'string', target_port: 'number' }]] as const;
+
+export const appAttributes: Attribute[] = [
+  { name: 'id', type: 'string', computed: true, description: '`namespace/name`.' },
+  { name: 'name', type: 'string', required: true, description: 'Unique name of the app in its namespace. Changing it replaces the app.' },
+  { name: 'namespace', type: 'string', optional: true, computed: true, description: 'Namespace (default "default"). Changing it replaces the app.' },
+  { name: 'image', type: 'string', required: true, description: 'OCI image reference, e.g. ghcr.io/lttle-cloud/postgres:17-flash.' },
+  { name: 'command', type: ['list', 'string'], optional: true, description: "Overrides the image's entrypoint and command." },
+  { name: 'environment', type: ['map', 'string'], optional: true, sensitive: true, description: 'Environment variables; values are secret.' },
+  {
+    name: 'resources',
+    optional: true,
+    description: 'vCPUs and memory.',
+    nested: {
+      nesting: 'single',
+      attributes: [
+        { name: 'cpu', type: 'number', optional: true, description: 'Number of vCPUs (default 1).' },
+        { name: 'memory', type: 'number', optional: true, description: 'Memory in MiB (default 256).' },
+      ],
+    },
+  },
+  {
+    name: 'mode',
+    optional: true,
+    description: 'Omitted or without flash: regular. With flash: snapshot when ready, suspend when idle, resume on connect.',
+    nested: {
+      nesting: 'single',
+      attributes: [
+        {
+          name: 'flash',
+          optional: true,
+          description: 'Flash mode.',
+          nested: {
+            nesting: 'single',
+            attributes: [
+              { name: 'strategy', type: 'string', optional: true, description: 'manual, first-listen (default), user-space-ready, nth-listen:N or listen-on-port:P.' },
+              { name: 'timeout', type: 'number', optional: true, description: 'Idle seconds before suspending (default 10).' },
+            ],
+          },
+        },
+      ],
+    },
+  },
+  {
+    name: 'volumes',
+    optional: true,
+    description: 'Volumes mounted into the machine.',
+    nested: {
+      nesting: 'list',
+      attributes: [
+        { name: 'name', type: 'string', required: true, description: 'Volume name.' },
+        { name: 'namespace', type: 'string', optional: true, description: "Volume namespace (default: the app's)." },
+        { name: 'path', type: 'string', required: true, description: 'Absolute mount path.' },
+      ],
+    },
+  },
+  {
+    name: 'expose',
+    optional: true,
+    description: 'Services by name.',
+    nested: {
+      nesting: 'map',
+      attributes: [
+        { name: 'port', type: 'number', required: true, description: 'Port the app listens on inside the machine.' },
+        { name: 'internal', optional: true, description: 'Internal service address.', nested: { nesting: 'single', attributes: [{ name: 'port', type: 'number', optional: true, description: "Service port (default: the app's port)." }] } },
+        {
+          name: 'external',
+          optional: true,
+          description: 'Listener on the host.',
+          nested: {
+            nesting: 'single',
+            attributes: [
+              { name: 'host', type: 'string', optional: true, description: 'Loopback address (default 127.0.0.1).' },
+              { name: 'port', type: 'number', optional: true, description: 'Host port (default: any free port).' },
+            ],
+          },
+        },
+        {
+          name: 'connection_tracking',
+          optional: true,
+          description: 'Omitted: connection-aware. traffic_aware: idle connections stop counting after inactivity_timeout seconds.',
+          nested: {
+            nesting: 'single',
+            attributes: [
+              {
+                name: 'traffic_aware',
+                optional: true,
+                description: 'Traffic-aware tracking.',
+                nested: { nesting: 'single', attributes: [{ name: 'inactivity_timeout', type: 'number', required: true, description: 'Seconds.' }] },
+              },
+            ],
+          },
+        },
+      ],
+    },
+  },
+  { name: 'restart_policy', type: 'string', optional: true, description: 'always (default), on-failure, never or remove.' },
+  { name: 'tags', type: ['list', 'string'], optional: true, description: 'Tags.' },
+  { name: 'depends_on_apps', type: ['list', 'string'], optional: true, description: 'Apps (name or namespace/name) started before this one.' },
+  { name: 'state', type: 'string', computed: true, description: 'Machine state: ready, suspended, ...' },
+  { name: 'generation', type: 'number', computed: true, description: 'Bumped by every change of the spec the runtime accepts (a redeploy, or any other update).' },
+  { name: 'services', type: servicesType as unknown as Attribute['type'], computed: true, description: 'Services by expose key: name, address (internal), host_address (127.0.0.1:port), target_port.' },
+];
+
+export const appSchema: BlockSchema = { version: 0, description: 'An app in a lttle microVM.', attributes: appAttributes };
