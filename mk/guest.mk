@@ -27,7 +27,7 @@ guest: $(GUEST_OUT)/lttle-init $(GUEST_OUT)/initramfs.cpio.gz
 $(GUEST_OUT)/lttle-init: $(GUEST_AGENT_SRCS)
 	$(call apt_need,gcc libc6-dev)
 	@mkdir -p $(GUEST_OUT)
-	gcc -static -O2 -Wall -Wextra -o $@ $(filter %.c,$^) -lutil
+	gcc -static -O2 -Wall -Wextra -Werror -o $@ $(filter %.c,$^) -lutil
 
 $(GUEST_OUT)/initramfs.cpio.gz: $(GUEST_OUT)/lttle-init $(GUEST_OUT)/vmlinuz runtime/kernel/make-initramfs.sh
 	$(call apt_need,cpio gzip)

@@ -1,156 +1,18 @@
-/* The control channel to the host (a virtio-serial port) and small helpers. */
-#include "agent.h"
+/* The control channel to the host (a virtio-serial port, PROTOCOL.md). */
+#include "control.h"
+#include "loop.h"
 
 #include <dirent.h>
-#include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/reboot.h>
-#include <time.h>
 #include <unistd.h>
-
-/* ---- buffers and vectors ---- */
-
-void buf_append(struct buf *b, const void *p, size_t n)
-{
-    if (b->len + n > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        while (cap < b->len + n)
-            cap *= 2;
-        char *d = realloc(b->data, cap);
-        if (!d)
-            die_soft("out of memory");
-        b->data = d;
-        b->cap = cap;
-    }
-    if (n)
-        memcpy(b->data + b->len, p, n);
-    b->len += n;
-}
-
-void buf_consume(struct buf *b, size_t n)
-{
-    if (n >= b->len) {
-        b->len = 0;
-        return;
-    }
-    memmove(b->data, b->data + n, b->len - n);
-    b->len -= n;
-}
-
-void buf_free(struct buf *b)
-{
-    free(b->data);
-    b->data = NULL;
-    b->len = b->cap = 0;
-}
-
-void strv_push(struct strv *s, const char *str)
-{
-    if (s->n + 2 > s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 16;
-        char **v = realloc(s->v, cap * sizeof(*v));
-        if (!v)
-            die_soft("out of memory");
-        s->v = v;
-        s->cap = cap;
-    }
-    s->v[s->n++] = strdup(str);
-    s->v[s->n] = NULL;
-}
-
-void strv_free(struct strv *s)
-{
-    for (size_t i = 0; i < s->n; i++)
-        free(s->v[i]);
-    free(s->v);
-    s->v = NULL;
-    s->n = s->cap = 0;
-}
-
-void env_set(struct strv *env, const char *kv)
-{
-    const char *eq = strchr(kv, '=');
-    size_t klen = eq ? (size_t)(eq - kv) : strlen(kv);
-    for (size_t i = 0; i < env->n; i++) {
-        if (strncmp(env->v[i], kv, klen) == 0 && env->v[i][klen] == '=') {
-            free(env->v[i]);
-            env->v[i] = strdup(kv);
-            return;
-        }
-    }
-    strv_push(env, kv);
-}
-
-const char *env_get(const struct strv *env, const char *key)
-{
-    size_t klen = strlen(key);
-    for (size_t i = 0; i < env->n; i++)
-        if (strncmp(env->v[i], key, klen) == 0 && env->v[i][klen] == '=')
-            return env->v[i] + klen + 1;
-    return NULL;
-}
-
-void records_each(const char *payload, size_t len, record_fn fn, void *ctx)
-{
-    char *copy = malloc(len + 1);
-    if (!copy)
-        die_soft("out of memory");
-    memcpy(copy, payload, len);
-    copy[len] = '\0'; /* tolerate a missing final terminator */
-    for (size_t off = 0; off < len;) {
-        char *rec = copy + off;
-        size_t rlen = strlen(rec);
-        off += rlen + 1;
-        if (rlen == 0)
-            continue;
-        char *eq = strchr(rec, '=');
-        if (!eq) {
-            agent_log("ignoring record without '=': %.64s", rec);
-            continue;
-        }
-        *eq = '\0';
-        fn(ctx, rec, eq + 1);
-    }
-    free(copy);
-}
-
-int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-int parse_u64(const char *s, size_t len, uint64_t *out)
-{
-    uint64_t v = 0;
-    if (len == 0)
-        return -1;
-    for (size_t i = 0; i < len; i++) {
-        if (s[i] < '0' || s[i] > '9' || v > (UINT64_MAX - 9) / 10)
-            return -1;
-        v = v * 10 + (uint64_t)(s[i] - '0');
-    }
-    *out = v;
-    return 0;
-}
-
-void die_soft(const char *what)
-{
-    dprintf(2, "lttle-init: fatal: %s; powering off\n", what);
-    sync();
-    reboot(RB_POWER_OFF);
-    _exit(1);
-}
-
-/* ---- the control port ---- */
 
 static int ctl_fd = -1;
 static struct buf out, in;
+static frame_fn frame_handlers[256];
 /* While the host is not connected the port reports POLLHUP continuously:
  * look again at this time instead of spinning. */
 static int64_t ctl_retry_at;
@@ -167,16 +29,7 @@ static int find_port(const char *name, char *dev, size_t devlen)
         if (e->d_name[0] == '.')
             continue;
         snprintf(path, sizeof(path), "/sys/class/virtio-ports/%s/name", e->d_name);
-        int fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-            continue;
-        ssize_t n = read(fd, val, sizeof(val) - 1);
-        close(fd);
-        if (n <= 0)
-            continue;
-        val[n] = '\0';
-        val[strcspn(val, "\n")] = '\0';
-        if (strcmp(val, name) == 0) {
+        if (read_text(path, val, sizeof(val)) > 0 && strcmp(val, name) == 0) {
             snprintf(dev, devlen, "/dev/%s", e->d_name);
             found = 1;
         }
@@ -199,6 +52,19 @@ void ctl_open(const char *port_name)
         usleep(10000);
     }
     die_soft("no virtio-serial port named lttle.control");
+}
+
+void ctl_on(uint8_t type, frame_fn fn)
+{
+    frame_handlers[type] = fn;
+}
+
+/* PING: the host checks that the agent's loop is alive. */
+void ctl_ping(uint8_t type, uint32_t chan, const char *p, size_t n)
+{
+    (void)type;
+    (void)chan;
+    ctl_send(T_PONG, 0, p, n);
 }
 
 void ctl_send(uint8_t type, uint32_t chan, const void *p, size_t n)
@@ -292,7 +158,10 @@ static void ctl_read(void)
         }
         if (in.len - off < FRAME_HEADER + (size_t)len)
             break;
-        handle_frame(h[0], chan, in.data + off + FRAME_HEADER, len);
+        if (frame_handlers[h[0]])
+            frame_handlers[h[0]](h[0], chan, in.data + off + FRAME_HEADER, len);
+        else
+            agent_log("unknown frame type 0x%02x", h[0]);
         off += FRAME_HEADER + len;
     }
     buf_consume(&in, off);
@@ -334,4 +203,29 @@ void ctl_drain(int timeout_ms)
         if (poll(&p, 1, 50) > 0 && (p.revents & POLLOUT))
             ctl_flush();
     }
+}
+
+/* "Records" payloads: key=value strings, each NUL-terminated. */
+void records_each(const char *payload, size_t len, record_fn fn, void *ctx)
+{
+    char *copy = malloc(len + 1);
+    if (!copy)
+        die_soft("out of memory");
+    memcpy(copy, payload, len);
+    copy[len] = '\0'; /* tolerate a missing final terminator */
+    for (size_t off = 0; off < len;) {
+        char *rec = copy + off;
+        size_t rlen = strlen(rec);
+        off += rlen + 1;
+        if (rlen == 0)
+            continue;
+        char *eq = strchr(rec, '=');
+        if (!eq) {
+            agent_log("ignoring record without '=': %.64s", rec);
+            continue;
+        }
+        *eq = '\0';
+        fn(ctx, rec, eq + 1);
+    }
+    free(copy);
 }

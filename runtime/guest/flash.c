@@ -1,6 +1,8 @@
 /* Flash mode inside the guest: the lock socket, the manual trigger and the
  * listen strategies. */
-#include "agent.h"
+#include "flash.h"
+#include "control.h"
+#include "loop.h"
 
 #include <errno.h>
 #include <poll.h>

@@ -21,6 +21,32 @@ mkdir -p "$work"
 
 say() { echo "image: $*"; }
 
+# debootstrap mounts /proc (and /sys) inside the tree it builds. Interrupted,
+# it may leave them mounted (its cleanup resolves the paths by running
+# readlink in the half-built chroot, and nothing cleans up after SIGKILL), and
+# then every later `rm -rf` of the tree fails with "Operation not permitted".
+# So: unmount everything under the work dir on every exit of this script, and
+# before a build starts, in case an earlier one was killed.
+unmount_work() {
+    for _ in 1 2 3; do # mounts may be stacked on one point
+        # mountinfo field 5 is the mount point (octal escapes such as \040);
+        # reverse order puts a mount before the mounts it contains.
+        points=$(awk -v d="$work" '$5 == d || index($5, d "/") == 1 { print $5 }' /proc/self/mountinfo | LC_ALL=C sort -r)
+        [ -n "$points" ] || return 0
+        for m in $points; do
+            m=$(printf '%b' "$m")
+            # lazy when busy: a process killed with us may still sit in it
+            umount "$m" 2>/dev/null || umount -l "$m" || true
+        done
+    done
+}
+unmount_work
+trap unmount_work EXIT
+# Exiting from a signal trap runs the EXIT trap too.
+trap 'exit 129' HUP
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
 hash_of() { cat "$@" | sha256sum | cut -d' ' -f1; }
 base_key=$(hash_of "$here/build.sh")
 image_key=$(hash_of "$here/build.sh" "$here/entrypoint.sh" "$here/postgresql.conf" "$here/pg_hba.conf" "$module")
