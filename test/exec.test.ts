@@ -42,7 +42,7 @@ describe('lttle machine exec', function () {
       name: 'xterm',
       cols: 100,
       rows: 30,
-      env: rt.env as Record<string, string>,
+      env: rt.env,
     });
     let screen = '';
     term.onData((d) => (screen += d));

@@ -110,18 +110,18 @@ describe('flash mode: the seed verbatim', function () {
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let out = '';
-    client.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+    client.stdout.on('data', (c: Buffer) => (out += c.toString()));
     try {
-      client.stdin!.write('select 41;\n');
+      client.stdin.write('select 41;\n');
       while (!out.includes('41')) await sleep(50);
       await waitFor('suspended', 30_000);
       assert.equal(client.exitCode, null, 'the connection is still open');
-      client.stdin!.write('select 42;\n');
+      client.stdin.write('select 42;\n');
       const deadline = Date.now() + 30_000;
       while (!out.includes('42') && Date.now() < deadline) await sleep(50);
       assert.match(out, /^42$/m, 'the idle connection still works after the resume');
     } finally {
-      client.stdin!.end();
+      client.stdin.end();
       await new Promise((r) => client.once('exit', r));
     }
   });

@@ -75,7 +75,7 @@ class Vm {
     });
     this.proc = spawn('qemu-system-x86_64', args, { stdio: ['ignore', 'inherit', 'inherit'] });
     this.qemuExit = new Promise((resolve) => this.proc.once('exit', (code) => resolve(code)));
-    this.qemuExit.then(() => this.wake());
+    void this.qemuExit.then(() => this.wake());
     for (let i = 0; ; i++) {
       try {
         this.sock = await new Promise<net.Socket>((resolve, reject) => {
@@ -136,7 +136,7 @@ class Vm {
   /** Index of the LOG frame where `text` completes (searching the joined log). */
   async waitLog(text: string, timeoutMs: number): Promise<number> {
     const f = await this.waitFrame(() => this.logText().includes(text), timeoutMs, `log "${text}"`);
-    return this.frames.indexOf(f as Frame & { at: number });
+    return this.frames.indexOf(f);
   }
 
   diagnostics(): string {

@@ -65,7 +65,7 @@ export function loadDocumentsFromText(text: string, file: string): LoadedResourc
     if (docIssues.length) {
       // Paths inside the resource read better without the document's kind key.
       for (const issue of docIssues) {
-        if (kind && issue.path.length && issue.path[0] === kindKey) report({ ...issue, path: issue.path.slice(1) }, [kindKey as string]);
+        if (kind && issue.path.length && issue.path[0] === kindKey) report({ ...issue, path: issue.path.slice(1) }, [kindKey]);
         else report(issue, []);
       }
       return;

@@ -47,7 +47,7 @@ function instance(): Ajv2020 {
   });
   const dir = schemaDir();
   for (const file of ['common', 'volume', 'app', 'document', 'api/exec-request']) {
-    ajv.addSchema(JSON.parse(fs.readFileSync(path.join(dir, `${file}.schema.json`), 'utf8')));
+    ajv.addSchema(JSON.parse(fs.readFileSync(path.join(dir, `${file}.schema.json`), 'utf8')) as object);
   }
   return ajv;
 }

@@ -164,4 +164,4 @@ export function seedWith(edit: (app: string) => string): string {
   return fs.readFileSync(SEED_FILE, 'utf8').replace(/^app:[\s\S]*$/m, (app) => edit(app));
 }
 
-export const REGULAR_MODE = (app: string) => app.replace(/  mode:\n    flash:\n      strategy: manual\n      timeout: 3\n/, '  mode: regular\n');
+export const REGULAR_MODE = (app: string) => app.replace(/ {2}mode:\n {4}flash:\n {6}strategy: manual\n {6}timeout: 3\n/, '  mode: regular\n');

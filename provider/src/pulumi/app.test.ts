@@ -130,7 +130,7 @@ function runtime(settle: (accepted: AppStatus) => AppStatus) {
       const s = spec as AppSpec;
       const accepted: AppStatus = { spec: s, state: 'pulling-image', services: [], generation: 3, observedGeneration: 3, createdAt: '', updatedAt: '' };
       current = accepted;
-      waits.push(options as WaitOptions<AppStatus>);
+      waits.push(options);
       options.onProgress?.(accepted);
       current = settle(accepted);
       return { status: current, plan: { action: 'update', changes: [], deleteBeforeReplace: false, redeploy: false, errors: [] } };

@@ -59,6 +59,6 @@ export function pickInputs(keys: readonly string[], props: JsonObject): JsonObje
 
 /** A failure for an issue with a camelCase path; the reason starts with the path. */
 export function failureOf(issue: Issue): PropertyFailure {
-  const property = formatPropertyPath(issue.path as PropertyPath);
+  const property = formatPropertyPath(issue.path);
   return { property, reason: `${property || 'resource'} ${issue.message}` };
 }

@@ -38,13 +38,16 @@ describe('Pulumi package schema (schema/pulumi/schema.json)', () => {
     const walk = (v: unknown) => {
       if (Array.isArray(v)) v.forEach(walk);
       else if (v && typeof v === 'object') {
-        for (const [k, x] of Object.entries(v)) (k === '$ref' ? refs.push(x as string) : walk(x));
+        for (const [k, x] of Object.entries(v)) {
+          if (k === '$ref') refs.push(x as string);
+          else walk(x);
+        }
       }
     };
     walk(schema);
     for (const ref of refs) assert.ok(schema.types[ref.replace('#/types/', '')], `dangling ${ref}`);
     for (const spec of [...Object.values(schema.resources), ...Object.values(schema.types)]) {
-      const props = Object.keys((spec.properties ?? {}) as Spec);
+      const props = Object.keys((spec.properties ?? {}));
       for (const r of (spec.required ?? []) as string[]) assert.ok(props.includes(r), `required ${r} missing`);
       for (const r of (spec.requiredInputs ?? []) as string[]) assert.ok(Object.keys(spec.inputProperties as Spec).includes(r));
     }

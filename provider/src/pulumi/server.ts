@@ -112,7 +112,7 @@ export function service(provider: LttleProvider): providerGrpc.IResourceProvider
       return res;
     }),
     configure: unary((req: providerPb.ConfigureRequest) => {
-      const fromVars = configFromVariables(req.getVariablesMap().toArray() as [string, string][]);
+      const fromVars = configFromVariables(req.getVariablesMap().toArray());
       const fromArgs = req.hasArgs() ? configFromArgs(fromStruct(req.getArgs())) : {};
       provider.configure({ ...fromVars, ...fromArgs });
       const res = new providerPb.ConfigureResponse();
@@ -140,7 +140,7 @@ export function service(provider: LttleProvider): providerGrpc.IResourceProvider
       res.setHasdetaileddiff(true);
       const map = res.getDetaileddiffMap();
       for (const [key, kindOfChange] of Object.entries(result.detailed)) {
-        map.set(key, new providerPb.PropertyDiff().setKind(kindOfChange as number as providerPb.PropertyDiff.Kind).setInputdiff(true));
+        map.set(key, new providerPb.PropertyDiff().setKind(kindOfChange as number).setInputdiff(true));
       }
       return res;
     }),

@@ -67,7 +67,7 @@ export function secret(value: Json): JsonObject {
 export function wrapSecrets(value: JsonObject, paths: PropertyPath[]): JsonObject {
   const sorted = [...paths].sort((a, b) => a.length - b.length);
   const wrapped: PropertyPath[] = [];
-  let out: Json = clone(value);
+  const out: Json = clone(value);
   for (const path of sorted) {
     if (wrapped.some((w) => isPrefix(w, path))) continue;
     if (path.length === 0) return secret(out);
@@ -78,11 +78,11 @@ export function wrapSecrets(value: JsonObject, paths: PropertyPath[]): JsonObjec
     else continue;
     wrapped.push(path);
   }
-  return out as JsonObject;
+  return out;
 }
 
 export function toStruct(value: JsonObject): Struct {
-  return Struct.fromJavaScript(value as Parameters<typeof Struct.fromJavaScript>[0]);
+  return Struct.fromJavaScript(value);
 }
 
 export function getPath(value: Json | undefined, path: PropertyPath): Json | undefined {

@@ -82,7 +82,7 @@ describe('pulumi Volume: Create/Update', () => {
     const ctx = withClient({
       getVolume: async () => undefined,
       applyVolumeAndWait: async (spec, options) => {
-        waits.push(options as WaitOptions<VolumeStatus>);
+        waits.push(options);
         const s = spec as VolumeSpec;
         const status: VolumeStatus = { spec: s, state: 'ready', sizeBytes: s.size, generation: 2, observedGeneration: 2, createdAt: '', updatedAt: '' };
         return { status, plan: { action: 'create', changes: [], deleteBeforeReplace: false, redeploy: false, errors: [] } };

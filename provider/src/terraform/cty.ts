@@ -85,28 +85,28 @@ export function shape(value: unknown, type: CtyType): CtyValue {
   if (value === null || value === undefined) return null;
   if (value instanceof Unknown) return value;
   if (type === 'dynamic') return value as CtyValue;
-  if (type === 'string') return typeof value === 'string' ? value : String(value);
-  if (type === 'number') return typeof value === 'number' ? value : typeof value === 'bigint' ? Number(value) : Number(value as string);
+  if (type === 'string') return typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value) : String(value);
+  if (type === 'number') return typeof value === 'number' ? value : typeof value === 'bigint' ? Number(value) : Number(value);
   if (type === 'bool') return typeof value === 'boolean' ? value : value === 'true';
   const [kind, inner] = type;
   switch (kind) {
     case 'list':
     case 'set':
-      return (value as unknown[]).map((v) => shape(v, inner as CtyType));
+      return (value as unknown[]).map((v) => shape(v, inner));
     case 'map': {
       const out: CtyObject = {};
-      for (const [k, v] of entries(value)) out[k] = shape(v, inner as CtyType);
+      for (const [k, v] of entries(value)) out[k] = shape(v, inner);
       return out;
     }
     case 'object': {
-      const attrs = inner as { [name: string]: CtyType };
+      const attrs = inner;
       const source = new Map(entries(value));
       const out: CtyObject = {};
       for (const name of Object.keys(attrs).sort()) out[name] = shape(source.get(name), attrs[name]);
       return out;
     }
     case 'tuple':
-      return (inner as CtyType[]).map((t, i) => shape((value as unknown[])[i], t));
+      return (inner).map((t, i) => shape((value as unknown[])[i], t));
   }
 }
 

@@ -43,10 +43,10 @@ export function serviceDefinition(fullName: string): grpc.ServiceDefinition {
       path: `/${fullName}/${method.name}`,
       requestStream: !!method.requestStream,
       responseStream: !!method.responseStream,
-      requestSerialize: req.encode,
-      requestDeserialize: req.decode,
-      responseSerialize: res.encode,
-      responseDeserialize: res.decode,
+      requestSerialize: (value: object) => req.encode(value),
+      requestDeserialize: (bytes: Buffer) => req.decode(bytes),
+      responseSerialize: (value: object) => res.encode(value),
+      responseDeserialize: (bytes: Buffer) => res.decode(bytes),
       originalName: method.name,
     };
   }

@@ -98,7 +98,7 @@ export class LttleProvider {
     const host = typeof config.host === 'string' ? config.host : undefined;
     const token = typeof config.token === 'string' ? config.token : undefined;
     this.client = new RuntimeClient({ host, token });
-    log('debug', 'configured provider', { target: this.client.target, terraform_version: String(req.terraform_version ?? '') });
+    log('debug', 'configured provider', { target: this.client.target, terraform_version: textOf(req.terraform_version) });
     return { diagnostics: [] };
   }
 
@@ -130,10 +130,10 @@ export class LttleProvider {
     if (!state) return { new_state: dynamic(null, type), diagnostics: [], private: req.private };
     try {
       const next = await r.read(this.runtime(), state);
-      if (!next) log('info', 'resource no longer exists; removing it from the state', { type: r.typeName, id: String(state.id) });
+      if (!next) log('info', 'resource no longer exists; removing it from the state', { type: r.typeName, id: textOf(state.id) });
       return { new_state: dynamic(next, type), diagnostics: [], private: req.private };
     } catch (err) {
-      return { new_state: dynamic(state, type), diagnostics: [fromError(`Cannot read ${r.typeName} ${String(state.id)}`, err)], private: req.private };
+      return { new_state: dynamic(state, type), diagnostics: [fromError(`Cannot read ${r.typeName} ${textOf(state.id)}`, err)], private: req.private };
     }
   }
 
@@ -161,7 +161,7 @@ export class LttleProvider {
     const type = blockType(r.schema);
     const prior = asObject(decode(req.prior_state, type));
     const planned = asObject(decode(req.planned_state, type));
-    log('info', planned ? (prior ? 'updating' : 'creating') : 'deleting', { type: r.typeName, id: String((planned ?? prior)?.id ?? '') });
+    log('info', planned ? (prior ? 'updating' : 'creating') : 'deleting', { type: r.typeName, id: textOf((planned ?? prior)?.id) });
     let result: { state: CtyObject | null; diagnostics: Diagnostic[] };
     try {
       // Later: the resource's `timeouts` block, when set, instead of its default.
@@ -178,7 +178,7 @@ export class LttleProvider {
   async ImportResourceState(req: Req): Promise<Req> {
     const r = this.resource(req.type_name);
     const type = blockType(r.schema);
-    const id = String(req.id ?? '');
+    const id = textOf(req.id);
     try {
       const state = await r.importState(this.runtime(), id);
       if (!state) return { imported_resources: [], diagnostics: [error('Cannot import non-existent remote object', `there is no ${r.typeName} ${id} in the lttle runtime`)] };
@@ -205,4 +205,10 @@ export class LttleProvider {
     this.stopping.abort();
     return { Error: '' };
   }
+}
+
+/** A protocol value as text for logs and messages (ids are strings; anything else is shown as JSON). */
+function textOf(value: unknown): string {
+  if (value === undefined || value === null) return '';
+  return typeof value === 'string' ? value : JSON.stringify(value);
 }

@@ -7,8 +7,8 @@ import type { CtyObject, CtyValue } from './cty';
 import type { AttributePath, PathStep } from './diagnostics';
 import { BodyReader } from './resource';
 
-/** "nth-listen:2" -> {"nth-listen": 2}; anything else goes to the schema as written. */
-export function parseStrategy(s: string): FlashStrategy | string {
+/** "nth-listen:2" -> {"nth-listen": 2}; anything else goes to the schema as written (which names what is wrong). */
+export function parseStrategy(s: string): Exclude<FlashStrategy, string> | string {
   const m = /^(nth-listen|listen-on-port):(\d+)$/.exec(s);
   if (!m) return s;
   return m[1] === 'nth-listen' ? { 'nth-listen': Number(m[2]) } : { 'listen-on-port': Number(m[2]) };

@@ -47,7 +47,7 @@ function plan(req: PlanRequest): PlanResult {
   if (!req.proposed) return { planned: null, requiresReplace: [], diagnostics: [] };
   const planned: CtyObject = { ...req.proposed };
   if (req.config && req.config.namespace === null) planned.namespace = DEFAULT_NAMESPACE;
-  planned.id = isUnknown(planned.name) || isUnknown(planned.namespace) ? unknown() : `${planned.namespace}/${planned.name}`;
+  planned.id = isUnknown(planned.name) || isUnknown(planned.namespace) ? unknown() : `${str(planned.namespace)}/${str(planned.name)}`;
   if (!req.prior) {
     for (const key of COMPUTED) planned[key] = unknown();
     return { planned, requiresReplace: [], diagnostics: [] };
@@ -84,7 +84,7 @@ async function apply(client: RuntimeClient, req: ApplyRequest, options: ApplyOpt
       await client.deleteApp(str(prior.namespace) ?? DEFAULT_NAMESPACE, str(prior.name) ?? '');
       return { state: null, diagnostics: [] };
     } catch (err) {
-      return { state: prior, diagnostics: [fromError(`Cannot delete app ${prior.namespace}/${prior.name}`, err)] };
+      return { state: prior, diagnostics: [fromError(`Cannot delete app ${str(prior.namespace)}/${str(prior.name)}`, err)] };
     }
   }
   const spec = specOf(req.planned);

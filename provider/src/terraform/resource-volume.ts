@@ -76,7 +76,7 @@ function plan(req: PlanRequest): PlanResult {
   // attribute removed from the config must go back to its default.
   if (req.config && req.config.namespace === null) planned.namespace = DEFAULT_NAMESPACE;
   if (req.config && req.config.mode === null) planned.mode = 'writeable';
-  planned.id = isUnknown(planned.name) || isUnknown(planned.namespace) ? unknown() : `${planned.namespace}/${planned.name}`;
+  planned.id = isUnknown(planned.name) || isUnknown(planned.namespace) ? unknown() : `${str(planned.namespace)}/${str(planned.name)}`;
   if (!req.prior) {
     for (const key of ['size_bytes', 'state', 'attached_to']) planned[key] = unknown();
     return { planned, requiresReplace: [], diagnostics: [] };
@@ -121,7 +121,7 @@ async function apply(client: RuntimeClient, req: ApplyRequest, options: ApplyOpt
       await client.deleteVolume(str(prior.namespace) ?? DEFAULT_NAMESPACE, str(prior.name) ?? '');
       return { state: null, diagnostics: [] };
     } catch (err) {
-      return { state: prior, diagnostics: [fromError(`Cannot delete volume ${prior.namespace}/${prior.name}`, err)] };
+      return { state: prior, diagnostics: [fromError(`Cannot delete volume ${str(prior.namespace)}/${str(prior.name)}`, err)] };
     }
   }
   const spec = specOf(req.planned);

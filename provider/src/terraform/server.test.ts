@@ -51,7 +51,7 @@ describe('terraform plugin server', function () {
     assert.deepEqual(Object.keys(resources).sort(), ['lttle_app', 'lttle_volume']);
     const env = resources.lttle_app.block.attributes.find((a) => a.name === 'environment');
     assert.equal(env?.sensitive, true);
-    assert.deepEqual(JSON.parse(env!.type.toString()), ['map', 'string']);
+    assert.deepEqual(JSON.parse(env.type.toString()), ['map', 'string']);
     assert.ok(resources.lttle_app.block.attributes.find((a) => a.name === 'mode')?.nested_type);
     assert.deepEqual(Object.keys(schema.data_source_schemas as object).sort(), ['lttle_app', 'lttle_volume']);
     // A bad size comes back as a diagnostic on the attribute, not an RPC error.

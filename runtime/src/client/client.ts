@@ -149,7 +149,7 @@ export class RuntimeClient {
     const query = new URLSearchParams();
     if (options.follow) query.set('follow', 'true');
     if (options.tail !== undefined) query.set('tail', String(options.tail));
-    const res = await this.open('GET', `/v1/apps/${seg(namespace)}/${seg(name)}/logs?${query}`, undefined, options.signal);
+    const res = await this.open('GET', `/v1/apps/${seg(namespace)}/${seg(name)}/logs?${query.toString()}`, undefined, options.signal);
     if ((res.statusCode ?? 500) >= 300) throw await errorFrom(res);
     let buffered = '';
     await new Promise<void>((resolve, reject) => {

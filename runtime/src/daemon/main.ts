@@ -60,11 +60,12 @@ async function main(): Promise<void> {
 
   const root = packageRoot();
   const volumeStore = new StateStore<VolumeRecord>(home, 'volumes');
-  let apps: AppManager | undefined;
-  const volumes = new VolumeManager(home, volumeStore, (ns, name) => apps?.attachedTo(ns, name), log);
+  // The volume manager asks the app manager, created after it, who mounts a volume.
+  const appsRef: { current?: AppManager } = {};
+  const volumes = new VolumeManager(home, volumeStore, (ns, name) => appsRef.current?.attachedTo(ns, name), log);
   await volumes.recover();
   const images = new ImageStore(process.env.LTTLE_IMAGE_STORE || path.join(home, 'images'), (process.env.LTTLE_IMAGE_PATH || path.join(root, 'build', 'images')).split(':'), log);
-  apps = new AppManager({
+  const apps = new AppManager({
     home,
     accel: accel.accel,
     kernel: process.env.LTTLE_KERNEL || path.join(root, 'build', 'guest', 'vmlinuz'),
@@ -74,6 +75,7 @@ async function main(): Promise<void> {
     store: new StateStore<AppRecord>(home, 'apps'),
     log,
   });
+  appsRef.current = apps;
   const appManager = apps;
   await appManager.recover();
 

@@ -121,7 +121,7 @@ async function handle(router: Router, deps: ServerDeps, req: http.IncomingMessag
   } catch (err) {
     const known = err instanceof LttleError ? err : new LttleError('internal', (err as Error).message);
     const status = httpStatusOf(known.code);
-    if (status === 500) deps.log(`error: ${req.method} ${url.pathname}: ${(err as Error).stack ?? err}`);
+    if (status === 500) deps.log(`error: ${req.method} ${url.pathname}: ${(err as Error).stack ?? String(err)}`);
     if (!res.headersSent) {
       // A body we stopped reading (too large) cannot be skipped: answer, then close the connection.
       if (known.code === 'too_large') {

@@ -72,7 +72,7 @@ export class QmpClient extends EventEmitter {
       if (!line) continue;
       const message = JSON.parse(line) as { QMP?: unknown; return?: unknown; error?: { class: string; desc: string }; event?: string };
       if (message.event) {
-        this.emit('event', message as QmpEvent);
+        this.emit('event', message);
         continue;
       }
       const waiting = this.pending.shift();

@@ -207,7 +207,7 @@ export class Plugin {
   async read(type: string, name: string, id: string, outputs: JsonObject = {}, inputs: JsonObject = {}): Promise<{ id: string; outputs: JsonObject; inputs: JsonObject }> {
     const req = new providerPb.ReadRequest().setId(id).setUrn(urnOf(type, name)).setName(name).setType(type).setProperties(toStruct(outputs)).setInputs(toStruct(inputs));
     const res = await this.call<providerPb.ReadRequest, providerPb.ReadResponse>('read', req);
-    return { id: res.getId(), outputs: (res.getProperties()?.toJavaScript() ?? {}) as JsonObject, inputs: (res.getInputs()?.toJavaScript() ?? {}) as JsonObject };
+    return { id: res.getId(), outputs: (res.getProperties()?.toJavaScript() ?? {}), inputs: (res.getInputs()?.toJavaScript() ?? {}) };
   }
 
   async update(state: ResourceState, news: JsonObject, preview: boolean, timeout = 0): Promise<JsonObject> {
