@@ -85,7 +85,7 @@ export function shape(value: unknown, type: CtyType): CtyValue {
   if (value === null || value === undefined) return null;
   if (value instanceof Unknown) return value;
   if (type === 'dynamic') return value as CtyValue;
-  if (type === 'string') return typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value) : String(value);
+  if (type === 'string') return typeof value === 'string' ? value : JSON.stringify(value);
   if (type === 'number') return typeof value === 'number' ? value : typeof value === 'bigint' ? Number(value) : Number(value);
   if (type === 'bool') return typeof value === 'boolean' ? value : value === 'true';
   const [kind, inner] = type;
