@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
 import type { Plan } from './diff';
-import { daemonEntry, daemonSocketPath } from './paths';
+import { daemonCommand, daemonSocketPath } from './paths';
 import type { Issue } from './schema';
 import type { Duplex } from 'node:stream';
 import type { AppSpec, AppStatus, ExecRequest, MachineState, VolumeSpec, VolumeStatus } from './types';
@@ -262,17 +262,22 @@ export class RuntimeClient {
   private async startDaemon(): Promise<void> {
     const socketPath = (this.endpoint as { socketPath: string }).socketPath;
     const home = path.dirname(socketPath);
+    const command = daemonCommand(this.env);
+    if (!command) throw new RuntimeError(503, 'unreachable', `no lttle runtime answers on ${socketPath}, and lttled is not on PATH to start one: start lttled, put lttle's bin/ on PATH, or set LTTLE_DAEMON to its bin/lttled`);
     fs.mkdirSync(home, { recursive: true, mode: 0o700 });
     const log = fs.openSync(path.join(home, 'lttled.log'), 'a');
-    const child = spawn(process.execPath, [daemonEntry()], {
+    const child = spawn(command[0], command.slice(1), {
       detached: true,
       stdio: ['ignore', log, log],
       env: { ...this.env, LTTLE_HOME: home },
     });
+    let spawnError: Error | undefined;
+    child.on('error', (err) => (spawnError = err));
     child.unref();
     fs.closeSync(log);
     const deadline = Date.now() + DAEMON_START_TIMEOUT_MS;
     while (Date.now() < deadline) {
+      if (spawnError) throw new RuntimeError(503, 'unreachable', `cannot start lttled (${command.join(' ')}): ${spawnError.message}`);
       try {
         const res = await this.send('GET', '/v1/health', undefined);
         await readAll(res);
