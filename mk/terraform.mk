@@ -1,40 +1,58 @@
-# Terraform provider, installed offline into a filesystem mirror under build/.
+# Terraform provider, released like a registry release and installed where
+# terraform finds it without any CLI configuration.
 #
-#   make install-terraform-provider
-#   export TF_CLI_CONFIG_FILE=$(pwd)/build/terraform/lttle.tfrc
+#   make terraform-provider           build/terraform/terraform-provider-lttle_<version>_linux_amd64.zip
+#                                     (+ terraform-registry-manifest.json, _SHA256SUMS)
+#   make install-terraform-provider   unpack it into ~/.terraform.d/plugins, terraform's implicit
+#                                     local mirror: `terraform init` then needs no TF_CLI_CONFIG_FILE
 #
-# The mirrored "binary" is a two-line launcher that execs this checkout's
-# bin/terraform-provider-lttle. Its bytes depend only on the checkout path, so
-# rebuilding the provider (make build) does not change the h1 hash recorded in
-# .terraform.lock.hcl and `terraform init` keeps working in existing working
-# directories. Moving the checkout changes the hash: run `terraform init
-# -upgrade` (or delete .terraform.lock.hcl) there once.
+# The zip holds one executable, terraform-provider-lttle_v<version>: a Node
+# single executable application (provider/release/build-terraform-provider.mjs)
+# that needs neither this checkout nor node. It needs `openssl` on PATH and a
+# running lttled, or one it can start: $LTTLE_DAEMON (e.g. <checkout>/bin/lttled)
+# or `lttled` on PATH.
+#
+# Implicit mirrors are used only while no CLI config sets provider_installation:
+# unset TF_CLI_CONFIG_FILE or point it at a file without that block (a missing
+# file only gives a warning). The lock file records the executable's h1 hash,
+# and builds are reproducible, so reinstalling unchanged sources keeps
+# .terraform.lock.hcl valid; after a change under the same version, delete
+# .terraform.lock.hcl where it was used (`terraform init -upgrade` does not help).
 
-TF_PROVIDER_VERSION := 0.1.0
-TF_MIRROR := $(abspath $(BUILD))/terraform/mirror
-TF_RC := $(abspath $(BUILD))/terraform/lttle.tfrc
-TF_PROVIDER_DIR := $(TF_MIRROR)/registry.terraform.io/lttle/lttle/$(TF_PROVIDER_VERSION)/linux_amd64
-TF_PROVIDER_MAIN := $(BUILD)/js/provider/src/terraform/main.js
+TF_PROVIDER_VERSION := $(shell sed -n 's/^  "version": "\(.*\)",$$/\1/p' package.json)
+TF_PLATFORM := linux_$(patsubst x86_64,amd64,$(patsubst aarch64,arm64,$(shell uname -m)))
+TF_RELEASE := $(BUILD)/terraform
+TF_PROVIDER_ZIP := $(TF_RELEASE)/terraform-provider-lttle_$(TF_PROVIDER_VERSION)_$(TF_PLATFORM).zip
+TF_PROVIDER_EXE := terraform-provider-lttle_v$(TF_PROVIDER_VERSION)
+TF_PLUGIN_DIR := $(HOME)/.terraform.d/plugins/registry.terraform.io/lttle/lttle/$(TF_PROVIDER_VERSION)/$(TF_PLATFORM)
+TF_PROVIDER_INPUTS := $(shell find provider/src schema -type f) \
+  package.json package-lock.json tsconfig.json provider/release/build-terraform-provider.mjs $(realpath $(shell command -v node))
 
-.PHONY: install-terraform-provider
-install-terraform-provider:
-	@test -f $(TF_PROVIDER_MAIN) || npx tsc -p tsconfig.json
-	@mkdir -p $(TF_PROVIDER_DIR)
-	@printf '#!/bin/sh\nexec "%s" "$$@"\n' "$(abspath bin/terraform-provider-lttle)" > $(TF_PROVIDER_DIR)/terraform-provider-lttle_v$(TF_PROVIDER_VERSION).tmp
-	@chmod 755 $(TF_PROVIDER_DIR)/terraform-provider-lttle_v$(TF_PROVIDER_VERSION).tmp
-	@mv $(TF_PROVIDER_DIR)/terraform-provider-lttle_v$(TF_PROVIDER_VERSION).tmp $(TF_PROVIDER_DIR)/terraform-provider-lttle_v$(TF_PROVIDER_VERSION)
-	@printf '%s\n' \
-	  '# Written by make install-terraform-provider: terraform installs lttle/lttle' \
-	  '# from the local mirror and never asks the public registry for it.' \
-	  'disable_checkpoint = true' \
-	  'provider_installation {' \
-	  '  filesystem_mirror {' \
-	  '    path    = "$(TF_MIRROR)"' \
-	  '    include = ["registry.terraform.io/lttle/lttle"]' \
-	  '  }' \
-	  '  direct {' \
-	  '    exclude = ["registry.terraform.io/lttle/lttle"]' \
-	  '  }' \
-	  '}' > $(TF_RC)
-	@echo "terraform CLI config: $(TF_RC)"
-	@echo "export TF_CLI_CONFIG_FILE=$(TF_RC)"
+.PHONY: terraform-provider install-terraform-provider terraform-release-tools
+terraform-provider: $(TF_PROVIDER_ZIP)
+
+terraform-release-tools:
+	$(call apt_need,zip unzip binutils)
+
+$(TF_PROVIDER_ZIP): $(TF_PROVIDER_INPUTS) | node_modules/.installed terraform-release-tools
+	$(TSC) -p tsconfig.json
+	node provider/release/build-terraform-provider.mjs --out $(TF_RELEASE)
+
+install-terraform-provider: $(TF_PROVIDER_ZIP)
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	unzip -q $(TF_PROVIDER_ZIP) -d "$$tmp" && \
+	mkdir -p "$(TF_PLUGIN_DIR)" && \
+	if [ -f "$(TF_PLUGIN_DIR)/$(TF_PROVIDER_EXE)" ] && ! cmp -s "$$tmp/$(TF_PROVIDER_EXE)" "$(TF_PLUGIN_DIR)/$(TF_PROVIDER_EXE)"; then \
+	  echo "note: this replaces a different build of lttle/lttle $(TF_PROVIDER_VERSION): delete .terraform.lock.hcl where the old one was used"; \
+	fi && \
+	mv "$$tmp/$(TF_PROVIDER_EXE)" "$(TF_PLUGIN_DIR)/$(TF_PROVIDER_EXE).tmp" && \
+	mv -f "$(TF_PLUGIN_DIR)/$(TF_PROVIDER_EXE).tmp" "$(TF_PLUGIN_DIR)/$(TF_PROVIDER_EXE)"
+	@# The former launcher mirror and its CLI config would shadow the implicit mirror.
+	@rm -rf $(TF_RELEASE)/mirror $(TF_RELEASE)/lttle.tfrc
+	@echo "installed $(TF_PLUGIN_DIR)/$(TF_PROVIDER_EXE)"
+	@if [ -n "$$TF_CLI_CONFIG_FILE" ] && grep -qs provider_installation "$$TF_CLI_CONFIG_FILE"; then \
+	  echo "note: TF_CLI_CONFIG_FILE=$$TF_CLI_CONFIG_FILE sets provider_installation, so terraform ignores ~/.terraform.d/plugins; unset it"; \
+	fi
+
+# test/terraform-release.test.ts installs the zip the way a user would.
+test: terraform-provider

@@ -30,3 +30,43 @@ export function daemonSocketPath(env: NodeJS.ProcessEnv = process.env): string {
 export function daemonEntry(): string {
   return path.join(packageRoot(), 'build', 'js', 'runtime', 'src', 'daemon', 'main.js');
 }
+
+/** node:sea when running as the single-executable provider (make terraform-provider). */
+function seaApp(): typeof import('node:sea') | undefined {
+  try {
+    const sea = require('node:sea') as typeof import('node:sea');
+    return sea.isSea() ? sea : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A file of the package by its path from the root (e.g. 'schema/app.schema.json'):
+ * from the checkout, or from the assets that a single executable embeds under the same names.
+ */
+export function readPackageFile(relPath: string): string {
+  const sea = seaApp();
+  if (sea) return sea.getAsset(relPath, 'utf8');
+  return fs.readFileSync(path.join(packageRoot(), relPath), 'utf8');
+}
+
+/**
+ * The command that starts lttled: $LTTLE_DAEMON (e.g. /path/to/lttle/bin/lttled);
+ * else this checkout's compiled daemon; outside a checkout (a single-executable
+ * provider) `lttled` on PATH. Undefined when there is none.
+ */
+export function daemonCommand(env: NodeJS.ProcessEnv = process.env): string[] | undefined {
+  if (env.LTTLE_DAEMON) return [env.LTTLE_DAEMON];
+  if (!seaApp()) return [process.execPath, daemonEntry()];
+  for (const dir of (env.PATH ?? '').split(path.delimiter)) {
+    const file = path.join(dir || '.', 'lttled');
+    try {
+      fs.accessSync(file, fs.constants.X_OK);
+      return [file];
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}

@@ -1,9 +1,7 @@
 // Validation against the JSON Schemas in schema/: the one source of truth for
 // the CLI, the runtime API and both providers.
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
-import { schemaDir } from './paths';
+import { readPackageFile } from './paths';
 import { parseVolumeSize, SizeError } from './size';
 
 /** One problem found in a value, located by its property path. */
@@ -45,9 +43,8 @@ function instance(): Ajv2020 {
       }
     },
   });
-  const dir = schemaDir();
   for (const file of ['common', 'volume', 'app', 'document', 'api/exec-request']) {
-    ajv.addSchema(JSON.parse(fs.readFileSync(path.join(dir, `${file}.schema.json`), 'utf8')) as object);
+    ajv.addSchema(JSON.parse(readPackageFile(`schema/${file}.schema.json`)));
   }
   return ajv;
 }
@@ -168,7 +165,7 @@ export function formatPath(path: (string | number)[]): string {
 }
 
 const NAME_RULE = (() => {
-  const common = JSON.parse(fs.readFileSync(path.join(schemaDir(), 'common.schema.json'), 'utf8')) as { $defs: { name: { pattern: string; maxLength: number } } };
+  const common = JSON.parse(readPackageFile('schema/common.schema.json')) as { $defs: { name: { pattern: string; maxLength: number } } };
   return { pattern: new RegExp(common.$defs.name.pattern), maxLength: common.$defs.name.maxLength };
 })();
 

@@ -1,22 +1,17 @@
 // Loads the .proto text under proto/ with protobufjs (keeping snake_case field
 // names, as terraform's Go code names them) and turns a service into a
-// grpc-js ServiceDefinition. Source .proto files are read from the checkout:
-// tsc does not copy them to build/.
-import * as path from 'node:path';
+// grpc-js ServiceDefinition. Source .proto files are read from the checkout
+// (tsc does not copy them to build/) or from a single executable's assets.
 import type * as grpc from '@grpc/grpc-js';
 import * as protobuf from 'protobufjs';
-import { packageRoot } from '../../../schema/src/paths';
-
-export function protoDir(): string {
-  return path.join(packageRoot(), 'provider', 'src', 'terraform', 'proto');
-}
+import { readPackageFile } from '../../../schema/src/paths';
 
 let root: protobuf.Root | undefined;
 
 export function protoRoot(): protobuf.Root {
   if (!root) {
     root = new protobuf.Root();
-    for (const file of ['tfplugin6.proto', 'plugin.proto', 'health.proto']) root.loadSync(path.join(protoDir(), file), { keepCase: true });
+    for (const file of ['tfplugin6.proto', 'plugin.proto', 'health.proto']) protobuf.parse(readPackageFile(`provider/src/terraform/proto/${file}`), root, { keepCase: true });
     root.resolveAll();
   }
   return root;

@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
-import { daemonEntry, daemonSocketPath } from '../../../schema/src/paths';
+import { daemonCommand, daemonSocketPath } from '../../../schema/src/paths';
 import { CancelledError, errorForCode, FailedError, LttleError, NotFoundError, TimeoutError, UnreachableError } from '../../../schema/src/errors';
 import type { ApiErrorBody, ApplyResult, Health, LogLine, RawResource, WaitOptions } from './api';
 import type { Duplex } from 'node:stream';
@@ -242,17 +242,22 @@ export class RuntimeClient {
   private async startDaemon(): Promise<void> {
     const socketPath = (this.endpoint as { socketPath: string }).socketPath;
     const home = path.dirname(socketPath);
+    const command = daemonCommand(this.env);
+    if (!command) throw new UnreachableError(`no lttle runtime answers on ${socketPath}, and lttled is not on PATH to start one: start lttled, put lttle's bin/ on PATH, or set LTTLE_DAEMON to its bin/lttled`);
     fs.mkdirSync(home, { recursive: true, mode: 0o700 });
     const log = fs.openSync(path.join(home, 'lttled.log'), 'a');
-    const child = spawn(process.execPath, [daemonEntry()], {
+    const child = spawn(command[0], command.slice(1), {
       detached: true,
       stdio: ['ignore', log, log],
       env: { ...this.env, LTTLE_HOME: home },
     });
+    let spawnError: Error | undefined;
+    child.on('error', (err) => (spawnError = err));
     child.unref();
     fs.closeSync(log);
     const deadline = Date.now() + DAEMON_START_TIMEOUT_MS;
     while (Date.now() < deadline) {
+      if (spawnError) throw new UnreachableError(`cannot start lttled (${command.join(' ')}): ${spawnError.message}`);
       try {
         const res = await this.send('GET', '/v1/health', undefined);
         await readAll(res);
