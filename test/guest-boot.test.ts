@@ -29,6 +29,8 @@ const IMAGE = path.join(BUILD, 'images', 'postgres-17-flash');
 const REFERENCE = 'ghcr.io/lttle-cloud/postgres:17-flash';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+const MiB = 1024 * 1024;
+const PGDATA = '/var/lib/postgresql/data';
 
 interface ExecResult {
   stdout: string;
@@ -254,7 +256,7 @@ describe('guest boot: postgres:17-flash in a QEMU microvm (TCG)', function () {
     rootfs = image.rootfs;
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'lttle-guest-boot-'));
     volume = path.join(work, 'vol0.img');
-    await createExt4(volume, 100 * 1024 * 1024);
+    await createExt4(volume, 100 * MiB);
 
     vm = await bootVm('boot1', 'manual');
     await vm.waitFrame((f) => f.type === MsgType.FLASH, 240_000, 'FLASH');
@@ -444,6 +446,36 @@ describe('guest boot: postgres:17-flash in a QEMU microvm (TCG)', function () {
     assert.equal(pong.payload.toString(), 'again');
     const r = await vm.exec([['arg', 'echo'], ['arg', 'still here']]);
     assert.equal(r.stdout, 'still here\n');
+  });
+
+  /** df of a path in the guest, in bytes: [size, used, avail]. */
+  async function guestDf(v: Vm, dir: string): Promise<number[]> {
+    const r = await v.exec([['arg', 'df'], ['arg', '-B1'], ['arg', '--output=size,used,avail'], ['arg', dir]]);
+    assert.equal(r.exit, 'exit 0', r.stderr);
+    return r.stdout.trim().split('\n')[1].trim().split(/\s+/).map(Number);
+  }
+
+  it('sizes WAL to the volume: pgbench -i -s 2 (about 30 MB of data) fits the 100 MiB volume', async function () {
+    this.timeout(600_000);
+    // An 88 MB filesystem: 2 MB segments (1/32, a power of two), max_wal_size a fifth, min two segments.
+    const conf = await vm.exec([['arg', 'cat'], ['arg', `${PGDATA}/lttle.wal.conf`]]);
+    assert.match(conf.stdout, /^min_wal_size = 4MB$/m, conf.stdout + conf.stderr);
+    assert.match(conf.stdout, /^max_wal_size = 17MB$/m, conf.stdout);
+    const shown = await psql(vm.port, "select string_agg(setting || coalesce(unit, ''), ' ' order by name) from pg_settings where name in ('max_wal_size', 'min_wal_size', 'wal_segment_size')", { PGPASSWORD: 'password' });
+    assert.equal(shown.stdout.trim(), '17MB 4MB 2097152B', shown.stderr);
+    const t0 = Date.now();
+    const bench = await vm.exec(
+      [
+        ...['pgbench', '-i', '-s', '2', '-h', '127.0.0.1', '-U', 'user', 'db'].map((a) => ['arg', a] as const),
+        ['env', 'PGPASSWORD=password'],
+      ],
+      { timeoutMs: 540_000 },
+    );
+    const [size, used] = await guestDf(vm, PGDATA);
+    console.log(`      (pgbench -i -s 2: ${((Date.now() - t0) / 1000).toFixed(1)} s; volume ${(used / MiB).toFixed(1)} of ${(size / MiB).toFixed(1)} MiB used)`);
+    assert.equal(bench.exit, 'exit 0', `${bench.stderr}\n${vm.diagnostics()}`);
+    const rows = await psql(vm.port, 'select count(*) from pgbench_accounts', { PGPASSWORD: 'password' });
+    assert.equal(rows.stdout.trim(), '200000', rows.stderr);
   });
 
   it('shuts down on SHUTDOWN: postgres stops cleanly and qemu exits', async function () {
