@@ -14,13 +14,17 @@ import {
   clockPayload,
   encodeFrame,
   encodeRecords,
+  parseVolumeGrown,
+  parseVolumeUsage,
   RecordEntry,
+  volumeGrowPayload,
 } from '../runtime/src/vm/channel';
 import { packageRoot } from '../provider/src/model/paths';
 import { ImageStore } from '../runtime/src/image/image-store';
 import type { ImageConfig } from '../runtime/src/image/oci';
 import { freePort } from '../runtime/src/proxy/service-proxy';
 import { qemuArgs } from '../runtime/src/vm/qemu-command';
+import { QmpClient } from '../runtime/src/vm/qmp';
 import { createExt4 } from '../runtime/src/volume/ext4';
 
 const BUILD = path.join(packageRoot(), 'build');
@@ -478,6 +482,62 @@ describe('guest boot: postgres:17-flash in a QEMU microvm (TCG)', function () {
     assert.equal(rows.stdout.trim(), '200000', rows.stderr);
   });
 
+  it('grows the data volume online (VOLUME_GROW) and reports its usage (VOLUME_USAGE)', async function () {
+    const usage = async () => {
+      const from = vm.frames.length;
+      vm.send(MsgType.VOLUME_USAGE, 0);
+      const reply = await vm.waitFrame((f) => f.type === MsgType.VOLUME_USAGE_REPLY, 10_000, 'VOLUME_USAGE_REPLY', from);
+      const vols = parseVolumeUsage(reply.payload);
+      assert.equal(vols.length, 1, reply.payload.toString());
+      assert.equal(vols[0].volume, 'vol0');
+      assert.equal(vols[0].path, PGDATA);
+      return vols[0];
+    };
+    const before = await usage();
+    assert.ok(before.totalBytes > 80 * MiB && before.totalBytes <= 100 * MiB, `total ${before.totalBytes}`);
+    assert.equal(before.usedBytes + before.freeBytes, before.totalBytes);
+
+    // The host's part: the backing file, then the virtio disk (vol0 is the second disk, disk1).
+    fs.truncateSync(volume, 200 * MiB);
+    const qmp = await QmpClient.connect(path.join(vm.dir, 'qmp.sock'));
+    try {
+      await qmp.execute('block_resize', { device: 'disk1', size: 200 * MiB });
+    } finally {
+      qmp.close();
+    }
+    const from = vm.frames.length;
+    vm.send(MsgType.VOLUME_GROW, 0, volumeGrowPayload('vol0', 200 * MiB));
+    const grown = parseVolumeGrown(
+      (await vm.waitFrame((f) => f.type === MsgType.VOLUME_GROWN, 60_000, 'VOLUME_GROWN', from)).payload,
+    );
+    assert.deepEqual(grown, { volume: 'vol0', path: PGDATA, sizeBytes: 200 * MiB });
+
+    const after = await usage();
+    // 100 MiB more disk, less the new block groups' inode tables
+    assert.ok(after.totalBytes > before.totalBytes + 90 * MiB, `total ${before.totalBytes} -> ${after.totalBytes}`);
+    const [size, used, avail] = await guestDf(vm, PGDATA);
+    assert.equal(size, after.totalBytes, 'df and VOLUME_USAGE disagree on the size');
+    // PostgreSQL may write between the two looks
+    assert.ok(Math.abs(used - after.usedBytes) < 4 * MiB, `df used ${used}, VOLUME_USAGE ${after.usedBytes}`);
+    assert.ok(Math.abs(avail - after.availableBytes) < 4 * MiB, `df avail ${avail}, VOLUME_USAGE ${after.availableBytes}`);
+
+    // Naming the volume by its path works too; a volume that is not mounted is an error.
+    const from2 = vm.frames.length;
+    vm.send(MsgType.VOLUME_GROW, 0, volumeGrowPayload(PGDATA));
+    vm.send(MsgType.VOLUME_GROW, 0, volumeGrowPayload('vol9'));
+    await vm.waitFrame(() => vm.frames.slice(from2).filter((f) => f.type === MsgType.VOLUME_GROWN).length === 2, 30_000, 'two VOLUME_GROWN', from2);
+    const [byPath, missing] = vm.frames.slice(from2).filter((f) => f.type === MsgType.VOLUME_GROWN).map((f) => parseVolumeGrown(f.payload));
+    assert.deepEqual(byPath, { volume: 'vol0', path: PGDATA, sizeBytes: 200 * MiB });
+    assert.equal(missing.volume, 'vol9');
+    assert.match(missing.error ?? '', /no such volume/);
+
+    // The server keeps writing to the grown filesystem.
+    const write = await psql(vm.port, 'create table grown as select generate_series(1, 1000) as n', { PGPASSWORD: 'password' });
+    assert.equal(write.code, 0, write.stderr);
+    const read = await psql(vm.port, 'select count(*) from grown', { PGPASSWORD: 'password' });
+    assert.equal(read.stdout.trim(), '1000', read.stderr);
+  });
+
   it('shuts down on SHUTDOWN: postgres stops cleanly and qemu exits', async function () {
     const from = vm.frames.length;
     vm.send(MsgType.SHUTDOWN, 0, '2 10');
@@ -503,6 +563,11 @@ describe('guest boot: postgres:17-flash in a QEMU microvm (TCG)', function () {
     assert.match(log, /database system was shut down at/);
     const ok = await psql(vm2.port, 'select current_database()', { PGPASSWORD: 'password' });
     assert.equal(ok.stdout.trim(), 'db', ok.stderr);
+    // WAL sizing follows the volume, grown to 200 MiB by the test before
+    const conf = await vm2.exec([['arg', 'cat'], ['arg', `${PGDATA}/lttle.wal.conf`]]);
+    const fsMb = Number(/filesystem of (\d+) MB/.exec(conf.stdout)?.[1]);
+    assert.ok(fsMb > 150, conf.stdout + conf.stderr);
+    assert.match(conf.stdout, new RegExp(`^max_wal_size = ${Math.floor(fsMb / 5)}MB$`, 'm'));
     vm2.send(MsgType.SHUTDOWN, 0, '2 10');
     assert.equal(await Promise.race([vm2.qemuExit, sleep(60_000).then(() => 'timeout')]), 0);
   });
