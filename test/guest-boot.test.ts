@@ -14,13 +14,17 @@ import {
   clockPayload,
   encodeFrame,
   encodeRecords,
+  parseVolumeGrown,
+  parseVolumeUsage,
   RecordEntry,
+  volumeGrowPayload,
 } from '../runtime/src/vm/channel';
 import { packageRoot } from '../schema/src/paths';
 import { ImageStore } from '../runtime/src/image/image-store';
 import type { ImageConfig } from '../runtime/src/image/oci';
 import { freePort } from '../runtime/src/proxy/service-proxy';
 import { qemuArgs } from '../runtime/src/vm/qemu-command';
+import { QmpClient } from '../runtime/src/vm/qmp';
 import { createExt4 } from '../runtime/src/volume/ext4';
 
 const BUILD = path.join(packageRoot(), 'build');
@@ -29,6 +33,8 @@ const IMAGE = path.join(BUILD, 'images', 'postgres-17-flash');
 const REFERENCE = 'ghcr.io/lttle-cloud/postgres:17-flash';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+const MiB = 1024 * 1024;
+const PGDATA = '/var/lib/postgresql/data';
 
 interface ExecResult {
   stdout: string;
@@ -254,7 +260,7 @@ describe('guest boot: postgres:17-flash in a QEMU microvm (TCG)', function () {
     rootfs = image.rootfs;
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'lttle-guest-boot-'));
     volume = path.join(work, 'vol0.img');
-    await createExt4(volume, 100 * 1024 * 1024);
+    await createExt4(volume, 100 * MiB);
 
     vm = await bootVm('boot1', 'manual');
     await vm.waitFrame((f) => f.type === MsgType.FLASH, 240_000, 'FLASH');
@@ -446,6 +452,92 @@ describe('guest boot: postgres:17-flash in a QEMU microvm (TCG)', function () {
     assert.equal(r.stdout, 'still here\n');
   });
 
+  /** df of a path in the guest, in bytes: [size, used, avail]. */
+  async function guestDf(v: Vm, dir: string): Promise<number[]> {
+    const r = await v.exec([['arg', 'df'], ['arg', '-B1'], ['arg', '--output=size,used,avail'], ['arg', dir]]);
+    assert.equal(r.exit, 'exit 0', r.stderr);
+    return r.stdout.trim().split('\n')[1].trim().split(/\s+/).map(Number);
+  }
+
+  it('sizes WAL to the volume: pgbench -i -s 2 (about 30 MB of data) fits the 100 MiB volume', async function () {
+    this.timeout(600_000);
+    // An 88 MB filesystem: 2 MB segments (1/32, a power of two), max_wal_size a fifth, min two segments.
+    const conf = await vm.exec([['arg', 'cat'], ['arg', `${PGDATA}/lttle.wal.conf`]]);
+    assert.match(conf.stdout, /^min_wal_size = 4MB$/m, conf.stdout + conf.stderr);
+    assert.match(conf.stdout, /^max_wal_size = 17MB$/m, conf.stdout);
+    const shown = await psql(vm.port, "select string_agg(setting || coalesce(unit, ''), ' ' order by name) from pg_settings where name in ('max_wal_size', 'min_wal_size', 'wal_segment_size')", { PGPASSWORD: 'password' });
+    assert.equal(shown.stdout.trim(), '17MB 4MB 2097152B', shown.stderr);
+    const t0 = Date.now();
+    const bench = await vm.exec(
+      [
+        ...['pgbench', '-i', '-s', '2', '-h', '127.0.0.1', '-U', 'user', 'db'].map((a) => ['arg', a] as const),
+        ['env', 'PGPASSWORD=password'],
+      ],
+      { timeoutMs: 540_000 },
+    );
+    const [size, used] = await guestDf(vm, PGDATA);
+    console.log(`      (pgbench -i -s 2: ${((Date.now() - t0) / 1000).toFixed(1)} s; volume ${(used / MiB).toFixed(1)} of ${(size / MiB).toFixed(1)} MiB used)`);
+    assert.equal(bench.exit, 'exit 0', `${bench.stderr}\n${vm.diagnostics()}`);
+    const rows = await psql(vm.port, 'select count(*) from pgbench_accounts', { PGPASSWORD: 'password' });
+    assert.equal(rows.stdout.trim(), '200000', rows.stderr);
+  });
+
+  it('grows the data volume online (VOLUME_GROW) and reports its usage (VOLUME_USAGE)', async function () {
+    const usage = async () => {
+      const from = vm.frames.length;
+      vm.send(MsgType.VOLUME_USAGE, 0);
+      const reply = await vm.waitFrame((f) => f.type === MsgType.VOLUME_USAGE_REPLY, 10_000, 'VOLUME_USAGE_REPLY', from);
+      const vols = parseVolumeUsage(reply.payload);
+      assert.equal(vols.length, 1, reply.payload.toString());
+      assert.equal(vols[0].volume, 'vol0');
+      assert.equal(vols[0].path, PGDATA);
+      return vols[0];
+    };
+    const before = await usage();
+    assert.ok(before.totalBytes > 80 * MiB && before.totalBytes <= 100 * MiB, `total ${before.totalBytes}`);
+    assert.equal(before.usedBytes + before.freeBytes, before.totalBytes);
+
+    // The host's part: the backing file, then the virtio disk (vol0 is the second disk, disk1).
+    fs.truncateSync(volume, 200 * MiB);
+    const qmp = await QmpClient.connect(path.join(vm.dir, 'qmp.sock'));
+    try {
+      await qmp.execute('block_resize', { device: 'disk1', size: 200 * MiB });
+    } finally {
+      qmp.close();
+    }
+    const from = vm.frames.length;
+    vm.send(MsgType.VOLUME_GROW, 0, volumeGrowPayload('vol0', 200 * MiB));
+    const grown = parseVolumeGrown(
+      (await vm.waitFrame((f) => f.type === MsgType.VOLUME_GROWN, 60_000, 'VOLUME_GROWN', from)).payload,
+    );
+    assert.deepEqual(grown, { volume: 'vol0', path: PGDATA, sizeBytes: 200 * MiB });
+
+    const after = await usage();
+    // 100 MiB more disk, less the new block groups' inode tables
+    assert.ok(after.totalBytes > before.totalBytes + 90 * MiB, `total ${before.totalBytes} -> ${after.totalBytes}`);
+    const [size, used, avail] = await guestDf(vm, PGDATA);
+    assert.equal(size, after.totalBytes, 'df and VOLUME_USAGE disagree on the size');
+    // PostgreSQL may write between the two looks
+    assert.ok(Math.abs(used - after.usedBytes) < 4 * MiB, `df used ${used}, VOLUME_USAGE ${after.usedBytes}`);
+    assert.ok(Math.abs(avail - after.availableBytes) < 4 * MiB, `df avail ${avail}, VOLUME_USAGE ${after.availableBytes}`);
+
+    // Naming the volume by its path works too; a volume that is not mounted is an error.
+    const from2 = vm.frames.length;
+    vm.send(MsgType.VOLUME_GROW, 0, volumeGrowPayload(PGDATA));
+    vm.send(MsgType.VOLUME_GROW, 0, volumeGrowPayload('vol9'));
+    await vm.waitFrame(() => vm.frames.slice(from2).filter((f) => f.type === MsgType.VOLUME_GROWN).length === 2, 30_000, 'two VOLUME_GROWN', from2);
+    const [byPath, missing] = vm.frames.slice(from2).filter((f) => f.type === MsgType.VOLUME_GROWN).map((f) => parseVolumeGrown(f.payload));
+    assert.deepEqual(byPath, { volume: 'vol0', path: PGDATA, sizeBytes: 200 * MiB });
+    assert.equal(missing.volume, 'vol9');
+    assert.match(missing.error ?? '', /no such volume/);
+
+    // The server keeps writing to the grown filesystem.
+    const write = await psql(vm.port, 'create table grown as select generate_series(1, 1000) as n', { PGPASSWORD: 'password' });
+    assert.equal(write.code, 0, write.stderr);
+    const read = await psql(vm.port, 'select count(*) from grown', { PGPASSWORD: 'password' });
+    assert.equal(read.stdout.trim(), '1000', read.stderr);
+  });
+
   it('shuts down on SHUTDOWN: postgres stops cleanly and qemu exits', async function () {
     const from = vm.frames.length;
     vm.send(MsgType.SHUTDOWN, 0, '2 10');
@@ -471,6 +563,11 @@ describe('guest boot: postgres:17-flash in a QEMU microvm (TCG)', function () {
     assert.match(log, /database system was shut down at/);
     const ok = await psql(vm2.port, 'select current_database()', { PGPASSWORD: 'password' });
     assert.equal(ok.stdout.trim(), 'db', ok.stderr);
+    // WAL sizing follows the volume, grown to 200 MiB by the test before
+    const conf = await vm2.exec([['arg', 'cat'], ['arg', `${PGDATA}/lttle.wal.conf`]]);
+    const fsMb = Number(/filesystem of (\d+) MB/.exec(conf.stdout)?.[1]);
+    assert.ok(fsMb > 150, conf.stdout + conf.stderr);
+    assert.match(conf.stdout, new RegExp(`^max_wal_size = ${Math.floor(fsMb / 5)}MB$`, 'm'));
     vm2.send(MsgType.SHUTDOWN, 0, '2 10');
     assert.equal(await Promise.race([vm2.qemuExit, sleep(60_000).then(() => 'timeout')]), 0);
   });

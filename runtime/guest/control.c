@@ -229,3 +229,10 @@ void records_each(const char *payload, size_t len, record_fn fn, void *ctx)
     }
     free(copy);
 }
+
+void record_add(struct buf *b, const char *key, const char *val)
+{
+    buf_append(b, key, strlen(key));
+    buf_append(b, "=", 1);
+    buf_append(b, val, strlen(val) + 1); /* with its NUL terminator */
+}

@@ -24,5 +24,7 @@ void ctl_ping(uint8_t type, uint32_t chan, const char *p, size_t n); /* PING -> 
 /* Calls fn for each key=value record of a "records" payload. */
 typedef void (*record_fn)(void *ctx, const char *key, const char *val);
 void records_each(const char *payload, size_t len, record_fn fn, void *ctx);
+/* Appends one key=value record to a payload being built. */
+void record_add(struct buf *b, const char *key, const char *val);
 
 #endif

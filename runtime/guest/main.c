@@ -15,7 +15,7 @@
  *   proc     identities from /etc/passwd, fork/exec as a user
  *   boot     kernel filesystems, modules, disks by serial, the root switch
  *   net      eth0, host name, /etc/hosts
- *   volume   the app's volumes
+ *   volume   the app's volumes: mounts, online grow, usage
  *   flash    the lock socket, the flash trigger and strategies
  *   exec_io, exec   exec sessions: streams and credit; lifecycle and frames
  *   logs     the app's stdout/stderr as LOG frames
@@ -33,6 +33,7 @@
 #include "loop.h"
 #include "net.h"
 #include "shutdown.h"
+#include "volume.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -60,6 +61,8 @@ int main(void)
     ctl_on(T_CLOCK, clock_frame);
     ctl_on(T_SHUTDOWN, shutdown_frame);
     ctl_on(T_PING, ctl_ping);
+    ctl_on(T_VOLUME_GROW, volume_grow_frame);
+    ctl_on(T_VOLUME_USAGE, volume_usage_frame);
     for (uint8_t t = T_EXEC_START; t <= T_EXEC_CREDIT; t++)
         ctl_on(t, exec_frame);
 

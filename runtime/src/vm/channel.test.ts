@@ -10,7 +10,10 @@ import {
   encodeFrame,
   encodeRecords,
   parseExitStatus,
+  parseVolumeGrown,
+  parseVolumeUsage,
   typeName,
+  volumeGrowPayload,
 } from './channel';
 
 describe('vm/channel', () => {
@@ -149,6 +152,40 @@ describe('vm/channel', () => {
 
     it('formats the clock in nanoseconds', () => {
       assert.equal(clockPayload(1700000000123), '1700000000123000000');
+    });
+  });
+
+  describe('volumes', () => {
+    it('names the volume to grow by serial or by mount path', () => {
+      assert.equal(volumeGrowPayload('vol0').toString('latin1'), 'volume=vol0\0');
+      assert.equal(volumeGrowPayload('/var/lib/postgresql/data').toString('latin1'), 'path=/var/lib/postgresql/data\0');
+      assert.equal(volumeGrowPayload('vol1', 209715200).toString('latin1'), 'volume=vol1\0size=209715200\0');
+      assert.equal(typeName(MsgType.VOLUME_GROW), 'VOLUME_GROW');
+      assert.equal(typeName(0x8a), 'VOLUME_USAGE_REPLY');
+    });
+
+    it('parses VOLUME_GROWN', () => {
+      assert.deepEqual(parseVolumeGrown(encodeRecords([['volume', 'vol0'], ['path', '/data'], ['size', '209715200']])), {
+        volume: 'vol0',
+        path: '/data',
+        sizeBytes: 209715200,
+      });
+      assert.deepEqual(parseVolumeGrown(encodeRecords([['volume', 'vol9'], ['error', 'no such volume']])), {
+        volume: 'vol9',
+        error: 'no such volume',
+      });
+    });
+
+    it('parses VOLUME_USAGE_REPLY, one entry per volume record', () => {
+      const payload = encodeRecords([
+        ['volume', 'vol0'], ['path', '/a'], ['total', '1000'], ['used', '400'], ['free', '600'], ['avail', '550'],
+        ['volume', 'vol1'], ['path', '/b'], ['total', '10'], ['used', '0'], ['free', '10'], ['avail', '10'], ['later', 'x'],
+      ]);
+      assert.deepEqual(parseVolumeUsage(payload), [
+        { volume: 'vol0', path: '/a', totalBytes: 1000, usedBytes: 400, freeBytes: 600, availableBytes: 550 },
+        { volume: 'vol1', path: '/b', totalBytes: 10, usedBytes: 0, freeBytes: 10, availableBytes: 10 },
+      ]);
+      assert.deepEqual(parseVolumeUsage(Buffer.alloc(0)), []);
     });
   });
 });

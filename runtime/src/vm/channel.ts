@@ -9,6 +9,8 @@ export const MsgType = {
   CLOCK: 0x02,
   SHUTDOWN: 0x03,
   PING: 0x04,
+  VOLUME_GROW: 0x05,
+  VOLUME_USAGE: 0x06,
   EXEC_START: 0x10,
   EXEC_STDIN: 0x11,
   EXEC_EOF: 0x12,
@@ -24,6 +26,8 @@ export const MsgType = {
   AGENT_LOG: 0x86,
   CLOCK_SET: 0x87,
   PONG: 0x88,
+  VOLUME_GROWN: 0x89,
+  VOLUME_USAGE_REPLY: 0x8a,
   EXEC_STDOUT: 0x90,
   EXEC_STDERR: 0x91,
   EXEC_EXIT: 0x92,
@@ -182,4 +186,75 @@ export function parseExitStatus(text: string): ExitStatus {
 /** Wall clock for CLOCK / CONFIG clock=: decimal nanoseconds since the epoch. */
 export function clockPayload(nowMs: number = Date.now()): string {
   return (BigInt(Math.round(nowMs * 1000)) * 1000n).toString();
+}
+
+/**
+ * VOLUME_GROW payload: grow the ext4 filesystem of a mounted volume to the
+ * size of its disk, after the host has grown the disk (file + QMP block_resize).
+ * The volume is named by its serial (`vol0`) or its mount path (`/data`);
+ * with `diskBytes` the agent first waits for the guest kernel to see that size.
+ */
+export function volumeGrowPayload(volume: string, diskBytes?: number): Buffer {
+  const records: RecordEntry[] = [[volume.startsWith('/') ? 'path' : 'volume', volume]];
+  if (diskBytes !== undefined) records.push(['size', String(diskBytes)]);
+  return encodeRecords(records);
+}
+
+/** VOLUME_GROWN: the filesystem's new size, or why it could not grow. */
+export interface VolumeGrown {
+  /** The serial and the mount path, as far as the guest knows them. */
+  volume?: string;
+  path?: string;
+  /** Block count × block size after the resize. */
+  sizeBytes?: number;
+  error?: string;
+}
+
+export function parseVolumeGrown(payload: Buffer): VolumeGrown {
+  const out: VolumeGrown = {};
+  for (const [key, value] of decodeRecords(payload)) {
+    if (key === 'volume') out.volume = value;
+    else if (key === 'path') out.path = value;
+    else if (key === 'size') out.sizeBytes = Number(value);
+    else if (key === 'error') out.error = value;
+  }
+  return out;
+}
+
+/** One volume of VOLUME_USAGE_REPLY: statfs of its filesystem, as `df` shows it. */
+export interface VolumeUsage {
+  volume: string;
+  path: string;
+  /** Size (data blocks, without the filesystem's own metadata). */
+  totalBytes: number;
+  usedBytes: number;
+  /** Free, including blocks reserved for root. */
+  freeBytes: number;
+  /** Free for unprivileged users (df's "Avail"). */
+  availableBytes: number;
+}
+
+type UsageCount = 'totalBytes' | 'usedBytes' | 'freeBytes' | 'availableBytes';
+const usageCounts: Record<string, UsageCount> = {
+  total: 'totalBytes',
+  used: 'usedBytes',
+  free: 'freeBytes',
+  avail: 'availableBytes',
+};
+
+/** VOLUME_USAGE_REPLY: records, each volume starting with its `volume=` record. */
+export function parseVolumeUsage(payload: Buffer): VolumeUsage[] {
+  const out: VolumeUsage[] = [];
+  for (const [key, value] of decodeRecords(payload)) {
+    if (key === 'volume') {
+      out.push({ volume: value, path: '', totalBytes: 0, usedBytes: 0, freeBytes: 0, availableBytes: 0 });
+      continue;
+    }
+    const current = out[out.length - 1];
+    if (!current) continue;
+    if (key === 'path') current.path = value;
+    else if (usageCounts[key]) current[usageCounts[key]] = Number(value);
+    // other keys: fields a newer agent may add
+  }
+  return out;
 }
