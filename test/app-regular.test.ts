@@ -36,7 +36,7 @@ describe('apps in microVMs: the seed in regular mode', function () {
     assert.equal(machinePids(rt.home).length, 1, 'one qemu process runs the app');
   });
 
-  it('shows the seed\'s fields, the service addresses and the accelerator, with the password masked', async () => {
+  it("shows the seed's fields, the service addresses and the accelerator, with the password masked", async () => {
     const res = await rt.cli(['app', 'get', '--ns', 'samples', 'postgresql']);
     assert.equal(res.code, 0, res.stderr);
     const expected = [
@@ -62,7 +62,7 @@ describe('apps in microVMs: the seed in regular mode', function () {
     assert.doesNotMatch(json.stdout, /"password"/, 'JSON output masks secrets too');
   });
 
-  it('logs initdb\'s output and the module\'s init line', async () => {
+  it("logs initdb's output and the module's init line", async () => {
     const res = await rt.cli(['machine', 'logs', '--ns', 'samples', 'postgres']);
     assert.equal(res.code, 0, res.stderr);
     for (const line of [
@@ -72,16 +72,17 @@ describe('apps in microVMs: the seed in regular mode', function () {
       'Success. You can now start the database server using:',
       'LOG:  lttle_pg: init',
       'database system is ready to accept connections',
-    ]) assert.ok(res.stdout.includes(line), `logs contain ${JSON.stringify(line)}`);
+    ])
+      assert.ok(res.stdout.includes(line), `logs contain ${JSON.stringify(line)}`);
     assert.doesNotMatch(res.stdout, /enabling "trust" authentication/);
     const tail = await rt.cli(['machine', 'logs', '--ns', 'samples', 'postgresql', '--tail', '2']);
     assert.equal(tail.stdout.trim().split('\n').length, 2);
   });
 
-  it('answers the host\'s psql with the seed\'s user and password, and refuses a wrong password', async () => {
+  it("answers the host's psql with the seed's user and password, and refuses a wrong password", async () => {
     const target = { ...hostPort(status.services[0].hostAddress) };
     assert.match(await psql(target, 'select current_time'), /^\d\d:\d\d:\d\d\.\d+\+00$/);
-    await psql(target, 'create table notes (id serial primary key, body text); insert into notes (body) values (\'one\'), (\'two\')');
+    await psql(target, "create table notes (id serial primary key, body text); insert into notes (body) values ('one'), ('two')");
     assert.equal(await psql(target, 'select count(*) from notes'), '2');
     await assert.rejects(psql({ ...target, password: 'wrong' }, 'select 1'), /password authentication failed/);
   });
@@ -94,7 +95,10 @@ describe('apps in microVMs: the seed in regular mode', function () {
 
   it('replaces the machine when the environment changes and keeps the data', async () => {
     const before = machinePids(rt.home);
-    const file = rt.writeFile('changed.lttle.yaml', seedWith((app) => REGULAR_MODE(app).replace('    POSTGRES_DB: db\n', '    POSTGRES_DB: db\n    TZ: UTC\n')));
+    const file = rt.writeFile(
+      'changed.lttle.yaml',
+      seedWith((app) => REGULAR_MODE(app).replace('    POSTGRES_DB: db\n', '    POSTGRES_DB: db\n    TZ: UTC\n')),
+    );
     const res = await rt.cli(['deploy', file]);
     assert.equal(res.code, 0, res.stderr);
     const after = (await rt.client.getApp('samples', 'postgresql'))!;
@@ -103,12 +107,15 @@ describe('apps in microVMs: the seed in regular mode', function () {
     assert.equal(pids.length, 1);
     assert.notDeepEqual(pids, before, 'a new qemu process');
     assert.equal(after.services[0].hostAddress, status.services[0].hostAddress, 'the service address stays');
-    assert.equal(await psql(hostPort(after.services[0].hostAddress), 'select string_agg(body, \',\' order by id) from notes'), 'one,two');
+    assert.equal(await psql(hostPort(after.services[0].hostAddress), "select string_agg(body, ',' order by id) from notes"), 'one,two');
     const logs = await rt.cli(['machine', 'logs', '--ns', 'samples', 'postgresql']);
     assert.equal(logs.stdout.split('Success. You can now start the database server').length, 2, 'initdb ran once: the second boot found the data');
 
     const unchanged = await rt.cli(['deploy', file, '--output', 'json']);
-    assert.deepEqual(JSON.parse(unchanged.stdout).map((r: { action: string }) => r.action), ['none', 'none']);
+    assert.deepEqual(
+      JSON.parse(unchanged.stdout).map((r: { action: string }) => r.action),
+      ['none', 'none'],
+    );
     assert.deepEqual(machinePids(rt.home), pids, 'an unchanged redeploy does nothing');
   });
 
@@ -122,7 +129,7 @@ describe('apps in microVMs: the seed in regular mode', function () {
     const status = await rt.waitForApp('samples', 'postgresql', { states: ['ready'], timeoutMs: 300_000 });
     assert.equal(machinePids(rt.home).length, 1);
     assert.equal(status.services[0].hostAddress, address, 'the service keeps its address');
-    assert.equal(await psql(hostPort(address), 'select string_agg(body, \',\' order by id) from notes'), 'one,two,three');
+    assert.equal(await psql(hostPort(address), "select string_agg(body, ',' order by id) from notes"), 'one,two,three');
     const logs = (await rt.cli(['machine', 'logs', '--ns', 'samples', 'postgresql'])).stdout;
     assert.match(logs, /database system was interrupted|redo (starts|done)|automatic recovery/, 'PostgreSQL recovered from its WAL');
   });
@@ -148,12 +155,18 @@ describe('apps in microVMs: failures end in clear states', function () {
     const file = rt.writeFile('bad-image.yaml', 'app:\n  name: ghost\n  image: ghcr.io/nobody/nothing:1\n');
     const res = await rt.cli(['deploy', file, '--timeout', '60']);
     assert.equal(res.code, 1);
-    assert.match(res.stderr, /app default\/ghost is error: image ghcr\.io\/nobody\/nothing:1: image ghcr\.io\/nobody\/nothing:1 is not in the local image store/);
+    assert.match(
+      res.stderr,
+      /app default\/ghost is error: image ghcr\.io\/nobody\/nothing:1: image ghcr\.io\/nobody\/nothing:1 is not in the local image store/,
+    );
     assert.deepEqual(machinePids(rt.home), []);
   });
 
   it('an app whose volume is missing waits, naming the volume', async () => {
-    const file = rt.writeFile('waiting.yaml', 'app:\n  name: patient\n  image: ghcr.io/lttle-cloud/postgres:17-flash\n  volumes:\n    - name: later\n      path: /data\n');
+    const file = rt.writeFile(
+      'waiting.yaml',
+      'app:\n  name: patient\n  image: ghcr.io/lttle-cloud/postgres:17-flash\n  volumes:\n    - name: later\n      path: /data\n',
+    );
     const res = await rt.cli(['deploy', file, '--no-wait']);
     assert.equal(res.code, 0, res.stderr);
     const status = await rt.waitForApp('default', 'patient', { states: ['waiting'], timeoutMs: 120_000 });
@@ -163,7 +176,10 @@ describe('apps in microVMs: failures end in clear states', function () {
   });
 
   it('follows the logs of a running app as new lines come', async () => {
-    const file = rt.writeFile('ticker.yaml', 'app:\n  name: ticker\n  image: ghcr.io/lttle-cloud/postgres:17-flash\n  command: ["sh", "-c", "n=0; while true; do n=$((n+1)); echo tick $n; sleep 1; done"]\n');
+    const file = rt.writeFile(
+      'ticker.yaml',
+      'app:\n  name: ticker\n  image: ghcr.io/lttle-cloud/postgres:17-flash\n  command: ["sh", "-c", "n=0; while true; do n=$((n+1)); echo tick $n; sleep 1; done"]\n',
+    );
     assert.equal((await rt.cli(['deploy', file])).code, 0);
     const controller = new AbortController();
     const seen: string[] = [];
@@ -179,7 +195,10 @@ describe('apps in microVMs: failures end in clear states', function () {
   });
 
   it('an app that exits at once stops with its exit code, and the daemon keeps serving', async () => {
-    const file = rt.writeFile('quitter.yaml', 'app:\n  name: quitter\n  image: ghcr.io/lttle-cloud/postgres:17-flash\n  command: ["sh", "-c", "echo giving up >&2; exit 3"]\n  restart-policy: never\n');
+    const file = rt.writeFile(
+      'quitter.yaml',
+      'app:\n  name: quitter\n  image: ghcr.io/lttle-cloud/postgres:17-flash\n  command: ["sh", "-c", "echo giving up >&2; exit 3"]\n  restart-policy: never\n',
+    );
     const res = await rt.cli(['deploy', file, '--no-wait']);
     assert.equal(res.code, 0, res.stderr);
     const status = await rt.waitForApp('default', 'quitter', { states: ['stopped'], timeoutMs: 300_000 });

@@ -35,7 +35,12 @@ class CdktfRun {
   }
 
   cdktf(args: string[], extraEnv: NodeJS.ProcessEnv = {}): string {
-    const res = spawnSync(CDKTF, [...args, '--output', this.out], { cwd: this.project, env: { ...this.env, ...extraEnv }, encoding: 'utf8', timeout: 30 * 60_000 });
+    const res = spawnSync(CDKTF, [...args, '--output', this.out], {
+      cwd: this.project,
+      env: { ...this.env, ...extraEnv },
+      encoding: 'utf8',
+      timeout: 30 * 60_000,
+    });
     if (res.status !== 0) throw new Error(`cdktf ${args.join(' ')} exited ${res.status}\n${res.stdout}\n${res.stderr}`);
     return res.stdout;
   }
@@ -46,13 +51,18 @@ class CdktfRun {
 
   async cleanup(): Promise<void> {
     if (fs.existsSync(path.join(this.home, 'lttled.sock'))) {
-      await new RuntimeClient({ env: { ...process.env, LTTLE_HOME: this.home, LTTLE_HOST: '' }, autostart: false }).request('POST', '/v1/shutdown').catch(() => undefined);
+      await new RuntimeClient({ env: { ...process.env, LTTLE_HOME: this.home, LTTLE_HOST: '' }, autostart: false })
+        .request('POST', '/v1/shutdown')
+        .catch(() => undefined);
     }
     fs.rmSync(this.root, { recursive: true, force: true });
   }
 }
 
-function stackJson(run: CdktfRun, stack: string): { resource: Record<string, Record<string, Record<string, unknown>>>; terraform: { required_providers: Record<string, { source: string }> } } {
+function stackJson(
+  run: CdktfRun,
+  stack: string,
+): { resource: Record<string, Record<string, Record<string, unknown>>>; terraform: { required_providers: Record<string, { source: string }> } } {
   return JSON.parse(fs.readFileSync(path.join(run.out, 'stacks', stack, 'cdk.tf.json'), 'utf8'));
 }
 

@@ -27,7 +27,12 @@ describe('lttled crash safety', function () {
       for (let i = 0; i < 30; i++) {
         const name = `v${i % 10}`;
         const op = i % 3 === 0 ? client.deleteVolume('default', name) : client.applyVolume({ name, size: `${16 + 4 * i}Mi` });
-        burst.push(op.then(() => finished++, () => undefined));
+        burst.push(
+          op.then(
+            () => finished++,
+            () => undefined,
+          ),
+        );
       }
       while (finished < killAfter) await new Promise((r) => setTimeout(r, 2));
       daemon.kill('SIGKILL');

@@ -37,7 +37,7 @@ describe('lttle machine exec', function () {
 
   after(() => rt.dispose());
 
-  it('runs the seed\'s psql session in a terminal, answering the password prompt', async () => {
+  it("runs the seed's psql session in a terminal, answering the password prompt", async () => {
     const term = pty.spawn(LTTLE, ['machine', 'exec', '--ns', 'samples', 'postgresql', '-i', '-t', 'psql', '-d', 'db', '-U', 'user', '-W'], {
       name: 'xterm',
       cols: 100,
@@ -65,15 +65,29 @@ describe('lttle machine exec', function () {
     assert.doesNotMatch(screen, /password\r?\n.*password/s, 'the password is not echoed');
   });
 
-  it('keeps stdout and stderr apart without a terminal and exits with the command\'s code', async () => {
+  it("keeps stdout and stderr apart without a terminal and exits with the command's code", async () => {
     const res = await execRaw(['machine', 'exec', '--ns', 'samples', 'postgresql', '--', 'sh', '-c', 'echo out; echo err >&2; exit 3']);
     assert.equal(res.code, 3);
     assert.equal(res.stdout.toString(), 'out\n');
     assert.equal(res.stderr, 'err\n');
   });
 
-  it('passes the app\'s environment, -e additions and -u', async () => {
-    const res = await execRaw(['machine', 'exec', '--ns', 'samples', 'postgresql', '-e', 'EXTRA=1', '-u', 'postgres', '--', 'sh', '-c', 'echo "$POSTGRES_DB $EXTRA $(id -un)"']);
+  it("passes the app's environment, -e additions and -u", async () => {
+    const res = await execRaw([
+      'machine',
+      'exec',
+      '--ns',
+      'samples',
+      'postgresql',
+      '-e',
+      'EXTRA=1',
+      '-u',
+      'postgres',
+      '--',
+      'sh',
+      '-c',
+      'echo "$POSTGRES_DB $EXTRA $(id -un)"',
+    ]);
     assert.equal(res.stdout.toString(), 'db 1 postgres\n', res.stderr);
   });
 
@@ -86,8 +100,14 @@ describe('lttle machine exec', function () {
   });
 
   it('leaves no process behind in the guest when the client is killed', async () => {
-    const client = spawn(LTTLE, ['machine', 'exec', '--ns', 'samples', 'postgresql', '--', 'sh', '-c', 'sleep 4242 & sleep 4243'], { env: rt.env, stdio: 'ignore' });
-    const running = async () => (await execRaw(['machine', 'exec', '--ns', 'samples', 'postgresql', '--', 'sh', '-c', 'ps -eo args | grep -c "^sleep 424[23]" || true'])).stdout.toString().trim();
+    const client = spawn(LTTLE, ['machine', 'exec', '--ns', 'samples', 'postgresql', '--', 'sh', '-c', 'sleep 4242 & sleep 4243'], {
+      env: rt.env,
+      stdio: 'ignore',
+    });
+    const running = async () =>
+      (await execRaw(['machine', 'exec', '--ns', 'samples', 'postgresql', '--', 'sh', '-c', 'ps -eo args | grep -c "^sleep 424[23]" || true'])).stdout
+        .toString()
+        .trim();
     const deadline = Date.now() + 60_000;
     while ((await running()) !== '2') {
       if (Date.now() > deadline) assert.fail('the session did not start');
@@ -96,7 +116,7 @@ describe('lttle machine exec', function () {
     client.kill('SIGKILL');
     const gone = Date.now() + 30_000;
     while ((await running()) !== '0') {
-      if (Date.now() > gone) assert.fail('the session\'s processes are still running in the guest');
+      if (Date.now() > gone) assert.fail("the session's processes are still running in the guest");
       await sleep(200);
     }
   });

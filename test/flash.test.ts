@@ -30,7 +30,7 @@ describe('flash mode: the seed verbatim', function () {
     await rt.dispose();
   });
 
-  it('deploys, logs the module\'s lines and suspends with no client', async () => {
+  it("deploys, logs the module's lines and suspends with no client", async () => {
     const res = await rt.cli(['deploy', SEED_FILE]);
     assert.equal(res.stdout, 'Successfully deployed volume: samples/pgdata\nSuccessfully deployed app: samples/postgresql\n', res.stderr);
     const suspended = await waitFor('suspended', 120_000);
@@ -40,7 +40,7 @@ describe('flash mode: the seed verbatim', function () {
     assert.match(logs, /LOG: {2}lttle_pg: init$/m);
     assert.match(logs, /LOG: {2}lttle_pg: flash ready worker$/m);
     assert.match(logs, /^lttle: flash trigger fired \(manual\)/m);
-    assert.equal(logs.match(/flash trigger fired/g)?.length, 1, 'the trigger fires once, not during initdb\'s temporary server');
+    assert.equal(logs.match(/flash trigger fired/g)?.length, 1, "the trigger fires once, not during initdb's temporary server");
     const get = (await rt.cli(['app', 'get', '--ns', 'samples', 'postgresql'])).stdout;
     assert.match(get, /^\s+mode: flash$/m);
     assert.match(get, /^\s+snapshot strategy: manual$/m);
@@ -135,7 +135,10 @@ describe('flash mode: the seed verbatim', function () {
     await rt.waitForDaemon();
     assert.equal((await status()).state, 'suspended');
     assert.equal(await psql(target, 'select count(*) from cycles'), '30');
-    const logs = (await rt.cli(['machine', 'logs', '--ns', 'samples', 'postgresql'])).stdout.split('\n').slice(linesBefore - 1).join('\n');
+    const logs = (await rt.cli(['machine', 'logs', '--ns', 'samples', 'postgresql'])).stdout
+      .split('\n')
+      .slice(linesBefore - 1)
+      .join('\n');
     assert.match(logs, /restored the machine from its persisted snapshot/);
     assert.doesNotMatch(logs, /database system is ready to accept connections|lttle_pg: init|booting/, 'no cold boot');
   });

@@ -114,7 +114,7 @@ class Vm {
   /** Resolves with the first frame at index >= from that matches. */
   async waitFrame(pred: (f: Frame) => boolean, timeoutMs: number, what: string, from = 0): Promise<Frame & { at: number }> {
     const deadline = Date.now() + timeoutMs;
-    for (let i = from; ; ) {
+    for (let i = from; ;) {
       for (; i < this.frames.length; i++) if (pred(this.frames[i])) return this.frames[i];
       if (this.proc.exitCode !== null || this.proc.signalCode !== null) {
         throw new Error(`qemu exited while waiting for ${what}\n${this.diagnostics()}`);
@@ -164,14 +164,13 @@ class Vm {
       this.send(MsgType.EXEC_STDIN, ch, opts.stdin);
       this.send(MsgType.EXEC_EOF, ch);
     }
-    const end = await this.waitFrame(
-      (f) => f.channel === ch && f.type === MsgType.EXEC_EXIT,
-      opts.timeoutMs ?? 60_000,
-      `exec ${ch} to end`,
-      from,
-    );
+    const end = await this.waitFrame((f) => f.channel === ch && f.type === MsgType.EXEC_EXIT, opts.timeoutMs ?? 60_000, `exec ${ch} to end`, from);
     const mine = this.frames.slice(from).filter((f) => f.channel === ch);
-    const text = (t: number) => mine.filter((f) => f.type === t).map((f) => f.payload.toString('utf8')).join('');
+    const text = (t: number) =>
+      mine
+        .filter((f) => f.type === t)
+        .map((f) => f.payload.toString('utf8'))
+        .join('');
     return { stdout: text(MsgType.EXEC_STDOUT), stderr: text(MsgType.EXEC_STDERR), exit: end.payload.toString() };
   }
 
@@ -361,7 +360,13 @@ describe('guest boot: postgres:17-flash in a QEMU microvm (TCG)', function () {
   });
 
   it('passes stdin, EOF and signals to exec sessions', async function () {
-    const cat = await vm.exec([['arg', 'cat'], ['stdin', '1']], { stdin: 'abc\n' });
+    const cat = await vm.exec(
+      [
+        ['arg', 'cat'],
+        ['stdin', '1'],
+      ],
+      { stdin: 'abc\n' },
+    );
     assert.deepEqual(cat, { stdout: 'abc\n', stderr: '', exit: 'exit 0' });
 
     const missing = await vm.exec([['arg', 'no-such-command']]);
@@ -369,12 +374,24 @@ describe('guest boot: postgres:17-flash in a QEMU microvm (TCG)', function () {
 
     const ch = 1000;
     const from = vm.frames.length;
-    vm.send(MsgType.EXEC_START, ch, encodeRecords([['arg', 'sh'], ['arg', '-c'], ['arg', 'sleep 300 & sleep 300']]));
+    vm.send(
+      MsgType.EXEC_START,
+      ch,
+      encodeRecords([
+        ['arg', 'sh'],
+        ['arg', '-c'],
+        ['arg', 'sleep 300 & sleep 300'],
+      ]),
+    );
     await sleep(500);
     vm.send(MsgType.EXEC_SIGNAL, ch, '9');
     const end = await vm.waitFrame((f) => f.channel === ch && f.type === MsgType.EXEC_EXIT, 10_000, 'killed session', from);
     assert.equal(end.payload.toString(), 'signal 9');
-    const ps = await vm.exec([['arg', 'sh'], ['arg', '-c'], ['arg', 'ps -eo args 2>/dev/null || cat /proc/*/cmdline | tr "\\0" " "']]);
+    const ps = await vm.exec([
+      ['arg', 'sh'],
+      ['arg', '-c'],
+      ['arg', 'ps -eo args 2>/dev/null || cat /proc/*/cmdline | tr "\\0" " "'],
+    ]);
     assert.ok(!ps.stdout.includes('sleep 300'), `session processes survived:\n${ps.stdout}`);
   });
 
@@ -383,7 +400,10 @@ describe('guest boot: postgres:17-flash in a QEMU microvm (TCG)', function () {
     const from = vm.frames.length;
     vm.send(MsgType.CLOCK, 0, `${target}000000000`);
     await vm.waitFrame((f) => f.type === MsgType.CLOCK_SET, 10_000, 'CLOCK_SET', from);
-    const r = await vm.exec([['arg', 'date'], ['arg', '+%s']]);
+    const r = await vm.exec([
+      ['arg', 'date'],
+      ['arg', '+%s'],
+    ]);
     const guest = Number(r.stdout.trim());
     assert.ok(guest >= target && guest < target + 60, `guest clock ${r.stdout}`);
     vm.send(MsgType.CLOCK, 0, clockPayload());
@@ -399,7 +419,13 @@ describe('guest boot: postgres:17-flash in a QEMU microvm (TCG)', function () {
 
   it('runs many exec sessions at once', async function () {
     const results = await Promise.all(
-      [1, 2, 3, 4, 5, 6].map((i) => vm.exec([['arg', 'sh'], ['arg', '-c'], ['arg', `sleep 0.${i}; echo session ${i}`]])),
+      [1, 2, 3, 4, 5, 6].map((i) =>
+        vm.exec([
+          ['arg', 'sh'],
+          ['arg', '-c'],
+          ['arg', `sleep 0.${i}; echo session ${i}`],
+        ]),
+      ),
     );
     results.forEach((r, i) => assert.deepEqual(r, { stdout: `session ${i + 1}\n`, stderr: '', exit: 'exit 0' }));
   });
@@ -412,7 +438,16 @@ describe('guest boot: postgres:17-flash in a QEMU microvm (TCG)', function () {
         .slice(from)
         .filter((f) => f.channel === ch && f.type === MsgType.EXEC_STDOUT)
         .reduce((n, f) => n + f.payload.length, 0);
-    vm.send(MsgType.EXEC_START, ch, encodeRecords([['arg', 'head'], ['arg', '-c'], ['arg', '1000000'], ['arg', '/dev/zero']]));
+    vm.send(
+      MsgType.EXEC_START,
+      ch,
+      encodeRecords([
+        ['arg', 'head'],
+        ['arg', '-c'],
+        ['arg', '1000000'],
+        ['arg', '/dev/zero'],
+      ]),
+    );
     await vm.waitFrame(() => out() >= 256 * 1024, 20_000, 'the first 256 KiB', from);
     await sleep(1000);
     assert.equal(out(), 256 * 1024, 'sent past the credit');
@@ -429,7 +464,14 @@ describe('guest boot: postgres:17-flash in a QEMU microvm (TCG)', function () {
     vm.send(
       MsgType.EXEC_START,
       ch,
-      encodeRecords([['arg', 'sh'], ['arg', '-c'], ['arg', 'stty size; sleep 1; stty size'], ['tty', '1'], ['rows', '30'], ['cols', '100']]),
+      encodeRecords([
+        ['arg', 'sh'],
+        ['arg', '-c'],
+        ['arg', 'stty size; sleep 1; stty size'],
+        ['tty', '1'],
+        ['rows', '30'],
+        ['cols', '100'],
+      ]),
     );
     await vm.waitFrame((f) => f.channel === ch && f.payload.toString().includes('30 100'), 10_000, 'first size', from);
     vm.send(MsgType.EXEC_RESIZE, ch, '40 120');
@@ -448,13 +490,21 @@ describe('guest boot: postgres:17-flash in a QEMU microvm (TCG)', function () {
     vm.send(MsgType.PING, 0, 'again');
     const pong = await vm.waitFrame((f) => f.type === MsgType.PONG, 10_000, 'PONG after reconnect', from);
     assert.equal(pong.payload.toString(), 'again');
-    const r = await vm.exec([['arg', 'echo'], ['arg', 'still here']]);
+    const r = await vm.exec([
+      ['arg', 'echo'],
+      ['arg', 'still here'],
+    ]);
     assert.equal(r.stdout, 'still here\n');
   });
 
   /** df of a path in the guest, in bytes: [size, used, avail]. */
   async function guestDf(v: Vm, dir: string): Promise<number[]> {
-    const r = await v.exec([['arg', 'df'], ['arg', '-B1'], ['arg', '--output=size,used,avail'], ['arg', dir]]);
+    const r = await v.exec([
+      ['arg', 'df'],
+      ['arg', '-B1'],
+      ['arg', '--output=size,used,avail'],
+      ['arg', dir],
+    ]);
     assert.equal(r.exit, 'exit 0', r.stderr);
     return r.stdout.trim().split('\n')[1].trim().split(/\s+/).map(Number);
   }
@@ -462,21 +512,27 @@ describe('guest boot: postgres:17-flash in a QEMU microvm (TCG)', function () {
   it('sizes WAL to the volume: pgbench -i -s 2 (about 30 MB of data) fits the 100 MiB volume', async function () {
     this.timeout(600_000);
     // An 88 MB filesystem: 2 MB segments (1/32, a power of two), max_wal_size a fifth, min two segments.
-    const conf = await vm.exec([['arg', 'cat'], ['arg', `${PGDATA}/lttle.wal.conf`]]);
+    const conf = await vm.exec([
+      ['arg', 'cat'],
+      ['arg', `${PGDATA}/lttle.wal.conf`],
+    ]);
     assert.match(conf.stdout, /^min_wal_size = 4MB$/m, conf.stdout + conf.stderr);
     assert.match(conf.stdout, /^max_wal_size = 17MB$/m, conf.stdout);
-    const shown = await psql(vm.port, "select string_agg(setting || coalesce(unit, ''), ' ' order by name) from pg_settings where name in ('max_wal_size', 'min_wal_size', 'wal_segment_size')", { PGPASSWORD: 'password' });
+    const shown = await psql(
+      vm.port,
+      "select string_agg(setting || coalesce(unit, ''), ' ' order by name) from pg_settings where name in ('max_wal_size', 'min_wal_size', 'wal_segment_size')",
+      { PGPASSWORD: 'password' },
+    );
     assert.equal(shown.stdout.trim(), '17MB 4MB 2097152B', shown.stderr);
     const t0 = Date.now();
     const bench = await vm.exec(
-      [
-        ...['pgbench', '-i', '-s', '2', '-h', '127.0.0.1', '-U', 'user', 'db'].map((a) => ['arg', a] as const),
-        ['env', 'PGPASSWORD=password'],
-      ],
+      [...['pgbench', '-i', '-s', '2', '-h', '127.0.0.1', '-U', 'user', 'db'].map((a) => ['arg', a] as const), ['env', 'PGPASSWORD=password']],
       { timeoutMs: 540_000 },
     );
     const [size, used] = await guestDf(vm, PGDATA);
-    console.log(`      (pgbench -i -s 2: ${((Date.now() - t0) / 1000).toFixed(1)} s; volume ${(used / MiB).toFixed(1)} of ${(size / MiB).toFixed(1)} MiB used)`);
+    console.log(
+      `      (pgbench -i -s 2: ${((Date.now() - t0) / 1000).toFixed(1)} s; volume ${(used / MiB).toFixed(1)} of ${(size / MiB).toFixed(1)} MiB used)`,
+    );
     assert.equal(bench.exit, 'exit 0', `${bench.stderr}\n${vm.diagnostics()}`);
     const rows = await psql(vm.port, 'select count(*) from pgbench_accounts', { PGPASSWORD: 'password' });
     assert.equal(rows.stdout.trim(), '200000', rows.stderr);
@@ -507,9 +563,7 @@ describe('guest boot: postgres:17-flash in a QEMU microvm (TCG)', function () {
     }
     const from = vm.frames.length;
     vm.send(MsgType.VOLUME_GROW, 0, volumeGrowPayload('vol0', 200 * MiB));
-    const grown = parseVolumeGrown(
-      (await vm.waitFrame((f) => f.type === MsgType.VOLUME_GROWN, 60_000, 'VOLUME_GROWN', from)).payload,
-    );
+    const grown = parseVolumeGrown((await vm.waitFrame((f) => f.type === MsgType.VOLUME_GROWN, 60_000, 'VOLUME_GROWN', from)).payload);
     assert.deepEqual(grown, { volume: 'vol0', path: PGDATA, sizeBytes: 200 * MiB });
 
     const after = await usage();
@@ -526,7 +580,10 @@ describe('guest boot: postgres:17-flash in a QEMU microvm (TCG)', function () {
     vm.send(MsgType.VOLUME_GROW, 0, volumeGrowPayload(PGDATA));
     vm.send(MsgType.VOLUME_GROW, 0, volumeGrowPayload('vol9'));
     await vm.waitFrame(() => vm.frames.slice(from2).filter((f) => f.type === MsgType.VOLUME_GROWN).length === 2, 30_000, 'two VOLUME_GROWN', from2);
-    const [byPath, missing] = vm.frames.slice(from2).filter((f) => f.type === MsgType.VOLUME_GROWN).map((f) => parseVolumeGrown(f.payload));
+    const [byPath, missing] = vm.frames
+      .slice(from2)
+      .filter((f) => f.type === MsgType.VOLUME_GROWN)
+      .map((f) => parseVolumeGrown(f.payload));
     assert.deepEqual(byPath, { volume: 'vol0', path: PGDATA, sizeBytes: 200 * MiB });
     assert.equal(missing.volume, 'vol9');
     assert.match(missing.error ?? '', /no such volume/);
@@ -554,7 +611,9 @@ describe('guest boot: postgres:17-flash in a QEMU microvm (TCG)', function () {
     const flash = await vm2.waitFrame((f) => f.type === MsgType.FLASH, 120_000, 'FLASH on second boot');
     assert.equal(flash.payload.toString(), 'listen-on-port:5432');
     const ready = await vm2.waitLog('database system is ready to accept connections', 60_000);
-    console.log(`      (second boot: port 5432 listening after ${((flash.at - t0) / 1000).toFixed(1)} s, ready after ${((vm2.frames[ready].at - t0) / 1000).toFixed(1)} s)`);
+    console.log(
+      `      (second boot: port 5432 listening after ${((flash.at - t0) / 1000).toFixed(1)} s, ready after ${((vm2.frames[ready].at - t0) / 1000).toFixed(1)} s)`,
+    );
     await vm2.waitLog('lttle_pg: flash ready signalled', 10_000);
     assert.equal(vm2.frames.filter((f) => f.type === MsgType.FLASH).length, 1, 'the manual trigger fired under another strategy');
     const log = vm2.logText();
@@ -564,7 +623,10 @@ describe('guest boot: postgres:17-flash in a QEMU microvm (TCG)', function () {
     const ok = await psql(vm2.port, 'select current_database()', { PGPASSWORD: 'password' });
     assert.equal(ok.stdout.trim(), 'db', ok.stderr);
     // WAL sizing follows the volume, grown to 200 MiB by the test before
-    const conf = await vm2.exec([['arg', 'cat'], ['arg', `${PGDATA}/lttle.wal.conf`]]);
+    const conf = await vm2.exec([
+      ['arg', 'cat'],
+      ['arg', `${PGDATA}/lttle.wal.conf`],
+    ]);
     const fsMb = Number(/filesystem of (\d+) MB/.exec(conf.stdout)?.[1]);
     assert.ok(fsMb > 150, conf.stdout + conf.stderr);
     assert.match(conf.stdout, new RegExp(`^max_wal_size = ${Math.floor(fsMb / 5)}MB$`, 'm'));

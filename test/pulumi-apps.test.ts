@@ -50,7 +50,11 @@ describe('pulumi provider protocol: apps against the real runtime (microVMs)', f
   after(async () => {
     if (plugin && home) {
       // Leave no machine running whatever failed.
-      for (const name of ['postgresql', 'postgresql2', 'imported-pg']) await home.client().deleteApp('samples', name).catch(() => undefined);
+      for (const name of ['postgresql', 'postgresql2', 'imported-pg'])
+        await home
+          .client()
+          .deleteApp('samples', name)
+          .catch(() => undefined);
     }
     await plugin?.stop();
     await home?.stop();
@@ -107,7 +111,15 @@ describe('pulumi provider protocol: apps against the real runtime (microVMs)', f
   });
 
   it('import by namespace/name matches the program (no diff) and keeps environment secret', async () => {
-    const body = { name: 'imported-pg', namespace: 'samples', image: 'ghcr.io/lttle-cloud/postgres:17-flash', mode: { flash: { strategy: 'manual', timeout: 3 } }, environment: { POSTGRES_PASSWORD: PASSWORD }, volumes: [{ name: 'pgdata', path: '/var/lib/postgresql/data' }], expose: { access: { port: 5432, internal: {} } } };
+    const body = {
+      name: 'imported-pg',
+      namespace: 'samples',
+      image: 'ghcr.io/lttle-cloud/postgres:17-flash',
+      mode: { flash: { strategy: 'manual', timeout: 3 } },
+      environment: { POSTGRES_PASSWORD: PASSWORD },
+      volumes: [{ name: 'pgdata', path: '/var/lib/postgresql/data' }],
+      expose: { access: { port: 5432, internal: {} } },
+    };
     await home.client().applyApp(body);
     const program = appInputs({ name: 'imported-pg', environment: { POSTGRES_PASSWORD: secret(PASSWORD) } });
     delete program.resources;

@@ -37,8 +37,14 @@ describe('pulumi e2e: the real CLI on examples/pulumi-postgres', function () {
     // A copy of the example whose SDK import and plugin path point back into the checkout.
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'lttle-pulumi-e2e-'));
     const src = path.join(root, 'examples', 'pulumi-postgres');
-    fs.writeFileSync(path.join(work, 'index.ts'), fs.readFileSync(path.join(src, 'index.ts'), 'utf8').replace('../../provider/src/pulumi/sdk', path.join(root, 'provider', 'src', 'pulumi', 'sdk')));
-    fs.writeFileSync(path.join(work, 'Pulumi.yaml'), fs.readFileSync(path.join(src, 'Pulumi.yaml'), 'utf8').replace('path: ../../bin', `path: ${path.join(root, 'bin')}`));
+    fs.writeFileSync(
+      path.join(work, 'index.ts'),
+      fs.readFileSync(path.join(src, 'index.ts'), 'utf8').replace('../../provider/src/pulumi/sdk', path.join(root, 'provider', 'src', 'pulumi', 'sdk')),
+    );
+    fs.writeFileSync(
+      path.join(work, 'Pulumi.yaml'),
+      fs.readFileSync(path.join(src, 'Pulumi.yaml'), 'utf8').replace('path: ../../bin', `path: ${path.join(root, 'bin')}`),
+    );
     for (const f of ['package.json', 'tsconfig.json']) fs.copyFileSync(path.join(src, f), path.join(work, f));
     fs.symlinkSync(path.join(root, 'node_modules'), path.join(work, 'node_modules'));
     fs.mkdirSync(path.join(work, 'state'));

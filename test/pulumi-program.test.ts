@@ -15,10 +15,12 @@ interface Registered {
 }
 
 function value<T>(output: pulumi.Output<T>): Promise<T> {
-  return new Promise((resolve) => output.apply((v) => {
-    resolve(v);
-    return v;
-  }));
+  return new Promise((resolve) =>
+    output.apply((v) => {
+      resolve(v);
+      return v;
+    }),
+  );
 }
 
 describe('pulumi program: examples/pulumi-postgres (mocks)', function () {
@@ -27,23 +29,31 @@ describe('pulumi program: examples/pulumi-postgres (mocks)', function () {
   let exports: Record<string, pulumi.Output<unknown>>;
 
   before(async () => {
-    await pulumi.runtime.setMocks({
-      newResource(args: pulumi.runtime.MockResourceArgs) {
-        registered.push({ type: args.type, name: args.name, inputs: args.inputs as Record<string, unknown> });
-        const inputs = args.inputs as Record<string, unknown>;
-        const state: Record<string, unknown> = { ...inputs, name: inputs.name ?? args.name, namespace: inputs.namespace ?? 'default' };
-        if (args.type === 'lttle:index:Volume') Object.assign(state, { sizeBytes: 104857600, state: 'ready' });
-        if (args.type === 'lttle:index:App') {
-          const expose = (inputs.expose ?? {}) as Record<string, { port: number }>;
-          state.services = Object.entries(expose).map(([key, e], i) => ({
-            name: key, address: `tcp://${state.name}-${key}.${state.namespace}.svc.lttle.local:${e.port}`, hostAddress: `127.0.0.1:${40000 + i}`, targetPort: e.port,
-          }));
-          Object.assign(state, { state: 'suspended', generation: 1 });
-        }
-        return { id: `${state.namespace}/${state.name}`, state };
+    await pulumi.runtime.setMocks(
+      {
+        newResource(args: pulumi.runtime.MockResourceArgs) {
+          registered.push({ type: args.type, name: args.name, inputs: args.inputs as Record<string, unknown> });
+          const inputs = args.inputs as Record<string, unknown>;
+          const state: Record<string, unknown> = { ...inputs, name: inputs.name ?? args.name, namespace: inputs.namespace ?? 'default' };
+          if (args.type === 'lttle:index:Volume') Object.assign(state, { sizeBytes: 104857600, state: 'ready' });
+          if (args.type === 'lttle:index:App') {
+            const expose = (inputs.expose ?? {}) as Record<string, { port: number }>;
+            state.services = Object.entries(expose).map(([key, e], i) => ({
+              name: key,
+              address: `tcp://${state.name}-${key}.${state.namespace}.svc.lttle.local:${e.port}`,
+              hostAddress: `127.0.0.1:${40000 + i}`,
+              targetPort: e.port,
+            }));
+            Object.assign(state, { state: 'suspended', generation: 1 });
+          }
+          return { id: `${state.namespace}/${state.name}`, state };
+        },
+        call: (args: pulumi.runtime.MockCallArgs) => args.inputs,
       },
-      call: (args: pulumi.runtime.MockCallArgs) => args.inputs,
-    }, 'lttle-postgres', 'test', false);
+      'lttle-postgres',
+      'test',
+      false,
+    );
     const file = compileExample('pulumi-postgres');
     delete require.cache[file];
     exports = require(file) as Record<string, pulumi.Output<unknown>>;
@@ -55,7 +65,10 @@ describe('pulumi program: examples/pulumi-postgres (mocks)', function () {
   });
 
   it('registers the seed volume, then the app that mounts it', () => {
-    assert.deepEqual(registered.map((r) => `${r.type} ${r.name}`), ['lttle:index:Volume pgdata', 'lttle:index:App postgresql']);
+    assert.deepEqual(
+      registered.map((r) => `${r.type} ${r.name}`),
+      ['lttle:index:Volume pgdata', 'lttle:index:App postgresql'],
+    );
     const [volume, app] = registered;
     assert.deepEqual({ ...volume.inputs }, { namespace: 'samples', mode: 'writeable', size: '100Mi' });
     assert.equal(app.inputs.image, 'ghcr.io/lttle-cloud/postgres:17-flash');

@@ -58,7 +58,9 @@ describe('pulumi provider protocol: plugin, schema, config, preview (no runtime)
     assert.equal(vol.op, 'create');
     assert.equal(vol.outputs.sizeBytes, UNKNOWN);
     const app = await plugin.preview(APP, 'postgresql', {
-      namespace: 'samples', image: 'ghcr.io/lttle-cloud/postgres:17-flash', mode: { flash: { strategy: 'manual', timeout: 3 } },
+      namespace: 'samples',
+      image: 'ghcr.io/lttle-cloud/postgres:17-flash',
+      mode: { flash: { strategy: 'manual', timeout: 3 } },
       environment: { POSTGRES_PASSWORD: { [SIG_KEY]: SECRET_SIG, value: 'preview-secret' } },
       volumes: [{ name: UNKNOWN, path: '/var/lib/postgresql/data' }],
       expose: { access: { port: 5432, internal: {} } },
@@ -75,7 +77,9 @@ describe('pulumi provider protocol: plugin, schema, config, preview (no runtime)
 
   it('Check failures name the camelCase property path and never echo secrets', async () => {
     const c = await plugin.check(APP, 'postgresql', {
-      image: 'img', mode: { flash: { strategy: 'manual', timeout: -1 } }, restartPolicy: 'sometimes',
+      image: 'img',
+      mode: { flash: { strategy: 'manual', timeout: -1 } },
+      restartPolicy: 'sometimes',
       environment: { POSTGRES_PASSWORD: { [SIG_KEY]: SECRET_SIG, value: { not: 'a-string-s3cret' } } },
     });
     assert.deepEqual(c.failures.map((f) => f.property).sort(), ['environment.POSTGRES_PASSWORD', 'mode.flash.timeout', 'restartPolicy']);
@@ -87,10 +91,19 @@ describe('pulumi provider protocol: plugin, schema, config, preview (no runtime)
     const c = await plugin.check(VOLUME, 'pgdata', pgdata(), olds);
     assert.equal(c.failures[0]?.property, 'size');
     assert.match(c.failures[0].reason, /only grow/);
-    const state: ResourceState = { type: VOLUME, name: 'pgdata', id: 'samples/pgdata', outputs: { ...olds, sizeBytes: 209715200, state: 'ready' }, inputs: olds };
+    const state: ResourceState = {
+      type: VOLUME,
+      name: 'pgdata',
+      id: 'samples/pgdata',
+      outputs: { ...olds, sizeBytes: 209715200, state: 'ready' },
+      inputs: olds,
+    };
     await assert.rejects(plugin.diff(state, pgdata()), (err: RpcError) => {
       assert.equal(err.code, grpc.status.INVALID_ARGUMENT);
-      assert.deepEqual(err.propertyErrors.map((e) => e.path), ['size']);
+      assert.deepEqual(
+        err.propertyErrors.map((e) => e.path),
+        ['size'],
+      );
       return true;
     });
     assert.equal(home.socketExists, false);

@@ -59,7 +59,8 @@ describe('terraform: the released provider (single executable, implicit local mi
     work = path.join(root, 'work');
     fs.mkdirSync(dist);
     fs.mkdirSync(home);
-    for (const f of [zipName, `terraform-provider-lttle_${version}_SHA256SUMS`, 'terraform-registry-manifest.json']) fs.copyFileSync(path.join(release, f), path.join(dist, f));
+    for (const f of [zipName, `terraform-provider-lttle_${version}_SHA256SUMS`, 'terraform-registry-manifest.json'])
+      fs.copyFileSync(path.join(release, f), path.join(dist, f));
     fs.cpSync(path.join(packageRoot(), 'test', 'fixtures', 'terraform', 'volume'), work, { recursive: true });
     pluginDir = path.join(home, '.terraform.d', 'plugins', 'registry.terraform.io', 'lttle', 'lttle', version, platform);
     rt = new TestRuntime('lttle-tf-release-home-');
@@ -68,7 +69,11 @@ describe('terraform: the released provider (single executable, implicit local mi
     // no TF_CLI_CONFIG_FILE (the machine's points at a missing file, which would
     // only warn), and HOME's own ~/.terraformrc does not exist.
     for (const key of Object.keys(env)) {
-      if (['TF_CLI_CONFIG_FILE', 'TERRAFORM_CONFIG', 'TF_PLUGIN_CACHE_DIR', 'TF_DATA_DIR', 'XDG_DATA_HOME', 'LTTLE_DAEMON'].includes(key) || key.startsWith('TF_CLI_ARGS')) delete env[key];
+      if (
+        ['TF_CLI_CONFIG_FILE', 'TERRAFORM_CONFIG', 'TF_PLUGIN_CACHE_DIR', 'TF_DATA_DIR', 'XDG_DATA_HOME', 'LTTLE_DAEMON'].includes(key) ||
+        key.startsWith('TF_CLI_ARGS')
+      )
+        delete env[key];
     }
   });
 
@@ -78,11 +83,25 @@ describe('terraform: the released provider (single executable, implicit local mi
   });
 
   it('is a registry-style release: checksums, manifest, a zip of one executable', () => {
-    const sums = fs.readFileSync(path.join(dist, `terraform-provider-lttle_${version}_SHA256SUMS`), 'utf8').trim().split('\n');
+    const sums = fs
+      .readFileSync(path.join(dist, `terraform-provider-lttle_${version}_SHA256SUMS`), 'utf8')
+      .trim()
+      .split('\n');
     const listed = new Map(sums.map((line) => line.split(/\s+/).reverse() as [string, string]));
     assert.deepEqual([...listed.keys()].sort(), ['terraform-registry-manifest.json', zipName].sort());
-    for (const [file, sum] of listed) assert.equal(crypto.createHash('sha256').update(fs.readFileSync(path.join(dist, file))).digest('hex'), sum, file);
-    assert.deepEqual(JSON.parse(fs.readFileSync(path.join(dist, 'terraform-registry-manifest.json'), 'utf8')), { version: 1, metadata: { protocol_versions: ['6.0'] } });
+    for (const [file, sum] of listed)
+      assert.equal(
+        crypto
+          .createHash('sha256')
+          .update(fs.readFileSync(path.join(dist, file)))
+          .digest('hex'),
+        sum,
+        file,
+      );
+    assert.deepEqual(JSON.parse(fs.readFileSync(path.join(dist, 'terraform-registry-manifest.json'), 'utf8')), {
+      version: 1,
+      metadata: { protocol_versions: ['6.0'] },
+    });
 
     const list = spawnSync('unzip', ['-Z1', path.join(dist, zipName)], { encoding: 'utf8' });
     assert.equal(list.status, 0, list.stderr);
@@ -100,13 +119,39 @@ describe('terraform: the released provider (single executable, implicit local mi
     fs.mkdirSync(bin);
     const openssl = spawnSync('sh', ['-c', 'command -v openssl'], { encoding: 'utf8' }).stdout.trim();
     fs.symlinkSync(openssl, path.join(bin, 'openssl'));
-    const cert = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', path.join(root, 'client.key'), '-subj', '/CN=localhost', '-days', '1'], { encoding: 'utf8' });
+    const cert = spawnSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-keyout',
+        path.join(root, 'client.key'),
+        '-subj',
+        '/CN=localhost',
+        '-days',
+        '1',
+      ],
+      { encoding: 'utf8' },
+    );
     assert.equal(cert.status, 0, cert.stderr);
     const started = Date.now();
     const line = await new Promise<string>((resolve, reject) => {
       const child = spawn(path.join(pluginDir, exeName), [], {
         cwd: root,
-        env: { PATH: bin, HOME: home, TF_PLUGIN_MAGIC_COOKIE: MAGIC_COOKIE, PLUGIN_PROTOCOL_VERSIONS: '5,6', PLUGIN_MIN_PORT: '20000', PLUGIN_MAX_PORT: '29999', PLUGIN_CLIENT_CERT: cert.stdout },
+        env: {
+          PATH: bin,
+          HOME: home,
+          TF_PLUGIN_MAGIC_COOKIE: MAGIC_COOKIE,
+          PLUGIN_PROTOCOL_VERSIONS: '5,6',
+          PLUGIN_MIN_PORT: '20000',
+          PLUGIN_MAX_PORT: '29999',
+          PLUGIN_CLIENT_CERT: cert.stdout,
+        },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let out = '';
@@ -167,7 +212,11 @@ describe('terraform: the released provider (single executable, implicit local mi
     const otherHome = path.join(root, 'home2');
     fs.mkdirSync(otherHome);
     // -o: install the zip under test even if sources changed since it was built.
-    const make = spawnSync('make', ['-s', '-C', packageRoot(), '-o', `build/terraform/${zipName}`, 'install-terraform-provider'], { env: { ...env, HOME: otherHome }, encoding: 'utf8', timeout: 300_000 });
+    const make = spawnSync('make', ['-s', '-C', packageRoot(), '-o', `build/terraform/${zipName}`, 'install-terraform-provider'], {
+      env: { ...env, HOME: otherHome },
+      encoding: 'utf8',
+      timeout: 300_000,
+    });
     assert.equal(make.status, 0, make.stdout + make.stderr);
     const installed = path.join(otherHome, '.terraform.d', 'plugins', 'registry.terraform.io', 'lttle', 'lttle', version, platform, exeName);
     assert.ok(fs.readFileSync(installed).equals(fs.readFileSync(path.join(pluginDir, exeName))));

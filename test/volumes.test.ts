@@ -35,7 +35,10 @@ describe('volumes (lttled over its socket)', function () {
 
     await assert.rejects(rt.client.applyVolume({ name: 'pgdata', namespace: 'samples', size: '100Mi' }), (err: LttleError) => {
       assert.ok(err instanceof InvalidError, String(err));
-      assert.deepEqual(err.issues.map((i) => i.path), [['size']]);
+      assert.deepEqual(
+        err.issues.map((i) => i.path),
+        [['size']],
+      );
       assert.match(err.message, /must not be smaller than the current 200Mi/);
       return true;
     });

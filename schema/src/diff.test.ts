@@ -43,7 +43,13 @@ describe('diff rules', () => {
   });
 
   it('redeploys an app for image, environment, resources, command or volumes changes', () => {
-    for (const change of [{ image: 'other:1' }, { environment: { A: '2' } }, { resources: { cpu: 2 } }, { command: ['sleep', '1'] }, { volumes: [{ name: 'v', path: '/v' }] }]) {
+    for (const change of [
+      { image: 'other:1' },
+      { environment: { A: '2' } },
+      { resources: { cpu: 2 } },
+      { command: ['sleep', '1'] },
+      { volumes: [{ name: 'v', path: '/v' }] },
+    ]) {
       const plan = diffApp(app(), app(change));
       assert.equal(plan.action, 'update', JSON.stringify(change));
       assert.equal(plan.redeploy, true, JSON.stringify(change));
@@ -56,7 +62,12 @@ describe('diff rules', () => {
   });
 
   it('applies mode, expose, tags and restart policy without a redeploy', () => {
-    for (const change of [{ mode: { flash: { strategy: 'manual', timeout: 3 } } }, { tags: ['x'] }, { 'restart-policy': 'never' }, { expose: { web: { port: 80 } } }]) {
+    for (const change of [
+      { mode: { flash: { strategy: 'manual', timeout: 3 } } },
+      { tags: ['x'] },
+      { 'restart-policy': 'never' },
+      { expose: { web: { port: 80 } } },
+    ]) {
       const plan = diffApp(app(), app(change));
       assert.equal(plan.action, 'update', JSON.stringify(change));
       assert.equal(plan.redeploy, false, JSON.stringify(change));

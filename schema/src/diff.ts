@@ -37,7 +37,10 @@ export function changeRules(kind: 'volume' | 'app'): Record<string, ChangeRule> 
   return Object.fromEntries(Object.entries(props).map(([field, p]) => [field, p['x-on-change'] ?? 'live']));
 }
 
-const fieldsWith = (kind: 'volume' | 'app', rule: ChangeRule) => Object.entries(changeRules(kind)).filter(([, r]) => r === rule).map(([f]) => f);
+const fieldsWith = (kind: 'volume' | 'app', rule: ChangeRule) =>
+  Object.entries(changeRules(kind))
+    .filter(([, r]) => r === rule)
+    .map(([f]) => f);
 const IDENTITY = fieldsWith('app', 'replace');
 /** App fields whose change needs a new boot; the rest apply to the running machine. */
 export const REDEPLOY_FIELDS: readonly string[] = fieldsWith('app', 'redeploy');

@@ -57,7 +57,10 @@ function resolve(node: SchemaNode, file: string): SchemaNode {
   const [target, pointer] = node.$ref.split('#');
   const inFile = target || file;
   const doc = JSON.parse(fs.readFileSync(path.join(schemaDir(), inFile), 'utf8')) as Record<string, unknown>;
-  const found = pointer.split('/').filter(Boolean).reduce<Record<string, unknown>>((at, key) => at[key] as Record<string, unknown>, doc) as SchemaNode;
+  const found = pointer
+    .split('/')
+    .filter(Boolean)
+    .reduce<Record<string, unknown>>((at, key) => at[key] as Record<string, unknown>, doc) as SchemaNode;
   return { ...resolve(found, inFile), ...node, $ref: undefined };
 }
 
@@ -101,10 +104,7 @@ function cell(text: string): string {
 }
 
 function table(list: Row[]): string {
-  const lines = [
-    '| YAML | Pulumi | Terraform | type | default | required | on change | description |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- |',
-  ];
+  const lines = ['| YAML | Pulumi | Terraform | type | default | required | on change | description |', '| --- | --- | --- | --- | --- | --- | --- | --- |'];
   for (const r of list) {
     const description = [r.node.description ?? r.node['x-expect'] ?? '', r.node['x-secret'] ? '**Sensitive**: masked in output and plans, never logged.' : '']
       .filter(Boolean)

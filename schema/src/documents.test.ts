@@ -65,7 +65,10 @@ describe('lttle documents', () => {
   });
 
   it('accepts the v1 keys, aliases and numeric environment values', () => {
-    const [v, a] = loadDocumentsFromText(`volume.v1:\n  name: d\n  mode: readonly\n  size: 1.5GB\n---\napp.v1:\n  name: web\n  image: nginx:1\n  environment:\n    PORT: 8080\n    DEBUG: true\n`, 'x.yaml');
+    const [v, a] = loadDocumentsFromText(
+      `volume.v1:\n  name: d\n  mode: readonly\n  size: 1.5GB\n---\napp.v1:\n  name: web\n  image: nginx:1\n  environment:\n    PORT: 8080\n    DEBUG: true\n`,
+      'x.yaml',
+    );
     assert.deepEqual(v.spec, { name: 'd', namespace: 'default', mode: 'read-only', size: 1_500_000_000 });
     assert.ok(a.kind === 'app');
     if (a.kind === 'app') {
@@ -76,66 +79,144 @@ describe('lttle documents', () => {
 
   // Each bad document: the exact message users see, with file, document, line and column.
   const cases: [string, string, string][] = [
-    ['misspelled kind', 'volumes:\n  name: x\n',
-      'test.lttle.yaml: document 1, line 1 col 1: volumes is not a known field; did you mean "volume"?'],
-    ['zero flash timeout', app('timeout: 3', 'timeout: 0'),
-      'test.lttle.yaml: document 1 (app "postgresql"), line 11 col 16: mode.flash.timeout must be an integer >= 1 (seconds, at most 86400)'],
-    ['string flash timeout', app('timeout: 3', 'timeout: soon'),
-      'test.lttle.yaml: document 1 (app "postgresql"), line 11 col 16: mode.flash.timeout must be an integer >= 1 (seconds, at most 86400)'],
-    ['misspelled field', app('timeout: 3', 'timout: 3'),
-      'test.lttle.yaml: document 1 (app "postgresql"), line 11 col 7: mode.flash.timout is not a known field; did you mean "timeout"?'],
-    ['unknown strategy', app('strategy: manual', 'strategy: manuel'),
-      'test.lttle.yaml: document 1 (app "postgresql"), line 10 col 17: mode.flash.strategy must be one of "manual", "first-listen", "user-space-ready", {nth-listen: N}, {listen-on-port: P}'],
-    ['nth-listen zero', app('strategy: manual', 'strategy: {nth-listen: 0}'),
-      'test.lttle.yaml: document 1 (app "postgresql"), line 10 col 30: mode.flash.strategy.nth-listen must be an integer from 1 to 64'],
-    ['unknown mode', app('  mode:\n    flash:\n      strategy: manual\n      timeout: 3\n', '  mode: turbo\n'),
-      'test.lttle.yaml: document 1 (app "postgresql"), line 8 col 9: mode must be "regular" or {flash: {strategy, timeout}}'],
-    ['misspelled top-level field', app('  resources:', '  resource:'),
-      'test.lttle.yaml: document 1 (app "postgresql"), line 5 col 3: resource is not a known field; did you mean "resources"?'],
-    ['memory too small', app('memory: 256', 'memory: 16'),
-      'test.lttle.yaml: document 1 (app "postgresql"), line 7 col 13: resources.memory must be an integer from 64 to 65536 (MiB)'],
-    ['fractional cpu', app('cpu: 1', 'cpu: 1.5'),
-      'test.lttle.yaml: document 1 (app "postgresql"), line 6 col 10: resources.cpu must be an integer from 1 to 64 (vCPUs)'],
-    ['missing image', app('  image: ghcr.io/lttle-cloud/postgres:17-flash\n', ''),
-      'test.lttle.yaml: document 1 (app "postgresql"), line 2 col 3: image is required'],
-    ['bad app name', app('name: postgresql', 'name: 9lives'),
-      'test.lttle.yaml: document 1 (app "9lives"), line 2 col 9: name must be a name that starts with a letter and has only letters, digits, \'-\' and \'_\' (no \'--\'), at most 63 characters'],
-    ['double dash in namespace', app('namespace: samples', 'namespace: sam--ples'),
-      'test.lttle.yaml: document 1 (app "postgresql"), line 3 col 14: namespace must be a name that starts with a letter and has only letters, digits, \'-\' and \'_\' (no \'--\'), at most 63 characters'],
-    ['relative volume path', app('path: /var/lib/postgresql/data', 'path: data'),
-      'test.lttle.yaml: document 1 (app "postgresql"), line 16 col 13: volumes[0].path must be an absolute path such as /var/lib/postgresql/data (not / and without . or ..)'],
-    ['volume without path', app('      path: /var/lib/postgresql/data\n', ''),
-      'test.lttle.yaml: document 1 (app "postgresql"), line 15 col 7: volumes[0].path is required'],
-    ['port out of range', app('port: 5432', 'port: 70000'),
-      'test.lttle.yaml: document 1 (app "postgresql"), line 19 col 13: expose.access.port must be a port number from 1 to 65535'],
-    ['unknown connection tracking', app('      internal: {}\n', '      internal: {}\n      connection-tracking: sometimes\n'),
-      'test.lttle.yaml: document 1 (app "postgresql"), line 21 col 28: expose.access.connection-tracking must be "connection-aware" or {traffic-aware: {inactivity-timeout}}'],
-    ['bad environment name', app('POSTGRES_PASSWORD: password', '1BAD: x'),
-      'test.lttle.yaml: document 1 (app "postgresql"), line 13 col 5: environment["1BAD"] is not a valid name: must be an environment variable name (letters, digits, \'_\', not starting with a digit)'],
-    ['environment value is a map', app('POSTGRES_PASSWORD: password', 'POSTGRES_PASSWORD: {a: 1}'),
-      'test.lttle.yaml: document 1 (app "postgresql"), line 13 col 24: environment.POSTGRES_PASSWORD must be a string, number or boolean'],
-    ['bad restart policy', app('', '  restart-policy: sometimes\n'),
-      'test.lttle.yaml: document 1 (app "postgresql"), line 21 col 19: restart-policy must be one of "always", "on-failure", "never", "remove"'],
-    ['negative size', VOLUME.replace('100Mi', '-1G'),
-      'test.lttle.yaml: document 1 (volume "pgdata"), line 5 col 9: size must be a size such as 100Mi, 50M, 1.5GB or 1Gi: "-1G" is not a size'],
-    ['two dots in size', VOLUME.replace('100Mi', '1.2.3M'),
-      'test.lttle.yaml: document 1 (volume "pgdata"), line 5 col 9: size must be a size such as 100Mi, 50M, 1.5GB or 1Gi: "1.2.3M" is not a size'],
-    ['unknown unit', VOLUME.replace('100Mi', '10XB'),
-      'test.lttle.yaml: document 1 (volume "pgdata"), line 5 col 9: size must be a size such as 100Mi, 50M, 1.5GB or 1Gi: "10XB" has an unknown unit "XB" (use Ki, Mi, Gi, Ti, K, M, G, T, KB, MB, GB, TB)'],
-    ['zero size', VOLUME.replace('100Mi', '0'),
-      'test.lttle.yaml: document 1 (volume "pgdata"), line 5 col 9: size must be a size such as 100Mi, 50M, 1.5GB or 1Gi: 0 is not a positive whole number of bytes'],
-    ['size below the minimum', VOLUME.replace('100Mi', '512Ki'),
-      'test.lttle.yaml: document 1 (volume "pgdata"), line 5 col 9: size must be a size such as 100Mi, 50M, 1.5GB or 1Gi: "512Ki" is smaller than the minimum volume size 1Mi'],
-    ['bad volume mode', VOLUME.replace('writeable', 'rw'),
-      'test.lttle.yaml: document 1 (volume "pgdata"), line 4 col 9: mode must be one of "writeable", "read-only"'],
-    ['unknown kind', 'database:\n  name: x\n',
-      'test.lttle.yaml: document 1, line 1 col 1: database is not a known field (known fields: volume, volume.v1, app, app.v1)'],
-    ['two kinds in one document', 'volume:\n  name: a\n  size: 1Gi\napp:\n  name: b\n  image: x\n',
-      'test.lttle.yaml: document 1, line 1 col 1: must be a document with exactly one of volume, app (or volume.v1, app.v1)'],
-    ['YAML syntax error', 'volume:\n  name: [a\n',
-      ''],
-    ['duplicate key', 'volume:\n  name: a\n  name: b\n  size: 1Gi\n',
-      ''],
+    ['misspelled kind', 'volumes:\n  name: x\n', 'test.lttle.yaml: document 1, line 1 col 1: volumes is not a known field; did you mean "volume"?'],
+    [
+      'zero flash timeout',
+      app('timeout: 3', 'timeout: 0'),
+      'test.lttle.yaml: document 1 (app "postgresql"), line 11 col 16: mode.flash.timeout must be an integer >= 1 (seconds, at most 86400)',
+    ],
+    [
+      'string flash timeout',
+      app('timeout: 3', 'timeout: soon'),
+      'test.lttle.yaml: document 1 (app "postgresql"), line 11 col 16: mode.flash.timeout must be an integer >= 1 (seconds, at most 86400)',
+    ],
+    [
+      'misspelled field',
+      app('timeout: 3', 'timout: 3'),
+      'test.lttle.yaml: document 1 (app "postgresql"), line 11 col 7: mode.flash.timout is not a known field; did you mean "timeout"?',
+    ],
+    [
+      'unknown strategy',
+      app('strategy: manual', 'strategy: manuel'),
+      'test.lttle.yaml: document 1 (app "postgresql"), line 10 col 17: mode.flash.strategy must be one of "manual", "first-listen", "user-space-ready", {nth-listen: N}, {listen-on-port: P}',
+    ],
+    [
+      'nth-listen zero',
+      app('strategy: manual', 'strategy: {nth-listen: 0}'),
+      'test.lttle.yaml: document 1 (app "postgresql"), line 10 col 30: mode.flash.strategy.nth-listen must be an integer from 1 to 64',
+    ],
+    [
+      'unknown mode',
+      app('  mode:\n    flash:\n      strategy: manual\n      timeout: 3\n', '  mode: turbo\n'),
+      'test.lttle.yaml: document 1 (app "postgresql"), line 8 col 9: mode must be "regular" or {flash: {strategy, timeout}}',
+    ],
+    [
+      'misspelled top-level field',
+      app('  resources:', '  resource:'),
+      'test.lttle.yaml: document 1 (app "postgresql"), line 5 col 3: resource is not a known field; did you mean "resources"?',
+    ],
+    [
+      'memory too small',
+      app('memory: 256', 'memory: 16'),
+      'test.lttle.yaml: document 1 (app "postgresql"), line 7 col 13: resources.memory must be an integer from 64 to 65536 (MiB)',
+    ],
+    [
+      'fractional cpu',
+      app('cpu: 1', 'cpu: 1.5'),
+      'test.lttle.yaml: document 1 (app "postgresql"), line 6 col 10: resources.cpu must be an integer from 1 to 64 (vCPUs)',
+    ],
+    [
+      'missing image',
+      app('  image: ghcr.io/lttle-cloud/postgres:17-flash\n', ''),
+      'test.lttle.yaml: document 1 (app "postgresql"), line 2 col 3: image is required',
+    ],
+    [
+      'bad app name',
+      app('name: postgresql', 'name: 9lives'),
+      "test.lttle.yaml: document 1 (app \"9lives\"), line 2 col 9: name must be a name that starts with a letter and has only letters, digits, '-' and '_' (no '--'), at most 63 characters",
+    ],
+    [
+      'double dash in namespace',
+      app('namespace: samples', 'namespace: sam--ples'),
+      "test.lttle.yaml: document 1 (app \"postgresql\"), line 3 col 14: namespace must be a name that starts with a letter and has only letters, digits, '-' and '_' (no '--'), at most 63 characters",
+    ],
+    [
+      'relative volume path',
+      app('path: /var/lib/postgresql/data', 'path: data'),
+      'test.lttle.yaml: document 1 (app "postgresql"), line 16 col 13: volumes[0].path must be an absolute path such as /var/lib/postgresql/data (not / and without . or ..)',
+    ],
+    [
+      'volume without path',
+      app('      path: /var/lib/postgresql/data\n', ''),
+      'test.lttle.yaml: document 1 (app "postgresql"), line 15 col 7: volumes[0].path is required',
+    ],
+    [
+      'port out of range',
+      app('port: 5432', 'port: 70000'),
+      'test.lttle.yaml: document 1 (app "postgresql"), line 19 col 13: expose.access.port must be a port number from 1 to 65535',
+    ],
+    [
+      'unknown connection tracking',
+      app('      internal: {}\n', '      internal: {}\n      connection-tracking: sometimes\n'),
+      'test.lttle.yaml: document 1 (app "postgresql"), line 21 col 28: expose.access.connection-tracking must be "connection-aware" or {traffic-aware: {inactivity-timeout}}',
+    ],
+    [
+      'bad environment name',
+      app('POSTGRES_PASSWORD: password', '1BAD: x'),
+      'test.lttle.yaml: document 1 (app "postgresql"), line 13 col 5: environment["1BAD"] is not a valid name: must be an environment variable name (letters, digits, \'_\', not starting with a digit)',
+    ],
+    [
+      'environment value is a map',
+      app('POSTGRES_PASSWORD: password', 'POSTGRES_PASSWORD: {a: 1}'),
+      'test.lttle.yaml: document 1 (app "postgresql"), line 13 col 24: environment.POSTGRES_PASSWORD must be a string, number or boolean',
+    ],
+    [
+      'bad restart policy',
+      app('', '  restart-policy: sometimes\n'),
+      'test.lttle.yaml: document 1 (app "postgresql"), line 21 col 19: restart-policy must be one of "always", "on-failure", "never", "remove"',
+    ],
+    [
+      'negative size',
+      VOLUME.replace('100Mi', '-1G'),
+      'test.lttle.yaml: document 1 (volume "pgdata"), line 5 col 9: size must be a size such as 100Mi, 50M, 1.5GB or 1Gi: "-1G" is not a size',
+    ],
+    [
+      'two dots in size',
+      VOLUME.replace('100Mi', '1.2.3M'),
+      'test.lttle.yaml: document 1 (volume "pgdata"), line 5 col 9: size must be a size such as 100Mi, 50M, 1.5GB or 1Gi: "1.2.3M" is not a size',
+    ],
+    [
+      'unknown unit',
+      VOLUME.replace('100Mi', '10XB'),
+      'test.lttle.yaml: document 1 (volume "pgdata"), line 5 col 9: size must be a size such as 100Mi, 50M, 1.5GB or 1Gi: "10XB" has an unknown unit "XB" (use Ki, Mi, Gi, Ti, K, M, G, T, KB, MB, GB, TB)',
+    ],
+    [
+      'zero size',
+      VOLUME.replace('100Mi', '0'),
+      'test.lttle.yaml: document 1 (volume "pgdata"), line 5 col 9: size must be a size such as 100Mi, 50M, 1.5GB or 1Gi: 0 is not a positive whole number of bytes',
+    ],
+    [
+      'size below the minimum',
+      VOLUME.replace('100Mi', '512Ki'),
+      'test.lttle.yaml: document 1 (volume "pgdata"), line 5 col 9: size must be a size such as 100Mi, 50M, 1.5GB or 1Gi: "512Ki" is smaller than the minimum volume size 1Mi',
+    ],
+    [
+      'bad volume mode',
+      VOLUME.replace('writeable', 'rw'),
+      'test.lttle.yaml: document 1 (volume "pgdata"), line 4 col 9: mode must be one of "writeable", "read-only"',
+    ],
+    [
+      'unknown kind',
+      'database:\n  name: x\n',
+      'test.lttle.yaml: document 1, line 1 col 1: database is not a known field (known fields: volume, volume.v1, app, app.v1)',
+    ],
+    [
+      'two kinds in one document',
+      'volume:\n  name: a\n  size: 1Gi\napp:\n  name: b\n  image: x\n',
+      'test.lttle.yaml: document 1, line 1 col 1: must be a document with exactly one of volume, app (or volume.v1, app.v1)',
+    ],
+    ['YAML syntax error', 'volume:\n  name: [a\n', ''],
+    ['duplicate key', 'volume:\n  name: a\n  name: b\n  size: 1Gi\n', ''],
   ];
 
   for (const [what, text, expected] of cases) {
@@ -146,7 +227,10 @@ describe('lttle documents', () => {
   }
 
   it('rejects the same mount path twice, naming the second entry', () => {
-    const text = app('      path: /var/lib/postgresql/data\n', '      path: /var/lib/postgresql/data\n    - name: other\n      path: /var/lib/postgresql/data/\n');
+    const text = app(
+      '      path: /var/lib/postgresql/data\n',
+      '      path: /var/lib/postgresql/data\n    - name: other\n      path: /var/lib/postgresql/data/\n',
+    );
     assert.deepEqual(errorsOf(text), [
       'test.lttle.yaml: document 1 (app "postgresql"), line 18 col 13: volumes[1].path "/var/lib/postgresql/data" is already the mount path of volumes[0]',
     ]);
@@ -154,7 +238,10 @@ describe('lttle documents', () => {
 
   it('locates YAML syntax errors and duplicate keys', () => {
     assert.match(errorsOf('volume:\n  name: [a\n')[0], /^test\.lttle\.yaml: document 1, line \d+ col \d+: YAML syntax error: /);
-    assert.match(errorsOf('volume:\n  name: a\n  name: b\n  size: 1Gi\n')[0], /^test\.lttle\.yaml: document 1, line 3 col 3: YAML syntax error: Map keys must be unique/);
+    assert.match(
+      errorsOf('volume:\n  name: a\n  name: b\n  size: 1Gi\n')[0],
+      /^test\.lttle\.yaml: document 1, line 3 col 3: YAML syntax error: Map keys must be unique/,
+    );
   });
 
   it('reports every bad document of a file, with its index', () => {
@@ -166,7 +253,9 @@ describe('lttle documents', () => {
 
   it('rejects a resource declared twice', () => {
     const errors = errorsOf(`${VOLUME}---\n${VOLUME}`);
-    assert.deepEqual(errors, ['test.lttle.yaml: document 2 (volume "pgdata"), line 7 col 1: name repeats volume samples/pgdata, already declared in test.lttle.yaml document 1']);
+    assert.deepEqual(errors, [
+      'test.lttle.yaml: document 2 (volume "pgdata"), line 7 col 1: name repeats volume samples/pgdata, already declared in test.lttle.yaml document 1',
+    ]);
   });
 
   it('never quotes environment values in errors', () => {

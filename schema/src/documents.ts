@@ -6,9 +6,7 @@ import { normaliseApp, normaliseVolume } from './normalize';
 import { formatPath, validate, type Issue } from './schema';
 import type { AppSpec, ResourceKind, SourceLocation, VolumeSpec } from './types';
 
-export type LoadedResource =
-  | { kind: 'volume'; spec: VolumeSpec; location: SourceLocation }
-  | { kind: 'app'; spec: AppSpec; location: SourceLocation };
+export type LoadedResource = { kind: 'volume'; spec: VolumeSpec; location: SourceLocation } | { kind: 'app'; spec: AppSpec; location: SourceLocation };
 
 /** One located problem; `toString()` gives the message users see. */
 export class DocumentIssue {
@@ -54,7 +52,8 @@ export function loadDocumentsFromText(text: string, file: string): LoadedResourc
     if (doc.contents === null) return; // an empty document, e.g. after a trailing ---
     const value: unknown = doc.toJS({ maxAliasCount: 100 });
     const docIssues = validate('document', value);
-    const kindKey = isMap(doc.contents) && doc.contents.items.length === 1 && isScalar(doc.contents.items[0].key) ? String(doc.contents.items[0].key.value) : undefined;
+    const kindKey =
+      isMap(doc.contents) && doc.contents.items.length === 1 && isScalar(doc.contents.items[0].key) ? String(doc.contents.items[0].key.value) : undefined;
     const kind = kindKey ? KINDS[kindKey] : undefined;
     const body = kind && value && typeof value === 'object' ? (value as Record<string, unknown>)[kindKey as string] : undefined;
     const label = kind ? `${kind}${typeof (body as { name?: unknown })?.name === 'string' ? ` "${(body as { name: string }).name}"` : ''}` : '';
@@ -120,8 +119,14 @@ function checkDuplicates(resources: LoadedResource[], issues: DocumentIssue[]): 
     const key = `${r.kind} ${r.spec.namespace}/${r.spec.name}`;
     const first = seen.get(key);
     if (first) {
-      issues.push(new DocumentIssue(r.location, `${r.kind} "${r.spec.name}"`, ['name'],
-        `repeats ${r.kind} ${r.spec.namespace}/${r.spec.name}, already declared in ${first.location.file} document ${first.location.document}`));
+      issues.push(
+        new DocumentIssue(
+          r.location,
+          `${r.kind} "${r.spec.name}"`,
+          ['name'],
+          `repeats ${r.kind} ${r.spec.namespace}/${r.spec.name}, already declared in ${first.location.file} document ${first.location.document}`,
+        ),
+      );
     } else seen.set(key, r);
   }
 }
@@ -139,7 +144,13 @@ function offsetOf(doc: Document, path: (string | number)[], atKey?: boolean): nu
       }
       continue;
     }
-    const node = depth === 0 ? doc.contents : (doc.getIn(sub.map((p) => (typeof p === 'string' && /^\d+$/.test(p) ? Number(p) : p)), true) as Node | undefined);
+    const node =
+      depth === 0
+        ? doc.contents
+        : (doc.getIn(
+            sub.map((p) => (typeof p === 'string' && /^\d+$/.test(p) ? Number(p) : p)),
+            true,
+          ) as Node | undefined);
     if (node && typeof node === 'object' && 'range' in node && node.range) return node.range[0];
   }
   return undefined;

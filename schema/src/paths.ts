@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as sea from 'node:sea';
 
 /** The directory holding package.json: code runs from build/js/..., data lives at the root. */
 export function packageRoot(): string {
@@ -32,13 +33,8 @@ export function daemonEntry(): string {
 }
 
 /** node:sea when running as the single-executable provider (make terraform-provider). */
-function seaApp(): typeof import('node:sea') | undefined {
-  try {
-    const sea = require('node:sea') as typeof import('node:sea');
-    return sea.isSea() ? sea : undefined;
-  } catch {
-    return undefined;
-  }
+function seaApp(): typeof sea | undefined {
+  return sea.isSea() ? sea : undefined;
 }
 
 /**

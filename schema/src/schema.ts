@@ -44,7 +44,7 @@ function instance(): Ajv2020 {
     },
   });
   for (const file of ['common', 'volume', 'app', 'document', 'api/exec-request']) {
-    ajv.addSchema(JSON.parse(readPackageFile(`schema/${file}.schema.json`)));
+    ajv.addSchema(JSON.parse(readPackageFile(`schema/${file}.schema.json`)) as object);
   }
   return ajv;
 }
@@ -68,7 +68,10 @@ export function validate(name: SchemaName, value: unknown): Issue[] {
 
 function pointerToPath(pointer: string): string[] {
   if (!pointer) return [];
-  return pointer.slice(1).split('/').map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
 function toIssues(errors: ErrorObject[]): Issue[] {
@@ -81,13 +84,15 @@ function toIssues(errors: ErrorObject[]): Issue[] {
     // generic wrapper; the former knows what a valid name looks like.
     if (error.keyword === 'propertyNames') continue;
     const badName = (error as ErrorObject & { propertyName?: string }).propertyName;
-    const issue: Issue = badName !== undefined
-      ? { path: [...pointerToPath(error.instancePath), badName], message: `is not a valid name: must be ${expectation(error) ?? error.message}`, atKey: true }
-      : toIssue(error);
+    const issue: Issue =
+      badName !== undefined
+        ? { path: [...pointerToPath(error.instancePath), badName], message: `is not a valid name: must be ${expectation(error) ?? error.message}`, atKey: true }
+        : toIssue(error);
     const key = issue.path.join('\u0000') + '\u0001' + (issue.atKey ? 'k' : 'v');
     if (seen.has(key)) continue;
     // Drop an error on a value whose child already has a more precise one.
-    if (!issue.atKey && useful.some((other) => other !== error && other.keyword !== 'propertyNames' && other.instancePath.startsWith(error.instancePath + '/'))) continue;
+    if (!issue.atKey && useful.some((other) => other !== error && other.keyword !== 'propertyNames' && other.instancePath.startsWith(error.instancePath + '/')))
+      continue;
     seen.add(key);
     issues.push(issue);
   }

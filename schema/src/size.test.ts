@@ -3,8 +3,19 @@ import { formatSize, parseSize, parseVolumeSize, SizeError } from './size';
 
 describe('sizes', () => {
   const good: [string | number, number][] = [
-    ['100Mi', 100 * 2 ** 20], ['50M', 50e6], ['42MB', 42e6], ['1.5GB', 1.5e9], ['1Gi', 2 ** 30], ['512Ki', 512 * 1024],
-    ['1.5Gi', 1.5 * 2 ** 30], ['2T', 2e12], ['3TiB', 3 * 2 ** 40], ['4096', 4096], [4096, 4096], ['10 Mi', 10 * 2 ** 20], ['7B', 7],
+    ['100Mi', 100 * 2 ** 20],
+    ['50M', 50e6],
+    ['42MB', 42e6],
+    ['1.5GB', 1.5e9],
+    ['1Gi', 2 ** 30],
+    ['512Ki', 512 * 1024],
+    ['1.5Gi', 1.5 * 2 ** 30],
+    ['2T', 2e12],
+    ['3TiB', 3 * 2 ** 40],
+    ['4096', 4096],
+    [4096, 4096],
+    ['10 Mi', 10 * 2 ** 20],
+    ['7B', 7],
   ];
   for (const [input, bytes] of good) it(`parses ${JSON.stringify(input)}`, () => assert.equal(parseSize(input), bytes));
 

@@ -4,8 +4,22 @@
 const UNITS: Record<string, number> = {
   '': 1,
   B: 1,
-  K: 1e3, KB: 1e3, M: 1e6, MB: 1e6, G: 1e9, GB: 1e9, T: 1e12, TB: 1e12,
-  Ki: 2 ** 10, KiB: 2 ** 10, Mi: 2 ** 20, MiB: 2 ** 20, Gi: 2 ** 30, GiB: 2 ** 30, Ti: 2 ** 40, TiB: 2 ** 40,
+  K: 1e3,
+  KB: 1e3,
+  M: 1e6,
+  MB: 1e6,
+  G: 1e9,
+  GB: 1e9,
+  T: 1e12,
+  TB: 1e12,
+  Ki: 2 ** 10,
+  KiB: 2 ** 10,
+  Mi: 2 ** 20,
+  MiB: 2 ** 20,
+  Gi: 2 ** 30,
+  GiB: 2 ** 30,
+  Ti: 2 ** 40,
+  TiB: 2 ** 40,
 };
 
 /** Smallest volume we create: mkfs.ext4 needs room for its metadata. */
@@ -42,10 +56,20 @@ export function parseVolumeSize(input: string | number): number {
 
 /** Formats bytes the way users write them, exact when possible: 104857600 -> "100Mi". */
 export function formatSize(bytes: number): string {
-  for (const [unit, factor] of [['Ti', 2 ** 40], ['Gi', 2 ** 30], ['Mi', 2 ** 20], ['Ki', 2 ** 10]] as const) {
+  for (const [unit, factor] of [
+    ['Ti', 2 ** 40],
+    ['Gi', 2 ** 30],
+    ['Mi', 2 ** 20],
+    ['Ki', 2 ** 10],
+  ] as const) {
     if (bytes >= factor && bytes % factor === 0) return `${bytes / factor}${unit}`;
   }
-  for (const [unit, factor] of [['T', 1e12], ['G', 1e9], ['M', 1e6], ['K', 1e3]] as const) {
+  for (const [unit, factor] of [
+    ['T', 1e12],
+    ['G', 1e9],
+    ['M', 1e6],
+    ['K', 1e3],
+  ] as const) {
     if (bytes >= factor && bytes % factor === 0) return `${bytes / factor}${unit}`;
   }
   return `${bytes}`;

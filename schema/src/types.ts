@@ -14,12 +14,7 @@ export interface VolumeSpec {
   size: number;
 }
 
-export type FlashStrategy =
-  | 'manual'
-  | 'first-listen'
-  | 'user-space-ready'
-  | { 'nth-listen': number }
-  | { 'listen-on-port': number };
+export type FlashStrategy = 'manual' | 'first-listen' | 'user-space-ready' | { 'nth-listen': number } | { 'listen-on-port': number };
 
 export interface FlashMode {
   strategy: FlashStrategy;
@@ -29,9 +24,7 @@ export interface FlashMode {
 
 export type AppMode = 'regular' | { flash: FlashMode };
 
-export type ConnectionTracking =
-  | 'connection-aware'
-  | { 'traffic-aware': { 'inactivity-timeout': number } };
+export type ConnectionTracking = 'connection-aware' | { 'traffic-aware': { 'inactivity-timeout': number } };
 
 export interface ExposeSpec {
   /** Port the app listens on inside the machine. */
@@ -70,18 +63,7 @@ export type VolumeState = 'creating' | 'ready' | 'resizing' | 'deleting' | 'erro
 
 /** lttle's machine states. */
 export type MachineState =
-  | 'idle'
-  | 'pulling-image'
-  | 'waiting'
-  | 'creating'
-  | 'booting'
-  | 'ready'
-  | 'suspending'
-  | 'suspended'
-  | 'stopping'
-  | 'stopped'
-  | 'restarting'
-  | 'error';
+  'idle' | 'pulling-image' | 'waiting' | 'creating' | 'booting' | 'ready' | 'suspending' | 'suspended' | 'stopping' | 'stopped' | 'restarting' | 'error';
 
 export interface VolumeStatus {
   spec: VolumeSpec;

@@ -81,14 +81,20 @@ async function main(): Promise<void> {
     const p = (v: number[]) => `p50 ${percentile(v, 50).toFixed(1)} ms, p99 ${percentile(v, 99).toFixed(1)} ms`;
     rows.push([`new connection + server round trip, machine ready (${RUNS} runs)`, p(ready)]);
     rows.push([`new connection + server round trip, machine suspended (${RUNS} runs)`, p(suspended)]);
-    rows.push(['resume penalty (suspended / ready, p50)', `${(percentile(suspended, 50) / percentile(ready, 50)).toFixed(2)}x (+${(percentile(suspended, 50) - percentile(ready, 50)).toFixed(1)} ms)`]);
+    rows.push([
+      'resume penalty (suspended / ready, p50)',
+      `${(percentile(suspended, 50) / percentile(ready, 50)).toFixed(2)}x (+${(percentile(suspended, 50) - percentile(ready, 50)).toFixed(1)} ms)`,
+    ]);
     rows.push(['time to suspend (pause + snapshot, API round trip)', p(suspendTimes)]);
     rows.push(['host memory of a suspended app (qemu RSS) / configured', `${suspendedRss.toFixed(0)} MiB / 256 MiB (${(suspendedRss / 256).toFixed(2)}x)`]);
     await psql({ host, port }, 'select 1'); // warm the host's psql and the server's caches
     const [psqlReady] = await timed(() => psql({ host, port }, 'select 1'));
     await rt.client.suspendApp('samples', 'postgresql');
     const [psqlSuspended] = await timed(() => psql({ host, port }, 'select 1'));
-    rows.push(['psql "select 1" (process start, auth, query): ready vs suspended', `${(psqlReady * 1000).toFixed(0)} ms vs ${(psqlSuspended * 1000).toFixed(0)} ms (${(psqlSuspended / psqlReady).toFixed(2)}x)`]);
+    rows.push([
+      'psql "select 1" (process start, auth, query): ready vs suspended',
+      `${(psqlReady * 1000).toFixed(0)} ms vs ${(psqlSuspended * 1000).toFixed(0)} ms (${(psqlSuspended / psqlReady).toFixed(2)}x)`,
+    ]);
 
     // A daemon killed with SIGKILL while the app is suspended: to a served query via the snapshot.
     await rt.client.suspendApp('samples', 'postgresql');

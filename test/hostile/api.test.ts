@@ -40,7 +40,13 @@ function raw(port: number, request: string | Buffer, options: { reset?: boolean;
 }
 
 function request(method: string, url: string, body = '', headers: Record<string, string> = {}): string {
-  const lines = [`${method} ${url} HTTP/1.1`, 'Host: lttled', `Content-Length: ${Buffer.byteLength(body)}`, 'Content-Type: application/json', 'Connection: close'];
+  const lines = [
+    `${method} ${url} HTTP/1.1`,
+    'Host: lttled',
+    `Content-Length: ${Buffer.byteLength(body)}`,
+    'Content-Type: application/json',
+    'Connection: close',
+  ];
   for (const [k, v] of Object.entries(headers)) lines.push(`${k}: ${v}`);
   return `${lines.join('\r\n')}\r\n\r\n${body}`;
 }

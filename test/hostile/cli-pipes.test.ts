@@ -15,7 +15,9 @@ describe('hostile input: the CLI in pipes', function () {
   before(async () => {
     // Enough volumes for well over 64 KiB of JSON (the size of a pipe's buffer).
     for (let batch = 0; batch < 25; batch++) {
-      await Promise.all(Array.from({ length: 10 }, (_, i) => rt.client.applyVolume({ name: `v${batch * 10 + i}`, namespace: `pipes-${batch % 5}`, size: '1Mi' })));
+      await Promise.all(
+        Array.from({ length: 10 }, (_, i) => rt.client.applyVolume({ name: `v${batch * 10 + i}`, namespace: `pipes-${batch % 5}`, size: '1Mi' })),
+      );
     }
   });
   after(() => rt.dispose());

@@ -49,7 +49,10 @@ export class TestRuntime {
       const status = await this.client.getApp(namespace, name);
       if (status && options.states.includes(status.state)) return status;
       if (status?.state === 'error' && !options.states.includes('error')) throw new Error(`app ${namespace}/${name} is in error: ${status.message ?? ''}`);
-      if (Date.now() > deadline) throw new Error(`app ${namespace}/${name} did not become ${options.states.join(' or ')} within ${options.timeoutMs} ms (state: ${status?.state ?? 'gone'})`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `app ${namespace}/${name} did not become ${options.states.join(' or ')} within ${options.timeoutMs} ms (state: ${status?.state ?? 'gone'})`,
+        );
       await new Promise((r) => setTimeout(r, options.intervalMs ?? 200));
     }
   }

@@ -49,7 +49,10 @@ describe('pulumi App: Check', () => {
   it('reports a bad expose entry under its key and unknown fields with a suggestion', () => {
     const news = { ...seedApp(), expose: { access: { port: 70000, internal: {} } }, imag: 'x' };
     const r = app.check(decode(news), undefined, 'postgresql');
-    assert.ok(r.failures.some((f) => f.property === 'expose.access.port'), JSON.stringify(r.failures));
+    assert.ok(
+      r.failures.some((f) => f.property === 'expose.access.port'),
+      JSON.stringify(r.failures),
+    );
     assert.ok(r.failures.some((f) => f.property === 'imag' && /did you mean "image"/.test(f.reason)));
   });
 
@@ -69,7 +72,10 @@ describe('pulumi App: Check', () => {
 
   it('normalises camelCase inputs through the shared model', () => {
     const r = app.toSpec({
-      name: 'postgresql', namespace: 'samples', image: 'ghcr.io/lttle-cloud/postgres:17-flash', restartPolicy: 'never',
+      name: 'postgresql',
+      namespace: 'samples',
+      image: 'ghcr.io/lttle-cloud/postgres:17-flash',
+      restartPolicy: 'never',
       mode: { flash: { strategy: { nthListen: 2 }, timeout: 3 } },
       expose: { access: { port: 5432, internal: {}, connectionTracking: { trafficAware: { inactivityTimeout: 5 } } } },
     });
@@ -141,7 +147,12 @@ function runtime(settle: (accepted: AppStatus) => AppStatus) {
 
 describe('pulumi App: Create/Update', () => {
   it('an app preview keeps environment secret and passes unknown inputs through', async () => {
-    const r = await app.create(noRuntime, decode({ name: 'pg', image: 'img', environment: { P: secret('pw') }, volumes: [{ name: UNKNOWN, path: '/d' }] }), true, 0);
+    const r = await app.create(
+      noRuntime,
+      decode({ name: 'pg', image: 'img', environment: { P: secret('pw') }, volumes: [{ name: UNKNOWN, path: '/d' }] }),
+      true,
+      0,
+    );
     assert.deepEqual(r.outputs.environment, { [SIG_KEY]: SECRET_SIG, value: { P: 'pw' } });
     assert.equal(r.outputs.services, UNKNOWN);
     assert.deepEqual(r.outputs.volumes, [{ name: UNKNOWN, path: '/d' }]);
@@ -165,7 +176,10 @@ describe('pulumi App: Create/Update', () => {
     assert.equal('observedGeneration' in r.outputs, false);
     assert.equal((r.outputs.environment as Record<string, unknown>)[SIG_KEY], SECRET_SIG);
     await app.update(ctx, r.id, decode(r.outputs), decode(inputs({ restartPolicy: 'never' })), false, 30);
-    assert.deepEqual(waits.map((w) => w.timeoutMs), [600_000, 30_000]);
+    assert.deepEqual(
+      waits.map((w) => w.timeoutMs),
+      [600_000, 30_000],
+    );
     assert.equal(waits[0].signal, ctx.signal);
   });
 

@@ -32,7 +32,20 @@ import {
 } from './resource';
 import { clone, UNKNOWN, type Decoded, type JsonObject } from './values';
 
-const INPUTS = ['name', 'namespace', 'image', 'command', 'environment', 'resources', 'mode', 'volumes', 'expose', 'restartPolicy', 'tags', 'dependsOn'] as const;
+const INPUTS = [
+  'name',
+  'namespace',
+  'image',
+  'command',
+  'environment',
+  'resources',
+  'mode',
+  'volumes',
+  'expose',
+  'restartPolicy',
+  'tags',
+  'dependsOn',
+] as const;
 
 const model: Model<AppSpec, AppStatus> = {
   kind: 'app',
@@ -92,7 +105,10 @@ async function apply(ctx: Context, inputs: JsonObject, spec: AppSpec, news: Deco
   // The last status seen while waiting; none means the runtime refused the spec.
   const seen: { status?: AppStatus } = {};
   try {
-    const { status } = await client.applyAppAndWait(spec, waitOptions<AppStatus>(ctx, timeoutS, (s) => (seen.status = s)));
+    const { status } = await client.applyAppAndWait(
+      spec,
+      waitOptions<AppStatus>(ctx, timeoutS, (s) => (seen.status = s)),
+    );
     return { id, outputs: seal(model, model.outputs(inputs, status), news) };
   } catch (err) {
     if (!seen.status) throw err;

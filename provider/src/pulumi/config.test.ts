@@ -4,11 +4,21 @@ import { decode, secret, SECRET_SIG, SIG_KEY } from './values';
 
 describe('pulumi provider config', () => {
   it('reads host/token from Configure variables in both key spellings', () => {
-    assert.deepEqual(configFromVariables([['lttle:config:host', 'unix:///tmp/x.sock'], ['lttle:token', 't'], ['other:config:host', 'no']]), { host: 'unix:///tmp/x.sock', token: 't' });
+    assert.deepEqual(
+      configFromVariables([
+        ['lttle:config:host', 'unix:///tmp/x.sock'],
+        ['lttle:token', 't'],
+        ['other:config:host', 'no'],
+      ]),
+      { host: 'unix:///tmp/x.sock', token: 't' },
+    );
   });
 
   it('reads provider args, unwrapping a secret token', () => {
-    assert.deepEqual(configFromArgs(decode({ host: 'http://127.0.0.1:7878', token: secret('t0k'), version: '0.1.0' })), { host: 'http://127.0.0.1:7878', token: 't0k' });
+    assert.deepEqual(configFromArgs(decode({ host: 'http://127.0.0.1:7878', token: secret('t0k'), version: '0.1.0' })), {
+      host: 'http://127.0.0.1:7878',
+      token: 't0k',
+    });
   });
 
   it('checks the host form and always returns the token as a secret', () => {

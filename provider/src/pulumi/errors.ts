@@ -77,13 +77,20 @@ export function toGrpcError(err: unknown): GrpcError {
     if (err.issues.length) {
       return toGrpcError(new PropertyError(err.issues.map((i) => ({ property: formatPropertyPath(toPulumiPath(i.path)), reason: i.message }))));
     }
-    const code = err.code === 'not_found' ? grpc.status.NOT_FOUND
-      : err.code === 'conflict' || err.code === 'busy' ? grpc.status.FAILED_PRECONDITION
-      : err.code === 'unauthorized' ? grpc.status.UNAUTHENTICATED
-      : err.code === 'unreachable' ? grpc.status.UNAVAILABLE
-      : err.code === 'timeout' ? grpc.status.DEADLINE_EXCEEDED
-      : err.code === 'insufficient_storage' ? grpc.status.RESOURCE_EXHAUSTED
-      : grpc.status.UNKNOWN;
+    const code =
+      err.code === 'not_found'
+        ? grpc.status.NOT_FOUND
+        : err.code === 'conflict' || err.code === 'busy'
+          ? grpc.status.FAILED_PRECONDITION
+          : err.code === 'unauthorized'
+            ? grpc.status.UNAUTHENTICATED
+            : err.code === 'unreachable'
+              ? grpc.status.UNAVAILABLE
+              : err.code === 'timeout'
+                ? grpc.status.DEADLINE_EXCEEDED
+                : err.code === 'insufficient_storage'
+                  ? grpc.status.RESOURCE_EXHAUSTED
+                  : grpc.status.UNKNOWN;
     return { code, details: err.message, message: err.message };
   }
   if (err instanceof Unimplemented) return { code: grpc.status.UNIMPLEMENTED, details: err.message, message: err.message };

@@ -12,7 +12,13 @@ describe('pulumi resource plumbing (ids, property paths)', () => {
 
   it('maps model paths to camelCase, leaving environment and expose keys alone', () => {
     assert.deepEqual(toPulumiPath(['restart-policy']), ['restartPolicy']);
-    assert.deepEqual(toPulumiPath(['expose', 'my-svc', 'connection-tracking', 'traffic-aware', 'inactivity-timeout']), ['expose', 'my-svc', 'connectionTracking', 'trafficAware', 'inactivityTimeout']);
+    assert.deepEqual(toPulumiPath(['expose', 'my-svc', 'connection-tracking', 'traffic-aware', 'inactivity-timeout']), [
+      'expose',
+      'my-svc',
+      'connectionTracking',
+      'trafficAware',
+      'inactivityTimeout',
+    ]);
     assert.deepEqual(toPulumiPath(['environment', 'MY_VAR']), ['environment', 'MY_VAR']);
     assert.deepEqual(toPulumiPath(['volumes', '0', 'path']), ['volumes', 0, 'path']);
   });

@@ -193,7 +193,11 @@ function planFor<S extends Named, St extends { spec: S }>(model: Model<S, St>, o
   const changes: FieldChange[] = [];
   for (const key of model.inputs) {
     if (equal(oldIn[key], newIn[key])) continue;
-    changes.push({ path: [kebab(key)], kind: oldIn[key] === undefined ? 'add' : newIn[key] === undefined ? 'delete' : 'update', replace: IDENTITY.includes(key) });
+    changes.push({
+      path: [kebab(key)],
+      kind: oldIn[key] === undefined ? 'add' : newIn[key] === undefined ? 'delete' : 'update',
+      replace: IDENTITY.includes(key),
+    });
   }
   return { action: changes.length ? 'update' : 'none', changes, deleteBeforeReplace: false, redeploy: false, errors: [] };
 }
@@ -235,5 +239,7 @@ export function readResult<S extends Named, St extends { spec: S }>(model: Model
 
 /** Create never adopts what is already there: that is `pulumi import`. */
 export function refuseExisting(kind: Kind, token: string, spec: Named, target: string): never {
-  throw new ConflictError(`${kind} ${idOf(spec)} already exists on ${target}; import it with \`pulumi import ${token} <name> ${idOf(spec)}\` or choose another name`);
+  throw new ConflictError(
+    `${kind} ${idOf(spec)} already exists on ${target}; import it with \`pulumi import ${token} <name> ${idOf(spec)}\` or choose another name`,
+  );
 }

@@ -182,11 +182,15 @@ export function generatePulumiSchema(root = packageRoot()): Record<string, unkno
       required: [...new Set(['name', 'namespace', ...required, ...alwaysOut, ...Object.keys(computed).filter((k) => k !== 'attachedTo' && k !== 'accel')])],
     };
   };
-  const volume = resource('volume', {
-    sizeBytes: { type: 'integer', description: 'Size of the ext4 filesystem in bytes, as the runtime measured it.' },
-    state: { type: 'string', description: 'Volume state: creating, ready, resizing, deleting or error.' },
-    attachedTo: { type: 'string', description: '`namespace/name` of the app that has the volume attached, if any.' },
-  }, ['mode']);
+  const volume = resource(
+    'volume',
+    {
+      sizeBytes: { type: 'integer', description: 'Size of the ext4 filesystem in bytes, as the runtime measured it.' },
+      state: { type: 'string', description: 'Volume state: creating, ready, resizing, deleting or error.' },
+      attachedTo: { type: 'string', description: '`namespace/name` of the app that has the volume attached, if any.' },
+    },
+    ['mode'],
+  );
   gen.types[token('Service')] = {
     type: 'object',
     description: 'A service the app exposes.',
@@ -198,16 +202,24 @@ export function generatePulumiSchema(root = packageRoot()): Record<string, unkno
     },
     required: ['name', 'address', 'hostAddress', 'targetPort'],
   };
-  const app = resource('app', {
-    state: { type: 'string', description: 'Machine state: idle, pulling-image, waiting, creating, booting, ready, suspending, suspended, stopping, stopped, restarting or error.' },
-    services: { type: 'array', items: ref('Service'), description: 'The exposed services with their addresses.' },
-    accel: { type: 'string', description: 'Accelerator of the running machine: "kvm" or "tcg".' },
-    generation: { type: 'integer', description: 'Increments each time the machine is replaced (image, environment, ... changed).' },
-  }, []);
+  const app = resource(
+    'app',
+    {
+      state: {
+        type: 'string',
+        description: 'Machine state: idle, pulling-image, waiting, creating, booting, ready, suspending, suspended, stopping, stopped, restarting or error.',
+      },
+      services: { type: 'array', items: ref('Service'), description: 'The exposed services with their addresses.' },
+      accel: { type: 'string', description: 'Accelerator of the running machine: "kvm" or "tcg".' },
+      generation: { type: 'integer', description: 'Increments each time the machine is replaced (image, environment, ... changed).' },
+    },
+    [],
+  );
   const config: Record<string, PulumiType> = {
     host: {
       type: 'string',
-      description: 'Where the lttle runtime listens: `unix:///path/lttled.sock`, a socket path, or `http://HOST:PORT`. Defaults to the local daemon on $LTTLE_HOME/lttled.sock, started when absent.',
+      description:
+        'Where the lttle runtime listens: `unix:///path/lttled.sock`, a socket path, or `http://HOST:PORT`. Defaults to the local daemon on $LTTLE_HOME/lttled.sock, started when absent.',
       defaultInfo: { environment: ['LTTLE_HOST'] },
     },
     token: { type: 'string', secret: true, description: 'Bearer token for a runtime reached over TCP.', defaultInfo: { environment: ['LTTLE_TOKEN'] } },

@@ -47,7 +47,7 @@ describe('Pulumi package schema (schema/pulumi/schema.json)', () => {
     walk(schema);
     for (const ref of refs) assert.ok(schema.types[ref.replace('#/types/', '')], `dangling ${ref}`);
     for (const spec of [...Object.values(schema.resources), ...Object.values(schema.types)]) {
-      const props = Object.keys((spec.properties ?? {}));
+      const props = Object.keys(spec.properties ?? {});
       for (const r of (spec.required ?? []) as string[]) assert.ok(props.includes(r), `required ${r} missing`);
       for (const r of (spec.requiredInputs ?? []) as string[]) assert.ok(Object.keys(spec.inputProperties as Spec).includes(r));
     }

@@ -65,7 +65,10 @@ function unary<Req, Res>(fn: Handler<Req, Res>): grpc.handleUnaryCall<Req, Res> 
   return (call, callback) => {
     Promise.resolve()
       .then(() => fn(call.request))
-      .then((res) => callback(null, res), (err: unknown) => callback(toGrpcError(err)));
+      .then(
+        (res) => callback(null, res),
+        (err: unknown) => callback(toGrpcError(err)),
+      );
   };
 }
 
@@ -108,7 +111,8 @@ export function service(provider: LttleProvider): providerGrpc.IResourceProvider
       res.setChanges(changed.length ? providerPb.DiffResponse.DiffChanges.DIFF_SOME : providerPb.DiffResponse.DiffChanges.DIFF_NONE);
       res.setDiffsList(changed);
       res.setHasdetaileddiff(true);
-      for (const key of changed) res.getDetaileddiffMap().set(key, new providerPb.PropertyDiff().setKind(providerPb.PropertyDiff.Kind.UPDATE).setInputdiff(true));
+      for (const key of changed)
+        res.getDetaileddiffMap().set(key, new providerPb.PropertyDiff().setKind(providerPb.PropertyDiff.Kind.UPDATE).setInputdiff(true));
       return res;
     }),
     configure: unary((req: providerPb.ConfigureRequest) => {

@@ -17,7 +17,10 @@ describe('pulumi Volume: Check', () => {
 
   it('still reports known problems next to unknowns', () => {
     const r = volume.check(decode({ name: UNKNOWN, size: '1Xi' }), undefined, 'v');
-    assert.deepEqual(r.failures.map((f) => f.property), ['size']);
+    assert.deepEqual(
+      r.failures.map((f) => f.property),
+      ['size'],
+    );
   });
 
   it('refuses to shrink a volume, with a clear message', () => {
@@ -47,12 +50,15 @@ describe('pulumi Volume: Diff', () => {
   });
 
   it('shrinking a volume is refused', () => {
-    assert.throws(() => volume.diff({ name: 'v', size: '200Mi' }, decode({ name: 'v', size: '100Mi' })), (err: unknown) => {
-      assert.ok(err instanceof PropertyError);
-      assert.equal(err.failures[0].property, 'size');
-      assert.match(err.message, /^size .*default\/v.*only grow/);
-      return true;
-    });
+    assert.throws(
+      () => volume.diff({ name: 'v', size: '200Mi' }, decode({ name: 'v', size: '100Mi' })),
+      (err: unknown) => {
+        assert.ok(err instanceof PropertyError);
+        assert.equal(err.failures[0].property, 'size');
+        assert.match(err.message, /^size .*default\/v.*only grow/);
+        return true;
+      },
+    );
   });
 
   it('an unknown name replaces, deleting first', () => {
@@ -66,7 +72,15 @@ describe('pulumi Volume: Create/Update', () => {
   it('a create preview returns the inputs with computed outputs unknown', async () => {
     const r = await volume.create(noRuntime, decode({ name: 'pgdata', namespace: 'samples', size: '100Mi' }), true, 0);
     assert.equal(r.id, '');
-    assert.deepEqual(r.outputs, { name: 'pgdata', namespace: 'samples', mode: 'writeable', size: '100Mi', sizeBytes: UNKNOWN, state: UNKNOWN, attachedTo: UNKNOWN });
+    assert.deepEqual(r.outputs, {
+      name: 'pgdata',
+      namespace: 'samples',
+      mode: 'writeable',
+      size: '100Mi',
+      sizeBytes: UNKNOWN,
+      state: UNKNOWN,
+      attachedTo: UNKNOWN,
+    });
   });
 
   it('an update preview marks what will change as unknown and keeps the rest', async () => {
@@ -91,13 +105,19 @@ describe('pulumi Volume: Create/Update', () => {
     const r = await volume.create(ctx, decode({ name: 'pgdata', size: '100Mi' }), false, 0);
     assert.deepEqual(r.outputs, { name: 'pgdata', namespace: 'default', mode: 'writeable', size: '100Mi', sizeBytes: 104857600, state: 'ready' });
     await volume.update(ctx, 'default/pgdata', decode(r.outputs), decode({ name: 'pgdata', size: '200Mi' }), false, 42);
-    assert.deepEqual(waits.map((w) => w.timeoutMs), [600_000, 42_000]);
+    assert.deepEqual(
+      waits.map((w) => w.timeoutMs),
+      [600_000, 42_000],
+    );
     assert.match(waits[0].timeoutHint ?? '', /customTimeouts/);
   });
 
   it('Create refuses to adopt an existing volume', async () => {
     const ctx = withClient({ getVolume: async () => ({}) as VolumeStatus });
-    await assert.rejects(volume.create(ctx, decode({ name: 'pgdata', size: '100Mi' }), false, 0), (err: unknown) => err instanceof ConflictError && /pulumi import lttle:index:Volume/.test(err.message));
+    await assert.rejects(
+      volume.create(ctx, decode({ name: 'pgdata', size: '100Mi' }), false, 0),
+      (err: unknown) => err instanceof ConflictError && /pulumi import lttle:index:Volume/.test(err.message),
+    );
   });
 });
 

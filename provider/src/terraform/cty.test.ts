@@ -17,7 +17,7 @@ describe('terraform cty msgpack', () => {
     const wire = encode({ name: new ExtData(0, new Uint8Array([0])), size: new ExtData(12, refinement), tags: ['x'], env: { A: 'b' }, nested: null });
     const v = decodeValue(wire, type) as Record<string, unknown>;
     assert.ok(isUnknown(v.name));
-    assert.ok(isUnknown(v.size) && (v.size).refined);
+    assert.ok(isUnknown(v.size) && v.size.refined);
     const again = decode(encodeValue(v as never, type)) as Record<string, unknown>;
     assert.deepEqual((again.size as ExtData).type, 12);
     assert.deepEqual(Buffer.from((again.size as ExtData).data as Uint8Array), Buffer.from(refinement));

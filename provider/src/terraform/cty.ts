@@ -7,13 +7,7 @@ import { decode, encode, ExtData, ExtensionCodec } from '@msgpack/msgpack';
 
 /** cty type in its JSON form: "string", ["list","string"], ["object",{...}]. */
 export type CtyType =
-  | 'string'
-  | 'number'
-  | 'bool'
-  | 'dynamic'
-  | ['list' | 'set' | 'map', CtyType]
-  | ['object', { [name: string]: CtyType }]
-  | ['tuple', CtyType[]];
+  'string' | 'number' | 'bool' | 'dynamic' | ['list' | 'set' | 'map', CtyType] | ['object', { [name: string]: CtyType }] | ['tuple', CtyType[]];
 
 const UNKNOWN_EXT = 0;
 const REFINED_UNKNOWN_EXT = 12;
@@ -106,7 +100,7 @@ export function shape(value: unknown, type: CtyType): CtyValue {
       return out;
     }
     case 'tuple':
-      return (inner).map((t, i) => shape((value as unknown[])[i], t));
+      return inner.map((t, i) => shape((value as unknown[])[i], t));
   }
 }
 

@@ -11,7 +11,8 @@ let root: protobuf.Root | undefined;
 export function protoRoot(): protobuf.Root {
   if (!root) {
     root = new protobuf.Root();
-    for (const file of ['tfplugin6.proto', 'plugin.proto', 'health.proto']) protobuf.parse(readPackageFile(`provider/src/terraform/proto/${file}`), root, { keepCase: true });
+    for (const file of ['tfplugin6.proto', 'plugin.proto', 'health.proto'])
+      protobuf.parse(readPackageFile(`provider/src/terraform/proto/${file}`), root, { keepCase: true });
     root.resolveAll();
   }
   return root;

@@ -19,7 +19,12 @@ export const providerSchema: BlockSchema = {
   version: 0,
   description: 'lttle: apps in QEMU microVMs with flash mode.',
   attributes: [
-    { name: 'host', type: 'string', optional: true, description: 'Runtime address: unix:///path/lttled.sock or http://HOST:PORT (env LTTLE_HOST; default: the local daemon, started when needed).' },
+    {
+      name: 'host',
+      type: 'string',
+      optional: true,
+      description: 'Runtime address: unix:///path/lttled.sock or http://HOST:PORT (env LTTLE_HOST; default: the local daemon, started when needed).',
+    },
     { name: 'token', type: 'string', optional: true, sensitive: true, description: 'Bearer token for TCP hosts (env LTTLE_TOKEN).' },
   ],
 };
@@ -116,7 +121,8 @@ export class LttleProvider {
     const r = this.resource(req.type_name);
     const type = blockType(r.schema);
     const raw = req.raw_state as { json?: Buffer; flatmap?: Record<string, string> } | null;
-    if (!raw?.json?.length) return { diagnostics: [error('Cannot upgrade state', `${r.typeName} state has no JSON form (flatmap states are from terraform 0.11 and older)`)] };
+    if (!raw?.json?.length)
+      return { diagnostics: [error('Cannot upgrade state', `${r.typeName} state has no JSON form (flatmap states are from terraform 0.11 and older)`)] };
     // Schema version 0 is the only one so far: upgrading re-shapes the JSON
     // (attributes added since are null, removed ones dropped).
     const value = fromJson(JSON.parse(raw.json.toString('utf8')), type);
@@ -181,7 +187,11 @@ export class LttleProvider {
     const id = textOf(req.id);
     try {
       const state = await r.importState(this.runtime(), id);
-      if (!state) return { imported_resources: [], diagnostics: [error('Cannot import non-existent remote object', `there is no ${r.typeName} ${id} in the lttle runtime`)] };
+      if (!state)
+        return {
+          imported_resources: [],
+          diagnostics: [error('Cannot import non-existent remote object', `there is no ${r.typeName} ${id} in the lttle runtime`)],
+        };
       return { imported_resources: [{ type_name: r.typeName, state: dynamic(state, type), private: Buffer.alloc(0) }], diagnostics: [] };
     } catch (err) {
       return { imported_resources: [], diagnostics: [fromError(`Cannot import ${r.typeName} ${id}`, err)] };

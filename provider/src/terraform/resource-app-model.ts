@@ -168,7 +168,10 @@ export function canonical(spec: AppSpec): CtyObject {
               port: e.port,
               internal: e.internal ? { port: e.internal.port === e.port ? null : e.internal.port } : null,
               external: e.external ? { host: e.external.host === '127.0.0.1' ? null : e.external.host, port: e.external.port ?? null } : null,
-              connection_tracking: e['connection-tracking'] === 'connection-aware' ? null : { traffic_aware: { inactivity_timeout: e['connection-tracking']['traffic-aware']['inactivity-timeout'] } },
+              connection_tracking:
+                e['connection-tracking'] === 'connection-aware'
+                  ? null
+                  : { traffic_aware: { inactivity_timeout: e['connection-tracking']['traffic-aware']['inactivity-timeout'] } },
             },
           ]),
         )
@@ -193,6 +196,8 @@ export function appState(base: CtyObject, status: AppStatus): CtyObject {
     namespace: status.spec.namespace,
     state: status.state,
     generation: status.generation,
-    services: Object.fromEntries(status.services.map((s) => [s.name, { name: s.name, address: s.address, host_address: s.hostAddress, target_port: s.targetPort }])),
+    services: Object.fromEntries(
+      status.services.map((s) => [s.name, { name: s.name, address: s.address, host_address: s.hostAddress, target_port: s.targetPort }]),
+    ),
   };
 }

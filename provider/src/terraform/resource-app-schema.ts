@@ -44,7 +44,12 @@ export const appAttributes: Attribute[] = [
           nested: {
             nesting: 'single',
             attributes: [
-              { name: 'strategy', type: 'string', optional: true, description: 'manual, first-listen (default), user-space-ready, nth-listen:N or listen-on-port:P.' },
+              {
+                name: 'strategy',
+                type: 'string',
+                optional: true,
+                description: 'manual, first-listen (default), user-space-ready, nth-listen:N or listen-on-port:P.',
+              },
               { name: 'timeout', type: 'number', optional: true, description: 'Idle seconds before suspending (default 10).' },
             ],
           },
@@ -73,7 +78,12 @@ export const appAttributes: Attribute[] = [
       nesting: 'map',
       attributes: [
         { name: 'port', type: 'number', required: true, description: 'Port the app listens on inside the machine.' },
-        { name: 'internal', optional: true, description: 'Internal service address.', nested: { nesting: 'single', attributes: [{ name: 'port', type: 'number', optional: true, description: "Service port (default: the app's port)." }] } },
+        {
+          name: 'internal',
+          optional: true,
+          description: 'Internal service address.',
+          nested: { nesting: 'single', attributes: [{ name: 'port', type: 'number', optional: true, description: "Service port (default: the app's port)." }] },
+        },
         {
           name: 'external',
           optional: true,
@@ -109,8 +119,18 @@ export const appAttributes: Attribute[] = [
   { name: 'tags', type: ['list', 'string'], optional: true, description: 'Tags.' },
   { name: 'depends_on_apps', type: ['list', 'string'], optional: true, description: 'Apps (name or namespace/name) started before this one.' },
   { name: 'state', type: 'string', computed: true, description: 'Machine state: ready, suspended, ...' },
-  { name: 'generation', type: 'number', computed: true, description: 'Bumped by every change of the spec the runtime accepts (a redeploy, or any other update).' },
-  { name: 'services', type: servicesType as unknown as Attribute['type'], computed: true, description: 'Services by expose key: name, address (internal), host_address (127.0.0.1:port), target_port.' },
+  {
+    name: 'generation',
+    type: 'number',
+    computed: true,
+    description: 'Bumped by every change of the spec the runtime accepts (a redeploy, or any other update).',
+  },
+  {
+    name: 'services',
+    type: servicesType as unknown as Attribute['type'],
+    computed: true,
+    description: 'Services by expose key: name, address (internal), host_address (127.0.0.1:port), target_port.',
+  },
 ];
 
 export const appSchema: BlockSchema = { version: 0, description: 'An app in a lttle microVM.', attributes: appAttributes };

@@ -35,9 +35,17 @@ describe('terraform lttle_app', () => {
   });
 
   it('maps model paths to terraform attribute paths', () => {
-    assert.deepEqual(toPath(['mode', 'flash', 'strategy', 'nth-listen']), [{ attribute_name: 'mode' }, { attribute_name: 'flash' }, { attribute_name: 'strategy' }]);
+    assert.deepEqual(toPath(['mode', 'flash', 'strategy', 'nth-listen']), [
+      { attribute_name: 'mode' },
+      { attribute_name: 'flash' },
+      { attribute_name: 'strategy' },
+    ]);
     assert.deepEqual(toPath(['expose', 'access', 'connection-tracking', 'traffic-aware', 'inactivity-timeout']), [
-      { attribute_name: 'expose' }, { element_key_string: 'access' }, { attribute_name: 'connection_tracking' }, { attribute_name: 'traffic_aware' }, { attribute_name: 'inactivity_timeout' },
+      { attribute_name: 'expose' },
+      { element_key_string: 'access' },
+      { attribute_name: 'connection_tracking' },
+      { attribute_name: 'traffic_aware' },
+      { attribute_name: 'inactivity_timeout' },
     ]);
     assert.deepEqual(toPath(['volumes', 0, 'path']), [{ attribute_name: 'volumes' }, { element_key_int: 0 }, { attribute_name: 'path' }]);
     assert.deepEqual(toPath(['restart-policy']), [{ attribute_name: 'restart_policy' }]);
@@ -61,7 +69,11 @@ describe('terraform lttle_app', () => {
   });
 
   it('plans an environment change as an in-place redeploy, a rename as a replacement', () => {
-    const env = appResource.plan({ prior, proposed: { ...prior, environment: { POSTGRES_PASSWORD: 'password', POSTGRES_USER: 'user', POSTGRES_DB: 'db2' } }, config: seed });
+    const env = appResource.plan({
+      prior,
+      proposed: { ...prior, environment: { POSTGRES_PASSWORD: 'password', POSTGRES_USER: 'user', POSTGRES_DB: 'db2' } },
+      config: seed,
+    });
     assert.deepEqual(env.requiresReplace, []);
     assert.ok(isUnknown(env.planned?.generation) && isUnknown(env.planned?.state));
     const rename = appResource.plan({ prior, proposed: { ...prior, name: 'pg2' }, config: { ...seed, name: 'pg2' } });

@@ -39,7 +39,9 @@ function validate(config: CtyObject): Diagnostic[] {
   const result = normaliseApp(body);
   if (result.ok) return [];
   return issueDiagnostics(TYPE, reader.relevant(result.issues), toPath).map((d) =>
-    d.attribute?.steps.some((s) => 'attribute_name' in s && s.attribute_name === 'strategy') ? { ...d, detail: `${d.detail} (in terraform: "nth-listen:N" or "listen-on-port:P" for the parameterised strategies)` } : d,
+    d.attribute?.steps.some((s) => 'attribute_name' in s && s.attribute_name === 'strategy')
+      ? { ...d, detail: `${d.detail} (in terraform: "nth-listen:N" or "listen-on-port:P" for the parameterised strategies)` }
+      : d,
   );
 }
 

@@ -17,7 +17,11 @@ describe('terraform lttle_volume', () => {
   });
 
   it('plans a create with defaults and computed values unknown', () => {
-    const { planned } = volumeResource.plan({ prior: null, proposed: { ...base, namespace: null, mode: null }, config: { ...base, namespace: null, mode: null } });
+    const { planned } = volumeResource.plan({
+      prior: null,
+      proposed: { ...base, namespace: null, mode: null },
+      config: { ...base, namespace: null, mode: null },
+    });
     assert.equal(planned?.namespace, 'default');
     assert.equal(planned?.mode, 'writeable');
     assert.equal(planned?.id, 'default/pgdata');
@@ -51,10 +55,17 @@ describe('terraform lttle_volume', () => {
     const client = {
       applyVolumeAndWait: async (spec: VolumeSpec, options: WaitOptions<VolumeStatus>) => {
         waits.push(options);
-        return { status: { spec, state: 'ready', sizeBytes: spec.size, generation: 1, observedGeneration: 1, createdAt: '', updatedAt: '' }, plan: { action: 'create', changes: [], deleteBeforeReplace: false, redeploy: false, errors: [] } };
+        return {
+          status: { spec, state: 'ready', sizeBytes: spec.size, generation: 1, observedGeneration: 1, createdAt: '', updatedAt: '' },
+          plan: { action: 'create', changes: [], deleteBeforeReplace: false, redeploy: false, errors: [] },
+        };
       },
     } as unknown as RuntimeClient;
-    const r = await volumeResource.apply(client, { prior: null, planned: { ...base, id: unknown(), size_bytes: unknown(), state: unknown(), attached_to: unknown() } }, { timeoutMs: volumeResource.defaultTimeoutMs() });
+    const r = await volumeResource.apply(
+      client,
+      { prior: null, planned: { ...base, id: unknown(), size_bytes: unknown(), state: unknown(), attached_to: unknown() } },
+      { timeoutMs: volumeResource.defaultTimeoutMs() },
+    );
     assert.deepEqual(r.diagnostics, []);
     assert.equal(r.state?.size_bytes, 100 * 2 ** 20);
     assert.equal(r.state?.state, 'ready');

@@ -35,10 +35,19 @@ export interface ProtoAttribute {
   description_kind: number;
 }
 
-export function protoSchema(schema: BlockSchema): { version: number; block: { version: number; attributes: ProtoAttribute[]; block_types: never[]; description: string; description_kind: number } } {
+export function protoSchema(schema: BlockSchema): {
+  version: number;
+  block: { version: number; attributes: ProtoAttribute[]; block_types: never[]; description: string; description_kind: number };
+} {
   return {
     version: schema.version,
-    block: { version: schema.version, attributes: schema.attributes.map(protoAttribute), block_types: [], description: schema.description, description_kind: 0 },
+    block: {
+      version: schema.version,
+      attributes: schema.attributes.map(protoAttribute),
+      block_types: [],
+      description: schema.description,
+      description_kind: 0,
+    },
   };
 }
 

@@ -13,7 +13,9 @@ import { generateServerCert } from './tls';
 type Unary = (req: object, cb: (err: grpc.ServiceError | null, res: Record<string, unknown>) => void) => void;
 
 function call(client: grpc.Client, method: string, req: object = {}): Promise<Record<string, unknown>> {
-  return new Promise((resolve, reject) => ((client as unknown as Record<string, Unary>)[method].bind(client))(req, (err, res) => (err ? reject(err) : resolve(res))));
+  return new Promise((resolve, reject) =>
+    (client as unknown as Record<string, Unary>)[method].bind(client)(req, (err, res) => (err ? reject(err) : resolve(res))),
+  );
 }
 
 describe('terraform plugin server', function () {
@@ -22,7 +24,14 @@ describe('terraform plugin server', function () {
   it('handshakes, serves the schema over mTLS and exits on Shutdown', async () => {
     const clientCert = generateServerCert();
     const child = spawn(path.join(packageRoot(), 'bin', 'terraform-provider-lttle'), [], {
-      env: { ...process.env, TF_PLUGIN_MAGIC_COOKIE: MAGIC_COOKIE_VALUE, PLUGIN_PROTOCOL_VERSIONS: '5,6', PLUGIN_MIN_PORT: '10000', PLUGIN_MAX_PORT: '25000', PLUGIN_CLIENT_CERT: clientCert.certPem },
+      env: {
+        ...process.env,
+        TF_PLUGIN_MAGIC_COOKIE: MAGIC_COOKIE_VALUE,
+        PLUGIN_PROTOCOL_VERSIONS: '5,6',
+        PLUGIN_MIN_PORT: '10000',
+        PLUGIN_MAX_PORT: '25000',
+        PLUGIN_CLIENT_CERT: clientCert.certPem,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -37,8 +46,13 @@ describe('terraform plugin server', function () {
     assert.deepEqual([core, proto, network, kind], ['1', '6', 'tcp', 'grpc']);
     assert.match(address, /^127\.0\.0\.1:\d+$/);
     assert.doesNotMatch(cert, /=/);
-    const serverPem = `-----BEGIN CERTIFICATE-----\n${Buffer.from(cert, 'base64').toString('base64').match(/.{1,64}/g)?.join('\n')}\n-----END CERTIFICATE-----\n`;
-    const creds = grpc.credentials.createSsl(Buffer.from(serverPem), Buffer.from(clientCert.keyPem), Buffer.from(clientCert.certPem), { checkServerIdentity: () => undefined });
+    const serverPem = `-----BEGIN CERTIFICATE-----\n${Buffer.from(cert, 'base64')
+      .toString('base64')
+      .match(/.{1,64}/g)
+      ?.join('\n')}\n-----END CERTIFICATE-----\n`;
+    const creds = grpc.credentials.createSsl(Buffer.from(serverPem), Buffer.from(clientCert.keyPem), Buffer.from(clientCert.certPem), {
+      checkServerIdentity: () => undefined,
+    });
     const options = { 'grpc.ssl_target_name_override': 'localhost' };
     const Provider = grpc.makeGenericClientConstructor(serviceDefinition('tfplugin6.Provider'), 'Provider');
     const Health = grpc.makeGenericClientConstructor(serviceDefinition('grpc.health.v1.Health'), 'Health');
@@ -47,7 +61,10 @@ describe('terraform plugin server', function () {
     const health = await call(new Health(address, creds, options), 'Check', { service: 'plugin' });
     assert.equal(health.status, 1);
     const schema = await call(provider, 'GetProviderSchema');
-    const resources = schema.resource_schemas as Record<string, { block: { attributes: { name: string; sensitive: boolean; type: Buffer; nested_type: unknown }[] } }>;
+    const resources = schema.resource_schemas as Record<
+      string,
+      { block: { attributes: { name: string; sensitive: boolean; type: Buffer; nested_type: unknown }[] } }
+    >;
     assert.deepEqual(Object.keys(resources).sort(), ['lttle_app', 'lttle_volume']);
     const env = resources.lttle_app.block.attributes.find((a) => a.name === 'environment');
     assert.equal(env?.sensitive, true);
@@ -58,7 +75,9 @@ describe('terraform plugin server', function () {
     const { encode } = await import('@msgpack/msgpack');
     const validate = await call(provider, 'ValidateResourceConfig', {
       type_name: 'lttle_volume',
-      config: { msgpack: Buffer.from(encode({ name: 'v', size: 'lots', namespace: null, mode: null, id: null, size_bytes: null, state: null, attached_to: null })) },
+      config: {
+        msgpack: Buffer.from(encode({ name: 'v', size: 'lots', namespace: null, mode: null, id: null, size_bytes: null, state: null, attached_to: null })),
+      },
     });
     const diags = validate.diagnostics as { severity: number; attribute: { steps: { attribute_name: string }[] } }[];
     assert.equal(diags[0].severity, 1);
@@ -78,7 +97,10 @@ describe('terraform plugin server', function () {
   });
 
   it('refuses to run outside terraform', async () => {
-    const child = spawn(path.join(packageRoot(), 'bin', 'terraform-provider-lttle'), [], { env: { ...process.env, TF_PLUGIN_MAGIC_COOKIE: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(path.join(packageRoot(), 'bin', 'terraform-provider-lttle'), [], {
+      env: { ...process.env, TF_PLUGIN_MAGIC_COOKIE: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));

@@ -50,11 +50,15 @@ export interface RunningServer {
 export async function serve(options: ServeOptions = {}): Promise<RunningServer> {
   const env = options.env ?? process.env;
   if (env[MAGIC_COOKIE_KEY] !== MAGIC_COOKIE_VALUE) {
-    throw new Error('This binary is a plugin. These are not meant to be executed directly. Please execute the program that consumes these plugins, which will load any plugins automatically');
+    throw new Error(
+      'This binary is a plugin. These are not meant to be executed directly. Please execute the program that consumes these plugins, which will load any plugins automatically',
+    );
   }
   const versions = (env.PLUGIN_PROTOCOL_VERSIONS ?? String(APP_PROTOCOL_VERSION)).split(',').map((v) => v.trim());
   if (!versions.includes(String(APP_PROTOCOL_VERSION))) {
-    throw new Error(`terraform offers plugin protocol versions ${versions.join(',')}; terraform-provider-lttle speaks only ${APP_PROTOCOL_VERSION} (terraform >= 1.0)`);
+    throw new Error(
+      `terraform offers plugin protocol versions ${versions.join(',')}; terraform-provider-lttle speaks only ${APP_PROTOCOL_VERSION} (terraform >= 1.0)`,
+    );
   }
 
   const provider = new LttleProvider();
@@ -96,7 +100,11 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
   let certField = '';
   if (clientCert) {
     const cert = generateServerCert();
-    credentials = grpc.ServerCredentials.createSsl(Buffer.from(clientCert), [{ private_key: Buffer.from(cert.keyPem), cert_chain: Buffer.from(cert.certPem) }], true);
+    credentials = grpc.ServerCredentials.createSsl(
+      Buffer.from(clientCert),
+      [{ private_key: Buffer.from(cert.keyPem), cert_chain: Buffer.from(cert.certPem) }],
+      true,
+    );
     certField = cert.derBase64;
   } else {
     credentials = grpc.ServerCredentials.createInsecure();

@@ -60,7 +60,9 @@ export function parseArgs(spec: CommandSpec, argv: string[]): ParsedArgs {
           continue;
         }
       }
-      const option = arg.startsWith('--') ? options.find((o) => o.name === flag || (flag.startsWith('no-') && o.name === flag.slice(3) && !o.value)) : options.find((o) => o.short === flag);
+      const option = arg.startsWith('--')
+        ? options.find((o) => o.name === flag || (flag.startsWith('no-') && o.name === flag.slice(3) && !o.value))
+        : options.find((o) => o.short === flag);
       if (!option) throw new UsageError(`unknown option ${arg} for \`lttle ${spec.path}\` (see \`lttle ${spec.path} --help\`)`);
       if (option.value) {
         const value = inline ?? argv[++i];
@@ -77,7 +79,8 @@ export function parseArgs(spec: CommandSpec, argv: string[]): ParsedArgs {
   if (parsed.flags.help) return parsed;
   const { min, max } = spec.positionals;
   if (parsed.positionals.length < min) throw new UsageError(`missing argument for \`lttle ${spec.path}\`\nusage: ${spec.usage}`);
-  if (parsed.positionals.length > max) throw new UsageError(`unexpected argument "${parsed.positionals[max]}" for \`lttle ${spec.path}\`\nusage: ${spec.usage}`);
+  if (parsed.positionals.length > max)
+    throw new UsageError(`unexpected argument "${parsed.positionals[max]}" for \`lttle ${spec.path}\`\nusage: ${spec.usage}`);
   return parsed;
 }
 

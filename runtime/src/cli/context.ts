@@ -27,7 +27,10 @@ export function newClient(): RuntimeClient {
 
 /** Exit with this code and message (already user-facing). */
 export class CliError extends Error {
-  constructor(message: string, readonly exitCode = 1) {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
     super(message);
   }
 }

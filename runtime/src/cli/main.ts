@@ -54,10 +54,12 @@ function find(argv: string[]): { spec: CommandSpec; run: Runner; rest: string[] 
 function confirm(question: string): Promise<boolean> {
   if (!process.stdin.isTTY || !process.stderr.isTTY) return Promise.resolve(false);
   const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
-  return new Promise((resolve) => rl.question(`${question} [y/N] `, (answer) => {
-    rl.close();
-    resolve(/^y(es)?$/i.test(answer.trim()));
-  }));
+  return new Promise((resolve) =>
+    rl.question(`${question} [y/N] `, (answer) => {
+      rl.close();
+      resolve(/^y(es)?$/i.test(answer.trim()));
+    }),
+  );
 }
 
 export async function main(argv: string[]): Promise<number> {

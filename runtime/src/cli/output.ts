@@ -32,7 +32,11 @@ export function keyValues(rows: [string, string | string[]][]): string {
 
 export function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
   return [line(header), ...rows.map(line)].join('\n');
 }
 
@@ -41,7 +45,10 @@ export class Progress {
   private last = '';
   private readonly started = Date.now();
 
-  constructor(private readonly stream: NodeJS.WriteStream = process.stderr, private readonly enabled = Boolean(process.stderr.isTTY)) {}
+  constructor(
+    private readonly stream: NodeJS.WriteStream = process.stderr,
+    private readonly enabled = Boolean(process.stderr.isTTY),
+  ) {}
 
   update(text: string): void {
     if (!this.enabled || text === this.last) return;

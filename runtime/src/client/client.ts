@@ -145,7 +145,12 @@ export class RuntimeClient {
   }
 
   /** Streams the app's log lines to `onLine`; with follow, until `signal` aborts. */
-  async logs(namespace: string, name: string, options: { follow?: boolean; tail?: number; signal?: AbortSignal }, onLine: (line: LogLine) => void): Promise<void> {
+  async logs(
+    namespace: string,
+    name: string,
+    options: { follow?: boolean; tail?: number; signal?: AbortSignal },
+    onLine: (line: LogLine) => void,
+  ): Promise<void> {
     const query = new URLSearchParams();
     if (options.follow) query.set('follow', 'true');
     if (options.tail !== undefined) query.set('tail', String(options.tail));
@@ -243,7 +248,10 @@ export class RuntimeClient {
     const socketPath = (this.endpoint as { socketPath: string }).socketPath;
     const home = path.dirname(socketPath);
     const command = daemonCommand(this.env);
-    if (!command) throw new UnreachableError(`no lttle runtime answers on ${socketPath}, and lttled is not on PATH to start one: start lttled, put lttle's bin/ on PATH, or set LTTLE_DAEMON to its bin/lttled`);
+    if (!command)
+      throw new UnreachableError(
+        `no lttle runtime answers on ${socketPath}, and lttled is not on PATH to start one: start lttled, put lttle's bin/ on PATH, or set LTTLE_DAEMON to its bin/lttled`,
+      );
     fs.mkdirSync(home, { recursive: true, mode: 0o700 });
     const log = fs.openSync(path.join(home, 'lttled.log'), 'a');
     const child = spawn(command[0], command.slice(1), {
@@ -267,7 +275,9 @@ export class RuntimeClient {
       }
       await delay(50);
     }
-    throw new UnreachableError(`started lttled but it did not answer on ${socketPath} within ${DAEMON_START_TIMEOUT_MS / 1000}s; see ${path.join(home, 'lttled.log')}`);
+    throw new UnreachableError(
+      `started lttled but it did not answer on ${socketPath} within ${DAEMON_START_TIMEOUT_MS / 1000}s; see ${path.join(home, 'lttled.log')}`,
+    );
   }
 
   private async getOrUndefined<T>(urlPath: string): Promise<T | undefined> {

@@ -70,7 +70,17 @@ export class AppManager {
       return { status: existing.status(), plan };
     }
     const now = new Date().toISOString();
-    const record: AppRecord = { spec, generation: 1, specGeneration: 1, observedGeneration: 0, state: 'idle', hostPorts: {}, flash: { resumeCount: 0, locksHeld: 0, connections: 0 }, createdAt: now, updatedAt: now };
+    const record: AppRecord = {
+      spec,
+      generation: 1,
+      specGeneration: 1,
+      observedGeneration: 0,
+      state: 'idle',
+      hostPorts: {},
+      flash: { resumeCount: 0, locksHeld: 0, connections: 0 },
+      createdAt: now,
+      updatedAt: now,
+    };
     this.deps.store.put(spec.namespace, spec.name, record);
     const app = this.controller(record);
     await app.start();

@@ -64,7 +64,11 @@ async function main(): Promise<void> {
   const appsRef: { current?: AppManager } = {};
   const volumes = new VolumeManager(home, volumeStore, (ns, name) => appsRef.current?.attachedTo(ns, name), log);
   await volumes.recover();
-  const images = new ImageStore(process.env.LTTLE_IMAGE_STORE || path.join(home, 'images'), (process.env.LTTLE_IMAGE_PATH || path.join(root, 'build', 'images')).split(':'), log);
+  const images = new ImageStore(
+    process.env.LTTLE_IMAGE_STORE || path.join(home, 'images'),
+    (process.env.LTTLE_IMAGE_PATH || path.join(root, 'build', 'images')).split(':'),
+    log,
+  );
   const apps = new AppManager({
     home,
     accel: accel.accel,
@@ -91,7 +95,16 @@ async function main(): Promise<void> {
       process.exit(0);
     });
   };
-  const server = createServer({ version, home, accel: accel.accel, volumes, extend: (router, locks) => appManager.routes(router, locks), upgrade: (req, socket, head, ok) => void handleExecUpgrade(appManager, req, socket, head, ok), onShutdown: () => shutdown('shutdown request'), log });
+  const server = createServer({
+    version,
+    home,
+    accel: accel.accel,
+    volumes,
+    extend: (router, locks) => appManager.routes(router, locks),
+    upgrade: (req, socket, head, ok) => void handleExecUpgrade(appManager, req, socket, head, ok),
+    onShutdown: () => shutdown('shutdown request'),
+    log,
+  });
   const oldMask = process.umask(0o177);
   server.listen(socketPath, () => {
     process.umask(oldMask);
@@ -102,10 +115,22 @@ async function main(): Promise<void> {
   if (tcp) {
     const token = process.env.LTTLE_TOKEN;
     if (!token || token.length < MIN_TOKEN_LENGTH) {
-      throw new Error(`LTTLE_LISTEN needs LTTLE_TOKEN of at least ${MIN_TOKEN_LENGTH} characters: a TCP listener is never unauthenticated (try: openssl rand -hex 24)`);
+      throw new Error(
+        `LTTLE_LISTEN needs LTTLE_TOKEN of at least ${MIN_TOKEN_LENGTH} characters: a TCP listener is never unauthenticated (try: openssl rand -hex 24)`,
+      );
     }
     const [hostname, port] = tcp.split(':');
-    createServer({ version, home, accel: accel.accel, volumes, extend: (router, locks) => appManager.routes(router, locks), upgrade: (req, socket, head, ok) => void handleExecUpgrade(appManager, req, socket, head, ok), token, onShutdown: () => shutdown('shutdown request'), log }).listen(Number(port), hostname);
+    createServer({
+      version,
+      home,
+      accel: accel.accel,
+      volumes,
+      extend: (router, locks) => appManager.routes(router, locks),
+      upgrade: (req, socket, head, ok) => void handleExecUpgrade(appManager, req, socket, head, ok),
+      token,
+      onShutdown: () => shutdown('shutdown request'),
+      log,
+    }).listen(Number(port), hostname);
   }
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));

@@ -23,7 +23,10 @@ export class Restarts {
       const now = Date.now();
       this.failures = [...this.failures.filter((t) => now - t < CRASH_WINDOW_MS), now];
       if (this.failures.length >= CRASH_LIMIT) {
-        return { state: 'error', message: `app process ended (${how}) ${CRASH_LIMIT} times within ${CRASH_WINDOW_MS / 1000}s; not restarting (redeploy to try again)` };
+        return {
+          state: 'error',
+          message: `app process ended (${how}) ${CRASH_LIMIT} times within ${CRASH_WINDOW_MS / 1000}s; not restarting (redeploy to try again)`,
+        };
       }
     }
     const backoffMs = 1000 * 2 ** Math.max(0, this.failures.length - 1);

@@ -27,10 +27,12 @@ export class Router {
   add(method: string, template: string, handler: Handler): this {
     const names: string[] = [];
     const pattern = new RegExp(
-      '^' + template.replace(/:([a-z]+)/g, (_, name: string) => {
-        names.push(name);
-        return '([^/]+)';
-      }) + '$',
+      '^' +
+        template.replace(/:([a-z]+)/g, (_, name: string) => {
+          names.push(name);
+          return '([^/]+)';
+        }) +
+        '$',
     );
     this.routes.push({ method, pattern, names, handler });
     return this;

@@ -95,7 +95,10 @@ export function parseBody<T extends { namespace: string; name: string }>(
   const withDefaults = { namespace: params.namespace, ...(body as Record<string, unknown>) };
   const result = normalise(withDefaults);
   if (!result.ok) {
-    throw new InvalidError(`invalid ${kind} ${params.namespace}/${params.name}: ${result.issues.map((i) => `${formatPath(i.path)} ${i.message}`).join('; ')}`, result.issues);
+    throw new InvalidError(
+      `invalid ${kind} ${params.namespace}/${params.name}: ${result.issues.map((i) => `${formatPath(i.path)} ${i.message}`).join('; ')}`,
+      result.issues,
+    );
   }
   if (result.spec.namespace !== params.namespace || result.spec.name !== params.name) {
     throw new BadRequestError(`the body describes ${kind} ${result.spec.namespace}/${result.spec.name} but the URL names ${params.namespace}/${params.name}`);
@@ -173,4 +176,3 @@ export function send(res: http.ServerResponse, status: number, value: unknown): 
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
   res.end(body);
 }
-

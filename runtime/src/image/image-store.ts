@@ -28,7 +28,11 @@ export class ImageStore {
    * @param root where blobs, refs and root filesystems live
    * @param sources OCI layout directories (or directories of them) searched when a reference is not in the store
    */
-  constructor(private readonly root: string, private readonly sources: string[], private readonly log: (line: string) => void = () => undefined) {
+  constructor(
+    private readonly root: string,
+    private readonly sources: string[],
+    private readonly log: (line: string) => void = () => undefined,
+  ) {
     fs.mkdirSync(path.join(root, 'blobs'), { recursive: true });
     fs.mkdirSync(path.join(root, 'rootfs'), { recursive: true });
   }
@@ -105,7 +109,9 @@ export class ImageStore {
       break;
     }
     if (!digest) {
-      throw new ImageNotFoundError(`image ${reference} is not in the local image store and no local build provides it (build postgres:17-flash with \`make image\`; remote registries are not reachable from this host)`);
+      throw new ImageNotFoundError(
+        `image ${reference} is not in the local image store and no local build provides it (build postgres:17-flash with \`make image\`; remote registries are not reachable from this host)`,
+      );
     }
     const manifest = this.readJsonBlob<ImageManifest>(digest);
     return { manifestDigest: digest, config: this.readJsonBlob<ImageConfig>(manifest.config.digest) };
@@ -186,6 +192,9 @@ async function applyLayer(blob: string, mediaType: string, dir: string): Promise
 function hashFile(file: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const hash = crypto.createHash('sha256');
-    fs.createReadStream(file).on('data', (c) => hash.update(c)).on('end', () => resolve(hash.digest('hex'))).on('error', reject);
+    fs.createReadStream(file)
+      .on('data', (c) => hash.update(c))
+      .on('end', () => resolve(hash.digest('hex')))
+      .on('error', reject);
   });
 }

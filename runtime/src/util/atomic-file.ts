@@ -32,7 +32,9 @@ export function writeFileAtomic(file: string, data: string | Buffer, mode = 0o60
 export function noSpaceAsDomainError(err: unknown, where: string, bytes: number): unknown {
   const code = (err as NodeJS.ErrnoException)?.code;
   if (code !== 'ENOSPC' && code !== 'EDQUOT') return err;
-  return new InsufficientStorageError(`no space left on the filesystem of ${where} (needed ${bytes} bytes more); free some space there: reads and deletes keep working`);
+  return new InsufficientStorageError(
+    `no space left on the filesystem of ${where} (needed ${bytes} bytes more); free some space there: reads and deletes keep working`,
+  );
 }
 
 /** Removes a file durably (the directory entry change is fsynced). */

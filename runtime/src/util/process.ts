@@ -7,7 +7,10 @@ export interface RunResult {
 }
 
 export class CommandError extends Error {
-  constructor(readonly command: string, readonly result: RunResult) {
+  constructor(
+    readonly command: string,
+    readonly result: RunResult,
+  ) {
     super(`${command} failed (exit ${result.code}): ${result.stderr.trim().split('\n').slice(-3).join(' | ') || result.stdout.trim().slice(-300)}`);
     this.name = 'CommandError';
   }

@@ -38,11 +38,7 @@ describe('vm/channel', () => {
   });
 
   describe('FrameDecoder', () => {
-    const frames = [
-      encodeFrame(MsgType.LOG, 1, 'hello\n'),
-      encodeFrame(MsgType.CLOCK_SET, 0),
-      encodeFrame(MsgType.EXEC_STDOUT, 42, Buffer.from([0, 255, 10])),
-    ];
+    const frames = [encodeFrame(MsgType.LOG, 1, 'hello\n'), encodeFrame(MsgType.CLOCK_SET, 0), encodeFrame(MsgType.EXEC_STDOUT, 42, Buffer.from([0, 255, 10]))];
     const stream = Buffer.concat(frames);
 
     it('decodes several frames from one chunk', () => {
@@ -115,7 +111,13 @@ describe('vm/channel', () => {
     });
 
     it('matches the byte layout of PROTOCOL.md', () => {
-      assert.equal(encodeRecords([['tty', '1'], ['arg', 'ls']]).toString('latin1'), 'tty=1\0arg=ls\0');
+      assert.equal(
+        encodeRecords([
+          ['tty', '1'],
+          ['arg', 'ls'],
+        ]).toString('latin1'),
+        'tty=1\0arg=ls\0',
+      );
     });
 
     it('refuses keys with "=" or NUL and values with NUL', () => {
@@ -165,21 +167,49 @@ describe('vm/channel', () => {
     });
 
     it('parses VOLUME_GROWN', () => {
-      assert.deepEqual(parseVolumeGrown(encodeRecords([['volume', 'vol0'], ['path', '/data'], ['size', '209715200']])), {
-        volume: 'vol0',
-        path: '/data',
-        sizeBytes: 209715200,
-      });
-      assert.deepEqual(parseVolumeGrown(encodeRecords([['volume', 'vol9'], ['error', 'no such volume']])), {
-        volume: 'vol9',
-        error: 'no such volume',
-      });
+      assert.deepEqual(
+        parseVolumeGrown(
+          encodeRecords([
+            ['volume', 'vol0'],
+            ['path', '/data'],
+            ['size', '209715200'],
+          ]),
+        ),
+        {
+          volume: 'vol0',
+          path: '/data',
+          sizeBytes: 209715200,
+        },
+      );
+      assert.deepEqual(
+        parseVolumeGrown(
+          encodeRecords([
+            ['volume', 'vol9'],
+            ['error', 'no such volume'],
+          ]),
+        ),
+        {
+          volume: 'vol9',
+          error: 'no such volume',
+        },
+      );
     });
 
     it('parses VOLUME_USAGE_REPLY, one entry per volume record', () => {
       const payload = encodeRecords([
-        ['volume', 'vol0'], ['path', '/a'], ['total', '1000'], ['used', '400'], ['free', '600'], ['avail', '550'],
-        ['volume', 'vol1'], ['path', '/b'], ['total', '10'], ['used', '0'], ['free', '10'], ['avail', '10'], ['later', 'x'],
+        ['volume', 'vol0'],
+        ['path', '/a'],
+        ['total', '1000'],
+        ['used', '400'],
+        ['free', '600'],
+        ['avail', '550'],
+        ['volume', 'vol1'],
+        ['path', '/b'],
+        ['total', '10'],
+        ['used', '0'],
+        ['free', '10'],
+        ['avail', '10'],
+        ['later', 'x'],
       ]);
       assert.deepEqual(parseVolumeUsage(payload), [
         { volume: 'vol0', path: '/a', totalBytes: 1000, usedBytes: 400, freeBytes: 600, availableBytes: 550 },

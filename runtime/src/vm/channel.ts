@@ -57,9 +57,7 @@ export class ProtocolError extends Error {
   override name = 'ProtocolError';
 }
 
-const typeNames = new Map<number, MsgTypeName>(
-  (Object.keys(MsgType) as MsgTypeName[]).map((k) => [MsgType[k], k]),
-);
+const typeNames = new Map<number, MsgTypeName>((Object.keys(MsgType) as MsgTypeName[]).map((k) => [MsgType[k], k]));
 
 /** "EXITED", or "0x7f" for a type the protocol does not define. */
 export function typeName(type: number): string {
@@ -169,10 +167,7 @@ export function decodeRecords(payload: Buffer): Array<[string, string]> {
 }
 
 /** EXITED / EXEC_EXIT text: "exit CODE", "signal N" or "error MESSAGE". */
-export type ExitStatus =
-  | { kind: 'exit'; code: number }
-  | { kind: 'signal'; signal: number }
-  | { kind: 'error'; message: string };
+export type ExitStatus = { kind: 'exit'; code: number } | { kind: 'signal'; signal: number } | { kind: 'error'; message: string };
 
 export function parseExitStatus(text: string): ExitStatus {
   const m = /^(exit|signal) (\d+)$/.exec(text);

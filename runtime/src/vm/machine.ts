@@ -38,7 +38,11 @@ export class Machine extends EventEmitter<MachineEvents> {
   private readonly execSessions = new Map<number, (frame: Frame) => void>();
   readonly exitPromise: Promise<number | null>;
 
-  private constructor(readonly process: ChildProcess, readonly qmp: QmpClient, private readonly spec: QemuSpec) {
+  private constructor(
+    readonly process: ChildProcess,
+    readonly qmp: QmpClient,
+    private readonly spec: QemuSpec,
+  ) {
     super();
     this.exitPromise = new Promise((resolve) => {
       process.once('exit', (code) => {

@@ -39,30 +39,51 @@ export function qemuArgs(spec: QemuSpec): string[] {
     args.push('-object', `memory-backend-file,id=mem0,size=${spec.memoryMiB}M,mem-path=${spec.memoryFile},share=on`);
   }
   args.push(
-    '-M', machine.join(','),
+    '-M',
+    machine.join(','),
     // A 128 MiB translation cache instead of TCG's 1 GiB default keeps a machine's host memory near its own size.
-    '-accel', spec.accel === 'kvm' ? 'kvm' : 'tcg,thread=multi,tb-size=128',
+    '-accel',
+    spec.accel === 'kvm' ? 'kvm' : 'tcg,thread=multi,tb-size=128',
     ...(spec.accel === 'kvm' ? ['-cpu', 'host'] : []),
-    '-smp', String(spec.cpus),
-    '-m', `${spec.memoryMiB}M`,
-    '-nodefaults', '-no-user-config', '-nographic', '-no-reboot',
-    '-kernel', spec.kernel,
-    '-initrd', spec.initrd,
+    '-smp',
+    String(spec.cpus),
+    '-m',
+    `${spec.memoryMiB}M`,
+    '-nodefaults',
+    '-no-user-config',
+    '-nographic',
+    '-no-reboot',
+    '-kernel',
+    spec.kernel,
+    '-initrd',
+    spec.initrd,
     // LTTLE_GUEST_DEBUG=1 keeps the kernel's boot messages in the machine's console.log.
-    '-append', ['console=ttyS0', 'reboot=k', 'panic=-1', ...(process.env.LTTLE_GUEST_DEBUG ? [] : ['quiet']), ...guestClockParams(spec.accel), 'lttle.root=root'].join(' '),
-    '-chardev', `file,id=console,path=${spec.consoleLog}`,
-    '-serial', 'chardev:console',
-    '-qmp', `unix:${spec.qmpSocket},server=on,wait=off`,
-    '-device', 'virtio-rng-device',
-    '-device', 'virtio-serial-device',
-    '-chardev', `socket,id=control,path=${spec.controlSocket},server=on,wait=off`,
-    '-device', 'virtserialport,chardev=control,name=lttle.control',
+    '-append',
+    ['console=ttyS0', 'reboot=k', 'panic=-1', ...(process.env.LTTLE_GUEST_DEBUG ? [] : ['quiet']), ...guestClockParams(spec.accel), 'lttle.root=root'].join(
+      ' ',
+    ),
+    '-chardev',
+    `file,id=console,path=${spec.consoleLog}`,
+    '-serial',
+    'chardev:console',
+    '-qmp',
+    `unix:${spec.qmpSocket},server=on,wait=off`,
+    '-device',
+    'virtio-rng-device',
+    '-device',
+    'virtio-serial-device',
+    '-chardev',
+    `socket,id=control,path=${spec.controlSocket},server=on,wait=off`,
+    '-device',
+    'virtserialport,chardev=control,name=lttle.control',
   );
   spec.disks.forEach((disk, i) => {
     // cache=writeback honours the guest's flushes: PostgreSQL's fsync reaches the file.
     args.push(
-      '-drive', `id=disk${i},file=${disk.file},format=${disk.format},if=none,cache=writeback,aio=threads${disk.readOnly ? ',read-only=on' : ''}`,
-      '-device', `virtio-blk-device,drive=disk${i},serial=${disk.serial}`,
+      '-drive',
+      `id=disk${i},file=${disk.file},format=${disk.format},if=none,cache=writeback,aio=threads${disk.readOnly ? ',read-only=on' : ''}`,
+      '-device',
+      `virtio-blk-device,drive=disk${i},serial=${disk.serial}`,
     );
   });
   // restrict=on: the guest reaches nothing outside; only the forwarded ports reach it, on loopback.

@@ -90,7 +90,20 @@ export class App extends pulumi.CustomResource {
   constructor(name: string, args: AppArgs | undefined, opts?: pulumi.CustomResourceOptions);
   constructor(name: string, args?: AppArgs, opts: pulumi.CustomResourceOptions = {}) {
     const inputs: pulumi.Inputs = {};
-    const keys = ['name', 'namespace', 'image', 'command', 'environment', 'resources', 'mode', 'volumes', 'expose', 'restartPolicy', 'tags', 'dependsOn'] as const;
+    const keys = [
+      'name',
+      'namespace',
+      'image',
+      'command',
+      'environment',
+      'resources',
+      'mode',
+      'volumes',
+      'expose',
+      'restartPolicy',
+      'tags',
+      'dependsOn',
+    ] as const;
     if (!opts.id) {
       if (args?.image === undefined) throw new Error(`lttle.App ${name}: missing required argument "image"`);
       for (const key of keys) inputs[key] = args[key];

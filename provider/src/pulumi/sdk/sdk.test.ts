@@ -4,24 +4,31 @@ import { App, Provider, Volume } from './index';
 import { sdkVersion } from './version';
 
 function value<T>(output: pulumi.Output<T>): Promise<T> {
-  return new Promise((resolve) => output.apply((v) => {
-    resolve(v);
-    return v;
-  }));
+  return new Promise((resolve) =>
+    output.apply((v) => {
+      resolve(v);
+      return v;
+    }),
+  );
 }
 
 describe('pulumi SDK classes (mocks)', () => {
   const seen: pulumi.runtime.MockResourceArgs[] = [];
 
   before(async () => {
-    await pulumi.runtime.setMocks({
-      newResource(args) {
-        seen.push(args);
-        const state = { ...(args.inputs as Record<string, unknown>), namespace: 'default', state: 'ready', sizeBytes: 1048576, services: [] };
-        return { id: args.id ?? `default/${args.name}`, state };
+    await pulumi.runtime.setMocks(
+      {
+        newResource(args) {
+          seen.push(args);
+          const state = { ...(args.inputs as Record<string, unknown>), namespace: 'default', state: 'ready', sizeBytes: 1048576, services: [] };
+          return { id: args.id ?? `default/${args.name}`, state };
+        },
+        call: (args) => args.inputs,
       },
-      call: (args) => args.inputs,
-    }, 'sdk', 'test', false);
+      'sdk',
+      'test',
+      false,
+    );
   });
 
   it('Volume registers lttle:index:Volume with camelCase inputs and typed outputs', async () => {

@@ -79,8 +79,7 @@ export interface Service {
 
 /** lttle machine states. */
 export type MachineState =
-  | 'idle' | 'pulling-image' | 'waiting' | 'creating' | 'booting' | 'ready'
-  | 'suspending' | 'suspended' | 'stopping' | 'stopped' | 'restarting' | 'error';
+  'idle' | 'pulling-image' | 'waiting' | 'creating' | 'booting' | 'ready' | 'suspending' | 'suspended' | 'stopping' | 'stopped' | 'restarting' | 'error';
 
 export interface VolumeMountOutput {
   name: string;

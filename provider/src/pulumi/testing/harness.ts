@@ -59,7 +59,9 @@ export class TempHome {
 
   async stop(): Promise<void> {
     if (this.socketExists) {
-      await this.client().request('POST', '/v1/shutdown').catch(() => undefined);
+      await this.client()
+        .request('POST', '/v1/shutdown')
+        .catch(() => undefined);
       const deadline = Date.now() + 10_000;
       while (this.socketExists && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     }
@@ -98,7 +100,8 @@ function rpcError(err: grpc.ServiceError): RpcError {
     for (const any of status.getDetailsList()) {
       if (any.getTypeName() === 'pulumirpc.ErrorResourceInitFailed') initFailed = providerPb.ErrorResourceInitFailed.deserializeBinary(any.getValue_asU8());
       if (any.getTypeName() === 'pulumirpc.InputPropertiesError') {
-        for (const e of errorsPb.InputPropertiesError.deserializeBinary(any.getValue_asU8()).getErrorsList()) propertyErrors.push({ path: e.getPropertyPath(), reason: e.getReason() });
+        for (const e of errorsPb.InputPropertiesError.deserializeBinary(any.getValue_asU8()).getErrorsList())
+          propertyErrors.push({ path: e.getPropertyPath(), reason: e.getReason() });
       }
     }
   }
@@ -174,24 +177,52 @@ export class Plugin {
   async checkConfig(news: JsonObject): Promise<{ inputs: JsonObject; failures: { property: string; reason: string }[] }> {
     const req = new providerPb.CheckRequest().setUrn(urnOf('pulumi:providers:lttle', 'default')).setNews(toStruct(news)).setOlds(toStruct({}));
     const res = await this.call<providerPb.CheckRequest, providerPb.CheckResponse>('checkConfig', req);
-    return { inputs: res.getInputs()?.toJavaScript() as JsonObject, failures: res.getFailuresList().map((f) => ({ property: f.getProperty(), reason: f.getReason() })) };
+    return {
+      inputs: res.getInputs()?.toJavaScript() as JsonObject,
+      failures: res.getFailuresList().map((f) => ({ property: f.getProperty(), reason: f.getReason() })),
+    };
   }
 
   configure(variables: Record<string, string>, args: JsonObject): Promise<providerPb.ConfigureResponse> {
-    const req = new providerPb.ConfigureRequest().setArgs(toStruct(args)).setAcceptsecrets(true).setAcceptresources(true).setSendsOldInputs(true).setSendsOldInputsToDelete(true);
+    const req = new providerPb.ConfigureRequest()
+      .setArgs(toStruct(args))
+      .setAcceptsecrets(true)
+      .setAcceptresources(true)
+      .setSendsOldInputs(true)
+      .setSendsOldInputsToDelete(true);
     for (const [k, v] of Object.entries(variables)) req.getVariablesMap().set(k, v);
     return this.call('configure', req);
   }
 
-  async check(type: string, name: string, news: JsonObject, olds?: JsonObject): Promise<{ inputs: JsonObject; failures: { property: string; reason: string }[] }> {
-    const req = new providerPb.CheckRequest().setUrn(urnOf(type, name)).setName(name).setType(type).setNews(toStruct(news)).setOlds(toStruct(olds ?? {})).setRandomseed(new Uint8Array(32));
+  async check(
+    type: string,
+    name: string,
+    news: JsonObject,
+    olds?: JsonObject,
+  ): Promise<{ inputs: JsonObject; failures: { property: string; reason: string }[] }> {
+    const req = new providerPb.CheckRequest()
+      .setUrn(urnOf(type, name))
+      .setName(name)
+      .setType(type)
+      .setNews(toStruct(news))
+      .setOlds(toStruct(olds ?? {}))
+      .setRandomseed(new Uint8Array(32));
     const res = await this.call<providerPb.CheckRequest, providerPb.CheckResponse>('check', req);
-    return { inputs: res.getInputs()?.toJavaScript() as JsonObject, failures: res.getFailuresList().map((f) => ({ property: f.getProperty(), reason: f.getReason() })) };
+    return {
+      inputs: res.getInputs()?.toJavaScript() as JsonObject,
+      failures: res.getFailuresList().map((f) => ({ property: f.getProperty(), reason: f.getReason() })),
+    };
   }
 
   async diff(state: ResourceState, news: JsonObject): Promise<providerPb.DiffResponse.AsObject & { detailed: Record<string, number> }> {
-    const req = new providerPb.DiffRequest().setId(state.id).setUrn(urnOf(state.type, state.name)).setName(state.name).setType(state.type)
-      .setOlds(toStruct(state.outputs)).setNews(toStruct(news)).setOldInputs(toStruct(state.inputs));
+    const req = new providerPb.DiffRequest()
+      .setId(state.id)
+      .setUrn(urnOf(state.type, state.name))
+      .setName(state.name)
+      .setType(state.type)
+      .setOlds(toStruct(state.outputs))
+      .setNews(toStruct(news))
+      .setOldInputs(toStruct(state.inputs));
     const res = await this.call<providerPb.DiffRequest, providerPb.DiffResponse>('diff', req);
     const detailed: Record<string, number> = {};
     res.getDetaileddiffMap().forEach((v, k) => (detailed[k] = v.getKind()));
@@ -199,27 +230,58 @@ export class Plugin {
   }
 
   async create(type: string, name: string, inputs: JsonObject, preview: boolean, timeout = 0): Promise<{ id: string; outputs: JsonObject }> {
-    const req = new providerPb.CreateRequest().setUrn(urnOf(type, name)).setName(name).setType(type).setProperties(toStruct(inputs)).setPreview(preview).setTimeout(timeout);
+    const req = new providerPb.CreateRequest()
+      .setUrn(urnOf(type, name))
+      .setName(name)
+      .setType(type)
+      .setProperties(toStruct(inputs))
+      .setPreview(preview)
+      .setTimeout(timeout);
     const res = await this.call<providerPb.CreateRequest, providerPb.CreateResponse>('create', req);
     return { id: res.getId(), outputs: res.getProperties()?.toJavaScript() as JsonObject };
   }
 
-  async read(type: string, name: string, id: string, outputs: JsonObject = {}, inputs: JsonObject = {}): Promise<{ id: string; outputs: JsonObject; inputs: JsonObject }> {
-    const req = new providerPb.ReadRequest().setId(id).setUrn(urnOf(type, name)).setName(name).setType(type).setProperties(toStruct(outputs)).setInputs(toStruct(inputs));
+  async read(
+    type: string,
+    name: string,
+    id: string,
+    outputs: JsonObject = {},
+    inputs: JsonObject = {},
+  ): Promise<{ id: string; outputs: JsonObject; inputs: JsonObject }> {
+    const req = new providerPb.ReadRequest()
+      .setId(id)
+      .setUrn(urnOf(type, name))
+      .setName(name)
+      .setType(type)
+      .setProperties(toStruct(outputs))
+      .setInputs(toStruct(inputs));
     const res = await this.call<providerPb.ReadRequest, providerPb.ReadResponse>('read', req);
-    return { id: res.getId(), outputs: (res.getProperties()?.toJavaScript() ?? {}), inputs: (res.getInputs()?.toJavaScript() ?? {}) };
+    return { id: res.getId(), outputs: res.getProperties()?.toJavaScript() ?? {}, inputs: res.getInputs()?.toJavaScript() ?? {} };
   }
 
   async update(state: ResourceState, news: JsonObject, preview: boolean, timeout = 0): Promise<JsonObject> {
-    const req = new providerPb.UpdateRequest().setId(state.id).setUrn(urnOf(state.type, state.name)).setName(state.name).setType(state.type)
-      .setOlds(toStruct(state.outputs)).setNews(toStruct(news)).setOldInputs(toStruct(state.inputs)).setPreview(preview).setTimeout(timeout);
+    const req = new providerPb.UpdateRequest()
+      .setId(state.id)
+      .setUrn(urnOf(state.type, state.name))
+      .setName(state.name)
+      .setType(state.type)
+      .setOlds(toStruct(state.outputs))
+      .setNews(toStruct(news))
+      .setOldInputs(toStruct(state.inputs))
+      .setPreview(preview)
+      .setTimeout(timeout);
     const res = await this.call<providerPb.UpdateRequest, providerPb.UpdateResponse>('update', req);
     return res.getProperties()?.toJavaScript() as JsonObject;
   }
 
   async delete(state: ResourceState): Promise<void> {
-    const req = new providerPb.DeleteRequest().setId(state.id).setUrn(urnOf(state.type, state.name)).setName(state.name).setType(state.type)
-      .setProperties(toStruct(state.outputs)).setOldInputs(toStruct(state.inputs));
+    const req = new providerPb.DeleteRequest()
+      .setId(state.id)
+      .setUrn(urnOf(state.type, state.name))
+      .setName(state.name)
+      .setType(state.type)
+      .setProperties(toStruct(state.outputs))
+      .setOldInputs(toStruct(state.inputs));
     await this.call<providerPb.DeleteRequest, Empty>('delete', req);
   }
 
@@ -229,14 +291,20 @@ export class Plugin {
     const checked = await this.checkConfig({ version: '0.0.0', ...config });
     if (checked.failures.length) throw new Error(`CheckConfig failed: ${JSON.stringify(checked.failures)}`);
     const variables: Record<string, string> = {};
-    for (const [k, v] of Object.entries(fromStruct(toStruct(checked.inputs)).value)) if (typeof v === 'string' && k !== 'version') variables[`lttle:config:${k}`] = v;
+    for (const [k, v] of Object.entries(fromStruct(toStruct(checked.inputs)).value))
+      if (typeof v === 'string' && k !== 'version') variables[`lttle:config:${k}`] = v;
     return this.configure(variables, checked.inputs);
   }
 
   // --- engine step sequences ---
 
   /** `pulumi preview` of one resource: Check, then Diff (existing) and a preview Create/Update. */
-  async preview(type: string, name: string, news: JsonObject, state?: ResourceState): Promise<{ op: 'create' | 'same' | 'update' | 'replace'; outputs: JsonObject }> {
+  async preview(
+    type: string,
+    name: string,
+    news: JsonObject,
+    state?: ResourceState,
+  ): Promise<{ op: 'create' | 'same' | 'update' | 'replace'; outputs: JsonObject }> {
     const checked = await this.checkOrThrow(type, name, news, state);
     if (!state) return { op: 'create', outputs: (await this.create(type, name, checked, true)).outputs };
     const d = await this.diff(state, checked);
@@ -246,7 +314,13 @@ export class Plugin {
   }
 
   /** `pulumi up` of one resource: the preview pass, then Check, Diff and the real operation (delete first for delete-before-replace). */
-  async up(type: string, name: string, news: JsonObject, state?: ResourceState, timeout = 0): Promise<{ op: 'create' | 'same' | 'update' | 'replace'; state: ResourceState; diff?: Awaited<ReturnType<Plugin['diff']>> }> {
+  async up(
+    type: string,
+    name: string,
+    news: JsonObject,
+    state?: ResourceState,
+    timeout = 0,
+  ): Promise<{ op: 'create' | 'same' | 'update' | 'replace'; state: ResourceState; diff?: Awaited<ReturnType<Plugin['diff']>> }> {
     await this.preview(type, name, news, state);
     const checked = await this.checkOrThrow(type, name, news, state);
     if (!state) {

@@ -65,7 +65,11 @@ export function describeApp(app: AppStatus, revealSecrets: boolean): string {
   if (app.flash) {
     rows.push(['resumes', String(app.flash.resumeCount)]);
     if (app.flash.lastSuspendAt) rows.push(['last suspend', app.flash.lastSuspendAt]);
-    if (app.flash.lastResumeAt) rows.push(['last resume', `${app.flash.lastResumeAt}${app.flash.lastResumeLatencyMs !== undefined ? ` (${app.flash.lastResumeLatencyMs.toFixed(1)} ms)` : ''}`]);
+    if (app.flash.lastResumeAt)
+      rows.push([
+        'last resume',
+        `${app.flash.lastResumeAt}${app.flash.lastResumeLatencyMs !== undefined ? ` (${app.flash.lastResumeLatencyMs.toFixed(1)} ms)` : ''}`,
+      ]);
   }
   if (spec.tags.length) rows.push(['tags', spec.tags.join(', ')]);
   rows.push(['restart policy', spec['restart-policy']]);
@@ -83,11 +87,27 @@ export async function runAppGet(ctx: CommandContext): Promise<void> {
 
 export async function runAppList(ctx: CommandContext): Promise<void> {
   const apps = await ctx.client.listApps(ctx.args.flags.all ? undefined : namespaceOf(ctx.args));
-  if (ctx.format !== 'text') return ctx.out(render(apps.map((a) => hidden(a, false)), ctx.format));
+  if (ctx.format !== 'text')
+    return ctx.out(
+      render(
+        apps.map((a) => hidden(a, false)),
+        ctx.format,
+      ),
+    );
   if (!apps.length) return ctx.out('No apps.');
-  ctx.out(table(['NAMESPACE', 'NAME', 'IMAGE', 'MODE', 'STATE', 'SERVICES'], apps.map((a) => [
-    a.spec.namespace, a.spec.name, a.spec.image, a.spec.mode === 'regular' ? 'regular' : 'flash', a.state, a.services.map((s) => s.hostAddress).join(', ') || '-',
-  ])));
+  ctx.out(
+    table(
+      ['NAMESPACE', 'NAME', 'IMAGE', 'MODE', 'STATE', 'SERVICES'],
+      apps.map((a) => [
+        a.spec.namespace,
+        a.spec.name,
+        a.spec.image,
+        a.spec.mode === 'regular' ? 'regular' : 'flash',
+        a.state,
+        a.services.map((s) => s.hostAddress).join(', ') || '-',
+      ]),
+    ),
+  );
 }
 
 export async function runAppDelete(ctx: CommandContext): Promise<void> {

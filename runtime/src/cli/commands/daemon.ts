@@ -43,7 +43,16 @@ export async function runDaemonStatus(ctx: CommandContext): Promise<void> {
   const { client, health } = await probe();
   if (ctx.format !== 'text') return ctx.out(render(health ? { running: true, ...health } : { running: false, target: client.target }, ctx.format));
   if (!health) throw new CliError(`lttled is not running (${client.target})`, 3);
-  ctx.out(keyValues([['lttled', 'running'], ['pid', String(health.pid)], ['version', health.version], ['home', health.home], ['accelerator', health.accel], ['socket', client.target]]));
+  ctx.out(
+    keyValues([
+      ['lttled', 'running'],
+      ['pid', String(health.pid)],
+      ['version', health.version],
+      ['home', health.home],
+      ['accelerator', health.accel],
+      ['socket', client.target],
+    ]),
+  );
 }
 
 export async function runDaemonStop(ctx: CommandContext): Promise<void> {

@@ -13,7 +13,8 @@ import { OUTPUT } from './common-options';
 export const deploy: CommandSpec = {
   path: 'deploy',
   usage: 'lttle deploy FILE... [--no-wait] [--timeout SECONDS] [--output json]',
-  summary: 'Create or update the volumes and apps declared in lttle YAML files. Every document of every file is checked before anything changes; volumes are applied before apps; apps are waited for until they are ready (or suspended, in flash mode).',
+  summary:
+    'Create or update the volumes and apps declared in lttle YAML files. Every document of every file is checked before anything changes; volumes are applied before apps; apps are waited for until they are ready (or suspended, in flash mode).',
   options: [
     { name: 'wait', help: 'wait for apps to be ready (default; --no-wait returns once they are stored)' },
     { name: 'timeout', value: 'SECONDS', help: 'how long to wait for each app (default 300)' },

@@ -11,7 +11,8 @@ import { resolveMachine } from './machine';
 export const machineExec: CommandSpec = {
   path: 'machine exec',
   usage: 'lttle machine exec [--ns NS] NAME [-i] [-t] [-e K=V]... [-u USER] [-w DIR] [--] CMD [ARGS...]',
-  summary: "Run a command inside the app's machine (its root filesystem and environment, as root unless -u). Resumes a suspended machine and keeps it awake until the command ends; exits with the command's exit code.",
+  summary:
+    "Run a command inside the app's machine (its root filesystem and environment, as root unless -u). Resumes a suspended machine and keeps it awake until the command ends; exits with the command's exit code.",
   options: [
     NS,
     NAMESPACE_ALIAS,

@@ -8,7 +8,13 @@ export const machineLogs: CommandSpec = {
   path: 'machine logs',
   usage: 'lttle machine logs [--ns NS] NAME [--follow] [--tail N]',
   summary: "Print the app's own output (stdout and stderr of its process) and the runtime's lines about it. NAME may be an app name or its unique prefix.",
-  options: [NS, NAMESPACE_ALIAS, { name: 'follow', short: 'f', help: 'keep printing new lines' }, { name: 'tail', value: 'N', help: 'only the last N lines' }, { name: 'timestamps', help: 'prefix each line with its time' }],
+  options: [
+    NS,
+    NAMESPACE_ALIAS,
+    { name: 'follow', short: 'f', help: 'keep printing new lines' },
+    { name: 'tail', value: 'N', help: 'only the last N lines' },
+    { name: 'timestamps', help: 'prefix each line with its time' },
+  ],
   positionals: { min: 1, max: 1 },
 };
 
@@ -59,8 +65,16 @@ export async function runMachineLogs(ctx: CommandContext): Promise<void> {
 
 async function transition(ctx: CommandContext, action: 'suspend' | 'resume'): Promise<void> {
   const app = await resolveMachine(ctx);
-  const status = action === 'suspend' ? await ctx.client.suspendApp(app.spec.namespace, app.spec.name) : await ctx.client.resumeApp(app.spec.namespace, app.spec.name);
-  ctx.out(ctx.format === 'text' ? keyValues([['machine', `${status.spec.namespace}/${status.spec.name}`], ['state', status.state]]) : render(status, ctx.format));
+  const status =
+    action === 'suspend' ? await ctx.client.suspendApp(app.spec.namespace, app.spec.name) : await ctx.client.resumeApp(app.spec.namespace, app.spec.name);
+  ctx.out(
+    ctx.format === 'text'
+      ? keyValues([
+          ['machine', `${status.spec.namespace}/${status.spec.name}`],
+          ['state', status.state],
+        ])
+      : render(status, ctx.format),
+  );
 }
 
 export const runMachineSuspend = (ctx: CommandContext) => transition(ctx, 'suspend');

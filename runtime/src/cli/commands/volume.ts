@@ -55,7 +55,12 @@ export async function runVolumeList(ctx: CommandContext): Promise<void> {
   const volumes = await ctx.client.listVolumes(ctx.args.flags.all ? undefined : namespaceOf(ctx.args));
   if (ctx.format !== 'text') return ctx.out(render(volumes, ctx.format));
   if (!volumes.length) return ctx.out('No volumes.');
-  ctx.out(table(['NAMESPACE', 'NAME', 'MODE', 'SIZE', 'STATE', 'ATTACHED TO'], volumes.map((v) => [v.spec.namespace, v.spec.name, v.spec.mode, formatSize(v.spec.size), v.state, v.attachedTo ?? '-'])));
+  ctx.out(
+    table(
+      ['NAMESPACE', 'NAME', 'MODE', 'SIZE', 'STATE', 'ATTACHED TO'],
+      volumes.map((v) => [v.spec.namespace, v.spec.name, v.spec.mode, formatSize(v.spec.size), v.state, v.attachedTo ?? '-']),
+    ),
+  );
 }
 
 export async function runVolumeDelete(ctx: CommandContext): Promise<void> {
