@@ -2,7 +2,7 @@
 // place and never shrinks (refused at Check, so `pulumi preview` already
 // says so, and again at Diff); name and namespace replace the volume,
 // deleting first.
-import { delay } from '../../../runtime/src/client/client';
+import { delay } from '../../../runtime/src/client/http';
 import { toCasing } from '../../../schema/src/casing';
 import { diffVolume, equal } from '../../../schema/src/diff';
 import { LttleError } from '../../../schema/src/errors';

@@ -6,8 +6,9 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
 import { daemonCommand, daemonSocketPath } from '../../../schema/src/paths';
-import { CancelledError, errorForCode, FailedError, LttleError, NotFoundError, TimeoutError, UnreachableError } from '../../../schema/src/errors';
-import type { ApiErrorBody, ApplyResult, Health, LogLine, RawResource, WaitOptions } from './api';
+import { CancelledError, FailedError, LttleError, NotFoundError, TimeoutError, UnreachableError } from '../../../schema/src/errors';
+import type { ApplyResult, Health, LogLine, RawResource, WaitOptions } from './api';
+import { delay, errorFrom, errorFromText, isNotRunning, readAll, seg, settledStates, TERMINAL } from './http';
 import type { Duplex } from 'node:stream';
 import type { AppSpec, AppStatus, ExecRequest, VolumeSpec, VolumeStatus } from '../../../schema/src/types';
 
@@ -298,57 +299,4 @@ export class RuntimeClient {
       throw err;
     }
   }
-}
-
-function seg(value: string): string {
-  return encodeURIComponent(value);
-}
-
-function isNotRunning(err: unknown): boolean {
-  const code = (err as NodeJS.ErrnoException)?.code;
-  return code === 'ENOENT' || code === 'ECONNREFUSED';
-}
-
-function readAll(res: http.IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    res.on('data', (c: Buffer) => chunks.push(c));
-    res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    res.on('error', reject);
-  });
-}
-
-async function errorFrom(res: http.IncomingMessage): Promise<LttleError> {
-  return errorFromText(res.statusCode ?? 500, await readAll(res));
-}
-
-/** Maps the API's error body back to the domain error the daemon threw. */
-function errorFromText(status: number, text: string): LttleError {
-  try {
-    const body = JSON.parse(text) as ApiErrorBody;
-    return errorForCode(body.error.code, body.error.message, body.error.issues ?? []);
-  } catch {
-    return new LttleError('internal', `runtime answered HTTP ${status}: ${text.slice(0, 200)}`);
-  }
-}
-
-/** Sleeps; an aborted signal ends the sleep early (the caller then sees the abort). */
-export function delay(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}
-
-const TERMINAL: readonly string[] = ['error', 'stopped'];
-
-/** States in which a resource counts as applied: flash apps may already be suspended when we look. */
-export function settledStates(status: VolumeStatus | AppStatus): string[] {
-  if (!('services' in status)) return ['ready'];
-  return status.spec.mode === 'regular' ? ['ready'] : ['ready', 'suspending', 'suspended'];
 }
