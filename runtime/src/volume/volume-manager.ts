@@ -172,10 +172,11 @@ export class VolumeManager {
     if (!record) throw NotFoundError.of(`volume ${namespace}/${name}`);
     const user = this.attachedTo(namespace, name);
     if (user) throw new ConflictError(`volume ${namespace}/${name} is attached to app ${user}; delete the app first`);
-    this.store.put(namespace, name, { ...record, state: 'deleting', updatedAt: now() });
+    // Record first, then the file: a kill in between leaves a file no record owns, which
+    // recovery removes. Nothing is written, so a delete works on a full disk.
+    this.store.remove(namespace, name);
     fs.rmSync(record.file, { force: true });
     fsyncDir(path.dirname(record.file));
-    this.store.remove(namespace, name);
     this.log(`volume ${namespace}/${name}: deleted`);
   }
 
