@@ -96,7 +96,10 @@ describe('hostile input: a full disk under the home', function () {
     assert.equal(dumpe2fsBytes(a), 8 * MiB);
     assert.equal((await client.getVolume('default', 'a'))!.spec.size, 8 * MiB, 'the record keeps the old size');
     // Writing an app's record needs space too: a 507 naming the state directory, no temp file left.
-    await rejectsWith507(client.applyApp({ name: 'web', image: 'ghcr.io/lttle-cloud/postgres:17-flash' }), new RegExp(`no space left on the filesystem of ${small}`));
+    await rejectsWith507(
+      client.applyApp({ name: 'web', image: 'ghcr.io/lttle-cloud/postgres:17-flash' }),
+      new RegExp(`no space left on the filesystem of ${small}`),
+    );
     const stateDir = path.join(small, 'state');
     const leftovers = execFileSync('find', [stateDir, '-name', '*.tmp']).toString().trim();
     assert.equal(leftovers, '', 'no temp file left behind');

@@ -37,10 +37,10 @@ export class LogStore extends EventEmitter {
     let rest = lines.pop() ?? '';
     for (const line of lines) this.long(stream, line);
     // A line without its end yet: store full pieces now, keep only the remainder.
-    while (Buffer.byteLength(rest) > MAX_LINE_BYTES) {
-      const [piece, remainder] = splitAt(rest, MAX_LINE_BYTES);
-      this.line(stream, piece);
-      rest = remainder;
+    if (rest.length > MAX_LINE_BYTES / 4) {
+      const pieces = splitPieces(rest, MAX_LINE_BYTES);
+      rest = pieces.pop() ?? '';
+      for (const piece of pieces) this.line(stream, piece);
     }
     this.partial.set(stream, rest);
   }
@@ -53,13 +53,7 @@ export class LogStore extends EventEmitter {
 
   /** A complete line, split into pieces of at most MAX_LINE_BYTES. */
   private long(stream: string, line: string): void {
-    let rest = line;
-    while (Buffer.byteLength(rest) > MAX_LINE_BYTES) {
-      const [piece, remainder] = splitAt(rest, MAX_LINE_BYTES);
-      this.line(stream, piece);
-      rest = remainder;
-    }
-    this.line(stream, rest);
+    for (const piece of splitPieces(line, MAX_LINE_BYTES)) this.line(stream, piece);
   }
 
   line(stream: string, line: string): void {
@@ -118,11 +112,22 @@ export class LogStore extends EventEmitter {
   }
 }
 
-/** Splits a string after at most `bytes` UTF-8 bytes, never inside a character. */
-function splitAt(text: string, bytes: number): [string, string] {
+/**
+ * Pieces of at most `bytes` UTF-8 bytes, never split inside a character; the last
+ * piece may be shorter (and is the whole text when it fits).
+ */
+function splitPieces(text: string, bytes: number): string[] {
+  if (text.length * 3 <= bytes) return [text];
   const buf = Buffer.from(text);
-  let end = bytes;
-  // Back up over UTF-8 continuation bytes (10xxxxxx).
-  while (end > 0 && (buf[end] & 0xc0) === 0x80) end--;
-  return [buf.subarray(0, end).toString(), buf.subarray(end).toString()];
+  const out: string[] = [];
+  let start = 0;
+  while (buf.length - start > bytes) {
+    let end = start + bytes;
+    // Back up over UTF-8 continuation bytes (10xxxxxx).
+    while (end > start && (buf[end] & 0xc0) === 0x80) end--;
+    out.push(buf.subarray(start, end).toString());
+    start = end;
+  }
+  out.push(buf.subarray(start).toString());
+  return out;
 }
