@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import type { AppStatus, VolumeStatus } from '../schema/src/types';
 import { hostPort, psql } from './support/psql';
-import { machinePids, REGULAR_MODE, seedWith, TestRuntime, waitForExit } from './support/runtime';
+import { machinePids, REGULAR_MODE, SEED_FILE, seedWith, TestRuntime, waitForExit } from './support/runtime';
 
 function refused(address: string): Promise<boolean> {
   const { host, port } = hostPort(address);
@@ -145,7 +145,9 @@ describe('apps in microVMs: the seed in regular mode', function () {
     assert.ok(before.usage.totalBytes > 80 * MiB && before.usage.totalBytes <= 100 * MiB, `total ${before.usage.totalBytes}`);
     assert.ok(before.usage.usedBytes > 0 && before.usage.availableBytes > 0);
 
-    const grown = rt.writeFile('grown.lttle.yaml', seedWith(REGULAR_MODE).replace('size: 100Mi', 'size: 200Mi'));
+    // The seed's volume document alone, grown: the app's spec is unchanged.
+    const seedVolume = fs.readFileSync(SEED_FILE, 'utf8').split('\n---\n')[0];
+    const grown = rt.writeFile('grown.lttle.yaml', seedVolume.replace('size: 100Mi', 'size: 200Mi'));
     const res = await rt.cli(['deploy', grown]);
     assert.equal(res.code, 0, res.stderr);
     assert.deepEqual(machinePids(rt.home), pids, 'the same qemu process: the app was not restarted');
@@ -166,7 +168,6 @@ describe('apps in microVMs: the seed in regular mode', function () {
     assert.equal(await psql(target, 'select count(*) from before_grow'), '500', 'rows written before the grow are there');
     await psql(target, 'create table after_grow as select generate_series(1, 300) as n');
     assert.equal(await psql(target, 'select count(*) from after_grow'), '300');
-    assert.equal(await psql(target, "select string_agg(body, ',' order by id) from notes"), 'one,two,three');
     const get = await rt.cli(['app', 'get', '--ns', 'samples', 'postgresql']);
     assert.match(get.stdout, /volume usage: samples\/pgdata \(\/var\/lib\/postgresql\/data\): \d+\.\d MiB \(\d+ bytes\), [\d.]+ MiB used, [\d.]+ MiB free/);
     const logs = await rt.cli(['machine', 'logs', '--ns', 'samples', 'postgresql']);
