@@ -115,6 +115,8 @@ export class VolumeManager {
         this.log(`volume ${id}: grown online to ${online} bytes`);
         return online;
       }
+      // Offline: the grown copy needs room for the data the image holds.
+      if (attached) this.ensureSpace(id, spec.size - fs.statSync(existing.file).size + allocatedBytes(existing.file));
       await growExt4Transactional(existing.file, spec.size);
       return await ext4Size(existing.file);
     } catch (err) {
