@@ -3,9 +3,9 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
-import type { AppStatus } from '../schema/src/types';
+import type { AppStatus, VolumeStatus } from '../schema/src/types';
 import { hostPort, psql } from './support/psql';
-import { machinePids, REGULAR_MODE, seedWith, TestRuntime, waitForExit } from './support/runtime';
+import { machinePids, REGULAR_MODE, SEED_FILE, seedWith, TestRuntime, waitForExit } from './support/runtime';
 
 function refused(address: string): Promise<boolean> {
   const { host, port } = hostPort(address);
@@ -132,6 +132,46 @@ describe('apps in microVMs: the seed in regular mode', function () {
     assert.equal(await psql(hostPort(address), "select string_agg(body, ',' order by id) from notes"), 'one,two,three');
     const logs = (await rt.cli(['machine', 'logs', '--ns', 'samples', 'postgresql'])).stdout;
     assert.match(logs, /database system was interrupted|redo (starts|done)|automatic recovery/, 'PostgreSQL recovered from its WAL');
+  });
+
+  it('grows pgdata online under the running app: same machine, no row lost, the guest df shows the new size', async () => {
+    const MiB = 2 ** 20;
+    const pids = machinePids(rt.home);
+    const target = hostPort((await rt.client.getApp('samples', 'postgresql'))!.services[0].hostAddress);
+    await psql(target, 'create table before_grow as select generate_series(1, 500) as n');
+    const volumeJson = async () => JSON.parse((await rt.cli(['volume', 'get', '--ns', 'samples', 'pgdata', '--output', 'json'])).stdout) as VolumeStatus;
+    const before = await volumeJson();
+    assert.ok(before.usage, 'volume get shows the guest view of a mounted volume');
+    assert.ok(before.usage.totalBytes > 80 * MiB && before.usage.totalBytes <= 100 * MiB, `total ${before.usage.totalBytes}`);
+    assert.ok(before.usage.usedBytes > 0 && before.usage.availableBytes > 0);
+
+    // The seed's volume document alone, grown: the app's spec is unchanged.
+    const seedVolume = fs.readFileSync(SEED_FILE, 'utf8').split('\n---\n')[0];
+    const grown = rt.writeFile('grown.lttle.yaml', seedVolume.replace('size: 100Mi', 'size: 200Mi'));
+    const res = await rt.cli(['deploy', grown]);
+    assert.equal(res.code, 0, res.stderr);
+    assert.deepEqual(machinePids(rt.home), pids, 'the same qemu process: the app was not restarted');
+
+    const after = await volumeJson();
+    assert.equal(after.state, 'ready');
+    assert.equal(after.spec.size, 200 * MiB);
+    assert.ok(after.sizeBytes > 190 * MiB, `ext4 size ${after.sizeBytes}`);
+    assert.ok(
+      after.usage && after.usage.totalBytes > before.usage.totalBytes + 90 * MiB,
+      `guest size ${before.usage.totalBytes} -> ${after.usage?.totalBytes}`,
+    );
+    const df = await rt.cli(['machine', 'exec', '--ns', 'samples', 'postgresql', '--', 'df', '-B1', '/var/lib/postgresql/data']);
+    assert.equal(df.code, 0, df.stderr);
+    const dfSize = Number(df.stdout.trim().split('\n').pop()!.trim().split(/\s+/)[1]);
+    assert.equal(dfSize, after.usage.totalBytes, `the guest df says ${dfSize}:\n${df.stdout}`);
+
+    assert.equal(await psql(target, 'select count(*) from before_grow'), '500', 'rows written before the grow are there');
+    await psql(target, 'create table after_grow as select generate_series(1, 300) as n');
+    assert.equal(await psql(target, 'select count(*) from after_grow'), '300');
+    const get = await rt.cli(['app', 'get', '--ns', 'samples', 'postgresql']);
+    assert.match(get.stdout, /volume usage: samples\/pgdata \(\/var\/lib\/postgresql\/data\): \d+\.\d MiB \(\d+ bytes\), [\d.]+ MiB used, [\d.]+ MiB free/);
+    const logs = await rt.cli(['machine', 'logs', '--ns', 'samples', 'postgresql']);
+    assert.match(logs.stdout, /volume samples\/pgdata grown online to \d+ bytes/);
   });
 
   it('deletes the app without touching the volume, and leaves nothing running', async () => {

@@ -65,8 +65,24 @@ export type VolumeState = 'creating' | 'ready' | 'resizing' | 'deleting' | 'erro
 export type MachineState =
   'idle' | 'pulling-image' | 'waiting' | 'creating' | 'booting' | 'ready' | 'suspending' | 'suspended' | 'stopping' | 'stopped' | 'restarting' | 'error';
 
+/** A mounted volume's filesystem as the guest sees it (its `df`), measured by the guest agent. */
+export interface VolumeUsageStatus {
+  /** `namespace/name` of the volume. */
+  volume: string;
+  /** Mount path in the guest. */
+  path: string;
+  totalBytes: number;
+  usedBytes: number;
+  /** Free for the app (df's "Avail"). */
+  availableBytes: number;
+  /** Set when the filesystem is over 90% full. */
+  warning?: string;
+}
+
 export interface VolumeStatus {
   spec: VolumeSpec;
+  /** The size the guest sees, with used and free space, while an app mounts the volume. */
+  usage?: VolumeUsageStatus;
   state: VolumeState;
   /** Size of the ext4 filesystem in bytes, as the runtime measured it. */
   sizeBytes: number;
@@ -111,6 +127,8 @@ export interface AppStatus {
   accel?: string;
   services: ServiceStatus[];
   flash?: FlashStats;
+  /** Each mounted volume as the guest sees it, while the machine runs. */
+  volumes?: VolumeUsageStatus[];
   /** Bumped by each accepted change of the spec. */
   generation: number;
   /**

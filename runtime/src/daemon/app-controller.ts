@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { diffApp } from '../../../schema/src/diff';
-import type { AppSpec, AppStatus, MachineState, ServiceStatus } from '../../../schema/src/types';
+import type { AppSpec, AppStatus, MachineState, ServiceStatus, VolumeUsageStatus } from '../../../schema/src/types';
 import type { StateStore } from '../state/store';
 import type { Machine } from '../vm/machine';
 import { AppMachine, machineDir, type MachineDeps } from './app-machine';
@@ -17,6 +17,7 @@ import type { LogStore } from './log-store';
 import { Restarts } from './restart-policy';
 import { ServiceListeners } from './service-listeners';
 import { SnapshotFiles } from './snapshot-files';
+import { usageStatus } from './volume-usage';
 
 export interface AppDeps extends MachineDeps {
   store: StateStore<AppRecord>;
@@ -37,6 +38,9 @@ export class AppController {
   private readonly restarts = new Restarts();
   private bootAbort?: AbortController;
   private bootDeadline?: NodeJS.Timeout;
+  /** The guest's last df of its volumes, and those already warned about as nearly full. */
+  private usage: VolumeUsageStatus[] = [];
+  private readonly warnedFull = new Set<string>();
   /** Set by the manager: called when restart-policy `remove` deletes the app. */
   removeRequested?: () => void;
 
@@ -86,6 +90,7 @@ export class AppController {
       ...(r.accel ? { accel: r.accel } : {}),
       services: this.services(),
       ...(flash ? { flash } : {}),
+      ...(this.vm.running && this.usage.length ? { volumes: this.usage } : {}),
       generation: r.specGeneration ?? r.generation,
       observedGeneration: r.observedGeneration ?? r.generation,
       createdAt: r.createdAt,
@@ -240,6 +245,51 @@ export class AppController {
   /** Keeps the machine awake (an exec session) until the returned release is called. */
   hold(): Promise<() => void> {
     return this.flash.hold();
+  }
+
+  // ---- volumes ----
+
+  /** Asks the guest for its volumes' df (only a ready machine: a suspended one stays paused); warns once per volume over 90%. */
+  async refreshVolumeUsage(): Promise<VolumeUsageStatus[]> {
+    const machine = this.vm.running;
+    if (!machine || this.app.record.state !== 'ready' || !this.spec.volumes.length) return this.usage;
+    this.usage = usageStatus(this.spec, await machine.volumeUsage());
+    for (const u of this.usage) {
+      if (u.warning && !this.warnedFull.has(u.volume)) {
+        this.deps.log(`app ${this.id}: warning: ${u.warning}`);
+        this.app.system(`warning: ${u.warning}`);
+      }
+      if (u.warning) this.warnedFull.add(u.volume);
+      else this.warnedFull.delete(u.volume);
+    }
+    return this.usage;
+  }
+
+  /**
+   * Grows a volume this app mounts without a restart: a suspended machine is resumed
+   * for it and suspended again. Undefined when no machine has the volume (grow offline).
+   */
+  async growVolume(namespace: string, name: string, bytes: number, growFile: () => void): Promise<number | undefined> {
+    const index = this.spec.volumes.findIndex((v) => v.namespace === namespace && v.name === name);
+    if (index < 0 || !this.active) return undefined;
+    const wasSuspended = this.app.record.state === 'suspended';
+    const release = await this.hold();
+    let size: number;
+    try {
+      const machine = this.vm.running;
+      if (!machine) return undefined;
+      size = await this.app.serialise(async () => {
+        growFile();
+        return machine.growVolume(`vol${index}`, bytes);
+      });
+      this.app.system(`volume ${namespace}/${name} grown online to ${size} bytes`);
+    } finally {
+      release();
+    }
+    await this.refreshVolumeUsage().catch(() => undefined);
+    if (wasSuspended)
+      await this.suspend('suspended again after growing a volume', true).catch((err: Error) => this.app.system(`suspend failed: ${err.message}`));
+    return size;
   }
 
   // ---- the end ----

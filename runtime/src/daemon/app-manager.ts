@@ -3,7 +3,7 @@
 import type { ServerResponse } from 'node:http';
 import { normaliseApp } from '../../../schema/src/normalize';
 import { diffApp } from '../../../schema/src/diff';
-import type { AppSpec, AppStatus } from '../../../schema/src/types';
+import type { AppSpec, AppStatus, VolumeUsageStatus } from '../../../schema/src/types';
 import { AppController, type AppDeps } from './app-controller';
 import { killLeftover } from './app-machine';
 import type { AppRecord } from './app-state';
@@ -11,6 +11,9 @@ import { ConflictError, NotFoundError } from '../../../schema/src/errors';
 import type { KeyedMutex } from './keyed-mutex';
 import type { Router } from './router';
 import { parseBody } from './server';
+
+/** How often the guests' volume usage is looked at (a volume over 90% full is logged). */
+const USAGE_POLL_MS = Number(process.env.LTTLE_USAGE_POLL_MS ?? 60_000);
 
 export class AppManager {
   private readonly apps = new Map<string, AppController>();
@@ -50,15 +53,45 @@ export class AppManager {
       .map((a) => a.status());
   }
 
-  /** Loads the stored apps, kills machines a dead daemon left behind, and starts them again. */
-  async recover(): Promise<void> {
+  /** Kills machines a dead daemon left behind (before volume recovery touches their disks). */
+  killLeftovers(): void {
     for (const record of this.deps.store.list()) {
       if (killLeftover(this.deps.home, record.spec.namespace, record.spec.name)) {
         this.deps.log(`recover: killed the leftover machine of app ${record.spec.namespace}/${record.spec.name}`);
       }
-      const app = this.controller(record);
-      await app.start().catch((err: Error) => this.deps.log(`recover: app ${app.id}: ${err.message}`));
     }
+  }
+
+  /** Loads the stored apps and starts them again; one app that fails to load never stops the others. */
+  async recover(): Promise<void> {
+    this.killLeftovers();
+    for (const record of this.deps.store.list()) {
+      try {
+        const app = this.controller(record);
+        await app.start().catch((err: Error) => this.deps.log(`recover: app ${app.id}: ${err.message}`));
+      } catch (err) {
+        this.deps.log(`recover: app ${record.spec?.namespace}/${record.spec?.name}: ${(err as Error).message}`);
+      }
+    }
+    // The guest's df of every volume, so a filling volume is noticed (warning in the daemon log).
+    setInterval(() => {
+      for (const app of this.apps.values()) void app.refreshVolumeUsage().catch(() => undefined);
+    }, USAGE_POLL_MS).unref();
+  }
+
+  /** Grows a volume under the running (or suspended) machine that mounts it; undefined when none does. */
+  async growVolume(namespace: string, name: string, bytes: number, growFile: () => void): Promise<number | undefined> {
+    const id = this.attachedTo(namespace, name);
+    const app = id ? this.apps.get(id) : undefined;
+    return app ? app.growVolume(namespace, name, bytes, growFile) : undefined;
+  }
+
+  /** The guest's view of a mounted volume, from the app that mounts it. */
+  async volumeUsage(namespace: string, name: string): Promise<VolumeUsageStatus | undefined> {
+    const id = this.attachedTo(namespace, name);
+    const app = id ? this.apps.get(id) : undefined;
+    const usage = app ? await app.refreshVolumeUsage() : [];
+    return usage.find((u) => u.volume === `${namespace}/${name}`);
   }
 
   async apply(spec: AppSpec, dryRun: boolean): Promise<{ status: AppStatus | null; plan: ReturnType<typeof diffApp> }> {
@@ -106,7 +139,11 @@ export class AppManager {
       return app;
     };
     router.add('GET', '/v1/apps', async ({ query }) => this.list(query.get('namespace') ?? undefined));
-    router.add('GET', '/v1/apps/:namespace/:name', async ({ params }) => find(params).status());
+    router.add('GET', '/v1/apps/:namespace/:name', async ({ params }) => {
+      const app = find(params);
+      await app.refreshVolumeUsage().catch(() => undefined);
+      return app.status();
+    });
     router.add('PUT', '/v1/apps/:namespace/:name', async ({ params, body, query }) => {
       const spec = parseBody('app', body, params, normaliseApp);
       return locks.run(`app/${spec.namespace}/${spec.name}`, () => this.apply(spec, query.get('dryRun') === 'true'));

@@ -59,11 +59,11 @@ async function main(): Promise<void> {
   log(`lttled ${version} starting (pid ${process.pid}, home ${home}, accel ${accel.accel}: ${accel.reason})`);
 
   const root = packageRoot();
-  const volumeStore = new StateStore<VolumeRecord>(home, 'volumes');
+  const unreadable = (file: string, err: Error) => log(`lttled: skipping the unreadable record ${file}: ${err.message}`);
+  const volumeStore = new StateStore<VolumeRecord>(home, 'volumes', unreadable);
   // The volume manager asks the app manager, created after it, who mounts a volume.
   const appsRef: { current?: AppManager } = {};
   const volumes = new VolumeManager(home, volumeStore, (ns, name) => appsRef.current?.attachedTo(ns, name), log);
-  await volumes.recover();
   const images = new ImageStore(
     process.env.LTTLE_IMAGE_STORE || path.join(home, 'images'),
     (process.env.LTTLE_IMAGE_PATH || path.join(root, 'build', 'images')).split(':'),
@@ -76,11 +76,17 @@ async function main(): Promise<void> {
     initrd: process.env.LTTLE_INITRD || path.join(root, 'build', 'guest', 'initramfs.cpio.gz'),
     images,
     volume: (ns, name) => volumes.record(ns, name),
-    store: new StateStore<AppRecord>(home, 'apps'),
+    store: new StateStore<AppRecord>(home, 'apps', unreadable),
     log,
   });
   appsRef.current = apps;
   const appManager = apps;
+  volumes.onlineGrow = (ns, name, bytes, growFile) => apps.growVolume(ns, name, bytes, growFile);
+  volumes.usage = (ns, name) => apps.volumeUsage(ns, name);
+  // A machine a dead daemon left behind may still have a volume open: kill it before
+  // volume recovery touches the images (an offline resize2fs under a live guest corrupts it).
+  apps.killLeftovers();
+  await volumes.recover();
   await appManager.recover();
 
   let shuttingDown = false;

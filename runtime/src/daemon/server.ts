@@ -46,7 +46,7 @@ export function createServer(deps: ServerDeps): http.Server {
   });
   router.add('GET', '/v1/volumes', async ({ query }) => volumes.list(query.get('namespace') ?? undefined));
   router.add('GET', '/v1/volumes/:namespace/:name', async ({ params }) => {
-    return volumes.get(params.namespace, params.name) ?? Promise.reject(NotFoundError.of(`volume ${params.namespace}/${params.name}`));
+    return (await volumes.getLive(params.namespace, params.name)) ?? Promise.reject(NotFoundError.of(`volume ${params.namespace}/${params.name}`));
   });
   router.add('PUT', '/v1/volumes/:namespace/:name', async ({ params, body, query }) => {
     const spec = parseBody('volume', body, params, normaliseVolume);

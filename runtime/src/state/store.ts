@@ -11,7 +11,12 @@ import { removeFileDurable, writeFileAtomic } from '../util/atomic-file';
 export class StateStore<T> {
   private readonly dir: string;
 
-  constructor(root: string, kind: string) {
+  constructor(
+    root: string,
+    kind: string,
+    /** Told about a record that cannot be read: it is skipped, never a reason to refuse the start. */
+    private readonly onUnreadable: (file: string, err: Error) => void = () => undefined,
+  ) {
     this.dir = path.resolve(root, 'state', kind);
     fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     for (const ns of fs.readdirSync(this.dir)) {
@@ -59,8 +64,12 @@ export class StateStore<T> {
       }
       for (const entry of entries) {
         if (!entry.endsWith('.json')) continue;
-        const record = this.get(ns, entry.slice(0, -'.json'.length));
-        if (record) out.push(record);
+        try {
+          const record = this.get(ns, entry.slice(0, -'.json'.length));
+          if (record) out.push(record);
+        } catch (err) {
+          this.onUnreadable(path.join(this.dir, ns, entry), err as Error);
+        }
       }
     }
     return out;

@@ -25,6 +25,8 @@ export function run(program: string, args: string[], options: { allowFail?: bool
     child.stdout.on('data', (c: Buffer) => out.push(c));
     child.stderr.on('data', (c: Buffer) => err.push(c));
     child.on('error', reject);
+    // A program that exits without reading its (empty) stdin must not raise EPIPE in the daemon.
+    child.stdin.on('error', () => undefined);
     child.on('close', (code, signal) => {
       const result = { stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString(), code: code ?? (signal ? 128 : 1) };
       if (result.code !== 0 && !options.allowFail) reject(new CommandError(`${program} ${args.join(' ')}`, result));

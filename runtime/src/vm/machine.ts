@@ -4,7 +4,20 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
-import { clockPayload, encodeFrame, encodeRecords, FrameDecoder, LOG_STDERR, MACHINE_CHANNEL, MsgType, type Frame } from './channel';
+import {
+  clockPayload,
+  encodeFrame,
+  encodeRecords,
+  FrameDecoder,
+  LOG_STDERR,
+  MACHINE_CHANNEL,
+  MsgType,
+  parseVolumeGrown,
+  parseVolumeUsage,
+  volumeGrowPayload,
+  type Frame,
+  type VolumeUsage,
+} from './channel';
 import { QmpClient } from './qmp';
 import { qemuArgs, type QemuSpec } from './qemu-command';
 
@@ -172,6 +185,30 @@ export class Machine extends EventEmitter<MachineEvents> {
     const answer = this.nextFrame(MsgType.CLOCK_SET, timeoutMs);
     this.send(MsgType.CLOCK, MACHINE_CHANNEL, clockPayload());
     await answer;
+  }
+
+  /**
+   * Grows a mounted volume online: the caller has grown its backing file; QEMU
+   * learns the new disk size (block_resize), then the agent grows the ext4
+   * filesystem in place (VOLUME_GROW). Resolves with the filesystem's new size.
+   */
+  async growVolume(serial: string, bytes: number, timeoutMs = 120_000): Promise<number> {
+    const index = this.spec.disks.findIndex((d) => d.serial === serial);
+    if (index < 0) throw new Error(`the machine has no disk ${serial}`);
+    // Drives are named disk<i> in the order of spec.disks (qemu-command.ts).
+    await this.qmp.execute('block_resize', { device: `disk${index}`, size: bytes });
+    const answer = this.nextFrame(MsgType.VOLUME_GROWN, timeoutMs);
+    this.send(MsgType.VOLUME_GROW, MACHINE_CHANNEL, volumeGrowPayload(serial, bytes));
+    const grown = parseVolumeGrown((await answer).payload);
+    if (grown.error) throw new Error(`the guest could not grow ${serial}: ${grown.error}`);
+    return grown.sizeBytes ?? 0;
+  }
+
+  /** statfs of every mounted volume, as the guest sees it (df). */
+  async volumeUsage(timeoutMs = 3000): Promise<VolumeUsage[]> {
+    const answer = this.nextFrame(MsgType.VOLUME_USAGE_REPLY, timeoutMs);
+    this.send(MsgType.VOLUME_USAGE, MACHINE_CHANNEL);
+    return parseVolumeUsage((await answer).payload);
   }
 
   /** Pauses the vCPUs (suspend). */

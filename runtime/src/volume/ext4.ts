@@ -1,5 +1,7 @@
 // ext4 filesystems in sparse files, through e2fsprogs.
 import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fsyncDir } from '../util/atomic-file';
 import { run } from '../util/process';
 
 /** Creates `file` as a sparse file of `bytes` and formats it ext4. */
@@ -25,6 +27,35 @@ export async function growExt4(file: string, bytes: number): Promise<void> {
   if (check.code >= 4) throw new Error(`e2fsck found errors it could not fix in ${file}: ${check.stdout}${check.stderr}`);
   await run('resize2fs', [file]);
   fsyncFile(file);
+}
+
+/** Where a transactional grow builds the grown image; removed by recovery. */
+export function growingCopy(file: string): string {
+  return `${file}.grow`;
+}
+
+/**
+ * Grows an unmounted volume so that any failure (ENOSPC, a resize2fs error, a
+ * kill) leaves the old image untouched: a sparse copy is grown and checked,
+ * then renamed over the image (one atomic step), and the directory fsynced.
+ */
+export async function growExt4Transactional(file: string, bytes: number): Promise<void> {
+  const copy = growingCopy(file);
+  fs.rmSync(copy, { force: true });
+  try {
+    await run('cp', ['--sparse=always', '--reflink=auto', file, copy]);
+    await growExt4(copy, bytes);
+    fs.renameSync(copy, file);
+    fsyncDir(path.dirname(file));
+  } catch (err) {
+    fs.rmSync(copy, { force: true });
+    throw err;
+  }
+}
+
+/** Bytes the file really occupies on the host (it is sparse). */
+export function allocatedBytes(file: string): number {
+  return fs.statSync(file).blocks * 512;
 }
 
 /** Filesystem size in bytes (block count × block size) from the superblock. */

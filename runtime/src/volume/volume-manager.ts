@@ -5,24 +5,38 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { diffVolume, type Plan } from '../../../schema/src/diff';
 import type { VolumeSpec, VolumeStatus } from '../../../schema/src/types';
-import { ConflictError, InvalidError, NotFoundError } from '../../../schema/src/errors';
+import { InsufficientStorageError, InvalidError, NotFoundError, ConflictError } from '../../../schema/src/errors';
 import type { StateStore } from '../state/store';
-import { fsyncDir } from '../util/atomic-file';
-import { createExt4, ext4Size, growExt4 } from './ext4';
+import { fsyncDir, noSpaceAsDomainError } from '../util/atomic-file';
+import { CommandError } from '../util/process';
+import { allocatedBytes, createExt4, ext4Size, growExt4Transactional } from './ext4';
 
 export interface VolumeRecord extends VolumeStatus {
   /** The ext4 image on the host. */
   file: string;
+  /** While `resizing`: the spec to return to if the grow cannot be completed (intent record). */
+  previousSpec?: VolumeSpec;
 }
 
 /** Who uses a volume: `namespace/app` of an app that mounts it, if any. */
 export type AttachmentLookup = (namespace: string, name: string) => string | undefined;
 
+/**
+ * Grows a volume that a machine has attached, online. Calls `growFile` once the
+ * machine is known to run, then resizes its disk and filesystem; resolves with the
+ * filesystem's new size, or undefined when no machine has the volume (grow offline).
+ */
+export type OnlineGrow = (namespace: string, name: string, bytes: number, growFile: () => void) => Promise<number | undefined>;
+
 export class VolumeManager {
   private readonly root: string;
+  /** Set by the daemon once apps exist: grows a volume under a running machine. */
+  onlineGrow?: OnlineGrow;
+  /** Set by the daemon: the guest's view of an attached volume (size, used, free). */
+  usage?: (namespace: string, name: string) => Promise<VolumeStatus['usage']>;
 
   constructor(
-    home: string,
+    private readonly home: string,
     private readonly store: StateStore<VolumeRecord>,
     private readonly attachedTo: AttachmentLookup,
     private readonly log: (line: string) => void = () => undefined,
@@ -38,6 +52,14 @@ export class VolumeManager {
   get(namespace: string, name: string): VolumeStatus | undefined {
     const record = this.store.get(namespace, name);
     return record && this.status(record);
+  }
+
+  /** Like get(), with the size, used and free space the guest sees while a machine has it. */
+  async getLive(namespace: string, name: string): Promise<VolumeStatus | undefined> {
+    const status = this.get(namespace, name);
+    if (!status?.attachedTo || !this.usage) return status;
+    const usage = await this.usage(namespace, name).catch(() => undefined);
+    return usage ? { ...status, usage } : status;
   }
 
   record(namespace: string, name: string): VolumeRecord | undefined {
@@ -63,18 +85,8 @@ export class VolumeManager {
     const generation = (existing.generation ?? 1) + 1;
     let record: VolumeRecord = { ...existing, spec, generation, updatedAt: now() };
     if (spec.size > existing.spec.size) {
-      const user = this.attachedTo(spec.namespace, spec.name);
-      if (user) throw new ConflictError(`volume ${spec.namespace}/${spec.name} is attached to app ${user}; delete or stop the app before growing it`);
-      this.store.put(spec.namespace, spec.name, { ...record, state: 'resizing' });
-      this.log(`volume ${spec.namespace}/${spec.name}: growing to ${spec.size} bytes`);
-      try {
-        await growExt4(existing.file, spec.size);
-      } catch (err) {
-        // The filesystem still has its old size and is intact: keep the old spec.
-        this.store.put(spec.namespace, spec.name, { ...existing, updatedAt: now() });
-        throw err;
-      }
-      record = { ...record, state: 'ready', sizeBytes: await ext4Size(existing.file) };
+      const sizeBytes = await this.grow(existing, spec);
+      record = { ...record, state: 'ready', sizeBytes, message: undefined };
     }
     // Volume changes are applied synchronously: the runtime has acted on this generation.
     record = { ...record, observedGeneration: generation };
@@ -82,8 +94,60 @@ export class VolumeManager {
     return { status: this.status(record), plan };
   }
 
+  /**
+   * Grows online when a machine has the volume attached, else offline through a
+   * grown copy. The intent is recorded first (state `resizing` with the previous
+   * spec), so a daemon killed in the middle completes the grow on restart.
+   */
+  private async grow(existing: VolumeRecord, spec: VolumeSpec): Promise<number> {
+    const { namespace, name } = spec;
+    const id = `${namespace}/${name}`;
+    const attached = Boolean(this.attachedTo(namespace, name));
+    // The image is sparse: refuse now rather than let the guest hit I/O errors when the host fills up.
+    // An offline grow also needs room for its copy.
+    this.ensureSpace(id, spec.size - fs.statSync(existing.file).size + (attached ? 0 : allocatedBytes(existing.file)));
+    this.store.put(namespace, name, { ...existing, spec, state: 'resizing', previousSpec: existing.spec, updatedAt: now() });
+    this.log(`volume ${id}: growing to ${spec.size} bytes${attached ? ' (online if its app runs)' : ''}`);
+    try {
+      const online =
+        attached && this.onlineGrow ? await this.onlineGrow(namespace, name, spec.size, () => fs.truncateSync(existing.file, spec.size)) : undefined;
+      if (online !== undefined) {
+        this.log(`volume ${id}: grown online to ${online} bytes`);
+        return online;
+      }
+      // Offline: the grown copy needs room for the data the image holds.
+      if (attached) this.ensureSpace(id, spec.size - fs.statSync(existing.file).size + allocatedBytes(existing.file));
+      await growExt4Transactional(existing.file, spec.size);
+      return await ext4Size(existing.file);
+    } catch (err) {
+      // The image still has its old filesystem (the grown copy is gone): keep the old spec.
+      this.store.put(namespace, name, { ...existing, updatedAt: now() });
+      this.log(`volume ${id}: grow to ${spec.size} bytes failed: ${(err as Error).message}`);
+      throw this.storageError(err, id, spec.size);
+    }
+  }
+
+  /** Refuses with 507 (naming the home and the bytes) when the home's filesystem has less than `bytes` free. */
+  private ensureSpace(id: string, bytes: number): void {
+    const stat = fs.statfsSync(this.root);
+    const free = stat.bavail * stat.bsize;
+    if (bytes > free) {
+      throw new InsufficientStorageError(
+        `no space for volume ${id} in ${this.home}: needs ${bytes} bytes, the filesystem has ${free} free; free some space there (reads and deletes keep working)`,
+      );
+    }
+  }
+
+  private storageError(err: unknown, id: string, bytes: number): unknown {
+    if (err instanceof CommandError && /No space left on device/i.test(err.message)) {
+      return new InsufficientStorageError(`no space left in ${this.home} for volume ${id} (needs up to ${bytes} bytes); free some space there`);
+    }
+    return noSpaceAsDomainError(err, this.home, bytes);
+  }
+
   private async create(spec: VolumeSpec): Promise<VolumeStatus> {
     const file = this.filePath(spec.namespace, spec.name);
+    this.ensureSpace(`${spec.namespace}/${spec.name}`, spec.size);
     const at = now();
     let record: VolumeRecord = { spec, state: 'creating', sizeBytes: 0, file, generation: 1, observedGeneration: 0, createdAt: at, updatedAt: at };
     this.store.put(spec.namespace, spec.name, record);
@@ -101,7 +165,7 @@ export class VolumeManager {
       fs.rmSync(partial, { force: true });
       fs.rmSync(file, { force: true });
       this.store.remove(spec.namespace, spec.name);
-      throw err;
+      throw this.storageError(err, `${spec.namespace}/${spec.name}`, spec.size);
     }
   }
 
@@ -110,46 +174,36 @@ export class VolumeManager {
     if (!record) throw NotFoundError.of(`volume ${namespace}/${name}`);
     const user = this.attachedTo(namespace, name);
     if (user) throw new ConflictError(`volume ${namespace}/${name} is attached to app ${user}; delete the app first`);
-    this.store.put(namespace, name, { ...record, state: 'deleting', updatedAt: now() });
+    // Record first, then the file: a kill in between leaves a file no record owns, which
+    // recovery removes. Nothing is written, so a delete works on a full disk.
+    this.store.remove(namespace, name);
     fs.rmSync(record.file, { force: true });
     fsyncDir(path.dirname(record.file));
-    this.store.remove(namespace, name);
     this.log(`volume ${namespace}/${name}: deleted`);
   }
 
-  /** Finishes or rolls back what a killed daemon left half done; removes files no record owns. */
+  /**
+   * Finishes or rolls back what a killed daemon left half done; removes files no
+   * record owns. One bad volume never stops the start: it is marked `error` with the reason.
+   */
   async recover(): Promise<void> {
     const owned = new Set<string>();
     for (const record of this.store.list()) {
       const { namespace, name } = record.spec;
-      switch (record.state) {
-        case 'creating':
-          // The client never got a success answer: roll back.
-          fs.rmSync(record.file, { force: true });
-          fs.rmSync(`${record.file}.partial`, { force: true });
-          this.store.remove(namespace, name);
-          this.log(`recover: rolled back the interrupted creation of volume ${namespace}/${name}`);
-          continue;
-        case 'deleting':
-          fs.rmSync(record.file, { force: true });
-          this.store.remove(namespace, name);
-          this.log(`recover: finished deleting volume ${namespace}/${name}`);
-          continue;
-        case 'resizing':
-          await growExt4(record.file, record.spec.size);
-          this.store.put(namespace, name, { ...record, state: 'ready', sizeBytes: await ext4Size(record.file), updatedAt: now() });
-          this.log(`recover: finished growing volume ${namespace}/${name}`);
-          break;
-        default:
-          if (!fs.existsSync(record.file)) {
-            this.store.put(namespace, name, { ...record, state: 'error', message: `its file ${record.file} is missing`, updatedAt: now() });
-          }
+      try {
+        if (await this.recoverOne(record)) owned.add(record.file);
+      } catch (err) {
+        owned.add(record.file);
+        const message = `recovery failed: ${(err as Error).message}`;
+        this.store.put(namespace, name, { ...record, state: 'error', message, updatedAt: now() });
+        this.log(`recover: volume ${namespace}/${name}: ${message}`);
       }
-      owned.add(record.file);
     }
     for (const ns of fs.readdirSync(this.root)) {
-      for (const entry of fs.readdirSync(path.join(this.root, ns))) {
-        const file = path.join(this.root, ns, entry);
+      const dir = path.join(this.root, ns);
+      if (!fs.statSync(dir).isDirectory()) continue;
+      for (const entry of fs.readdirSync(dir)) {
+        const file = path.join(dir, entry);
         if (!owned.has(file)) {
           fs.rmSync(file, { force: true });
           this.log(`recover: removed ${file}, which no volume owns`);
@@ -158,8 +212,47 @@ export class VolumeManager {
     }
   }
 
+  /** False when the record is gone. */
+  private async recoverOne(record: VolumeRecord): Promise<boolean> {
+    const { namespace, name } = record.spec;
+    switch (record.state) {
+      case 'creating':
+        // The client never got a success answer: roll back.
+        fs.rmSync(record.file, { force: true });
+        fs.rmSync(`${record.file}.partial`, { force: true });
+        this.store.remove(namespace, name);
+        this.log(`recover: rolled back the interrupted creation of volume ${namespace}/${name}`);
+        return false;
+      case 'deleting':
+        fs.rmSync(record.file, { force: true });
+        this.store.remove(namespace, name);
+        this.log(`recover: finished deleting volume ${namespace}/${name}`);
+        return false;
+      case 'resizing': {
+        // Either the rename of the grown copy happened (or the guest grew it online) or the old image is intact.
+        const { previousSpec, ...rest } = record;
+        let done = { ...rest, state: 'ready' as const, observedGeneration: record.generation, updatedAt: now() };
+        try {
+          if ((await ext4Size(record.file)) < record.spec.size) await growExt4Transactional(record.file, record.spec.size);
+          this.log(`recover: finished growing volume ${namespace}/${name}`);
+        } catch (err) {
+          if (!previousSpec) throw err;
+          done = { ...done, spec: previousSpec, message: `the grow to ${record.spec.size} bytes could not be completed: ${(err as Error).message}` };
+          this.log(`recover: rolled back the grow of volume ${namespace}/${name}: ${(err as Error).message}`);
+        }
+        this.store.put(namespace, name, { ...done, sizeBytes: await ext4Size(record.file) });
+        return true;
+      }
+      default:
+        if (!fs.existsSync(record.file)) {
+          this.store.put(namespace, name, { ...record, state: 'error', message: `its file ${record.file} is missing`, updatedAt: now() });
+        }
+        return true;
+    }
+  }
+
   private status(record: VolumeRecord): VolumeStatus {
-    const { file: _file, ...status } = record;
+    const { file: _file, previousSpec: _previous, ...status } = record;
     const user = this.attachedTo(record.spec.namespace, record.spec.name);
     return user ? { ...status, attachedTo: user } : status;
   }

@@ -4,6 +4,7 @@ import type { CommandSpec } from '../args';
 import { CliError, namespaceOf, type CommandContext } from '../context';
 import { keyValues, maskEnvironment, render, table } from '../output';
 import { NAMESPACE_ALIAS, NS, OUTPUT, YES } from './common-options';
+import { describeUsage } from './volume';
 
 const SHOW_SECRETS = { name: 'show-secrets', help: 'show secret environment values instead of ********' };
 
@@ -61,6 +62,7 @@ export function describeApp(app: AppStatus, revealSecrets: boolean): string {
     ['services', app.services.map((s) => `${s.name}: ${s.address} → :${s.targetPort} (on this host: ${s.hostAddress})`)],
     ['state', app.message ? `${app.state} (${app.message})` : app.state],
   );
+  if (app.volumes?.length) rows.push(['volume usage', app.volumes.map((u) => `${u.volume} (${u.path}): ${describeUsage(u)}`)]);
   if (app.accel) rows.push(['accelerator', app.accel]);
   if (app.flash) {
     rows.push(['resumes', String(app.flash.resumeCount)]);

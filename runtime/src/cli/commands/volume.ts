@@ -1,5 +1,5 @@
 import { formatSize } from '../../../../schema/src/size';
-import type { VolumeStatus } from '../../../../schema/src/types';
+import type { VolumeStatus, VolumeUsageStatus } from '../../../../schema/src/types';
 import type { CommandSpec } from '../args';
 import { CliError, namespaceOf, type CommandContext } from '../context';
 import { keyValues, render, table } from '../output';
@@ -31,6 +31,13 @@ export const volumeDelete: CommandSpec = {
   positionals: { min: 1, max: 1 },
 };
 
+/** The guest's df of a mounted volume, with the nearly-full warning. */
+export function describeUsage(u: VolumeUsageStatus): string {
+  const mib = (n: number) => `${(n / 2 ** 20).toFixed(1)} MiB`;
+  const size = `${mib(u.totalBytes)} (${u.totalBytes} bytes), ${mib(u.usedBytes)} used, ${mib(u.availableBytes)} free`;
+  return u.warning ? `${size} — WARNING: ${u.warning}` : size;
+}
+
 export function describeVolume(v: VolumeStatus): string {
   return keyValues([
     ['name', v.spec.name],
@@ -39,6 +46,7 @@ export function describeVolume(v: VolumeStatus): string {
     ['size', `${formatSize(v.spec.size)} (${v.sizeBytes} bytes of ext4)`],
     ['state', v.message ? `${v.state}: ${v.message}` : v.state],
     ['attached to', v.attachedTo ?? '-'],
+    ...(v.usage ? ([['in the guest', describeUsage(v.usage)]] as [string, string][]) : []),
     ['created', v.createdAt],
   ]);
 }
