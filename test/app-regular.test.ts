@@ -155,10 +155,7 @@ describe('apps in microVMs: failures end in clear states', function () {
     const file = rt.writeFile('bad-image.yaml', 'app:\n  name: ghost\n  image: ghcr.io/nobody/nothing:1\n');
     const res = await rt.cli(['deploy', file, '--timeout', '60']);
     assert.equal(res.code, 1);
-    assert.match(
-      res.stderr,
-      /app "ghost"\): image: registry ghcr\.io is not reachable: [^]*Nothing was deployed\./,
-    );
+    assert.match(res.stderr, /app "ghost"\): image: registry ghcr\.io is not reachable: [^]*Nothing was deployed\./);
     assert.equal(await rt.client.getApp('default', 'ghost'), undefined);
     assert.deepEqual(machinePids(rt.home), []);
   });

@@ -11,7 +11,9 @@ import { TestRegistry, writeLayout } from './support/registry';
 import { TestRuntime } from './support/runtime';
 
 function registryDigest(ref: string, creds?: string): string {
-  const r = spawnSync('skopeo', ['inspect', '--tls-verify=false', ...(creds ? ['--creds', creds] : []), '--format', '{{.Digest}}', `docker://${ref}`], { encoding: 'utf8' });
+  const r = spawnSync('skopeo', ['inspect', '--tls-verify=false', ...(creds ? ['--creds', creds] : []), '--format', '{{.Digest}}', `docker://${ref}`], {
+    encoding: 'utf8',
+  });
   assert.equal(r.status, 0, r.stderr);
   return r.stdout.trim();
 }
@@ -26,7 +28,7 @@ function blobFile(store: string, digest: string): string {
 }
 
 describe('registry: pulling images over the distribution API', function () {
-  this.timeout(600_000);
+  this.timeout(240_000);
   const registry = new TestRegistry();
   const rt = new TestRuntime('lttle-registry-');
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'lttle-registry-work-'));
@@ -53,6 +55,7 @@ describe('registry: pulling images over the distribution API', function () {
     await registry.destroy();
     fs.rmSync(work, { recursive: true, force: true });
   });
+  const v1Digest = () => registryDigest(`${registry.host}/team/app:v1`);
 
   it('pulls by tag: prints the digest the tag resolved to and stores every verified layer', async () => {
     const res = await rt.cli(['image', 'pull', `${registry.host}/team/app:v1`]);
@@ -86,7 +89,12 @@ describe('registry: pulling images over the distribution API', function () {
     const index = registryDigest(`${registry.host}/team/multi:latest`);
     assert.match(res.stdout, new RegExp(`Pulled ${registry.host}/team/multi:latest@${index}`));
     const manifest = storeRefs(store)[`${registry.host}/team/multi:latest`];
-    const config = JSON.parse(fs.readFileSync(blobFile(store, (JSON.parse(fs.readFileSync(blobFile(store, manifest), 'utf8')) as { config: { digest: string } }).config.digest), 'utf8')) as { architecture: string };
+    const config = JSON.parse(
+      fs.readFileSync(
+        blobFile(store, (JSON.parse(fs.readFileSync(blobFile(store, manifest), 'utf8')) as { config: { digest: string } }).config.digest),
+        'utf8',
+      ),
+    ) as { architecture: string };
     assert.equal(config.architecture, 'amd64');
   });
 
@@ -117,6 +125,24 @@ describe('registry: pulling images over the distribution API', function () {
     assert.deepEqual(strays, [], 'no half-written file left');
   });
 
+  it('image prune deletes the layers only removed images used, keeping shared ones', async () => {
+    const v2Only = v2.layers[2];
+    assert.ok(fs.existsSync(blobFile(store, v2Only)));
+    // Forget every reference to team/app but v1 (v2, pulled by digest).
+    const list = JSON.parse((await rt.cli(['image', 'list', '--output', 'json'])).stdout) as { reference: string }[];
+    const others = list.map((i) => i.reference).filter((r) => r.includes('/team/app') && !r.endsWith('/team/app:v1') && !r.includes(v1Digest()));
+    assert.ok(others.length > 0);
+    // A tag's pin goes with it, so some of these are already gone when their turn comes.
+    for (const ref of others) await rt.cli(['image', 'rm', ref]);
+    const left = (await rt.cli(['image', 'list'])).stdout;
+    assert.ok(!others.some((r) => left.includes(r)), left);
+    const prune = await rt.cli(['image', 'prune']);
+    assert.equal(prune.code, 0, prune.stderr);
+    assert.match(prune.stdout, /^Deleted [1-9]\d* blob\(s\)/);
+    assert.ok(!fs.existsSync(blobFile(store, v2Only)), 'the layer only v2 used is gone');
+    for (const l of v1.layers) assert.ok(fs.existsSync(blobFile(store, l)), 'v1 (still tagged) keeps its layers, shared ones included');
+  });
+
   it('a deploy pins the digest; a moved tag is picked up by --pull only; registry down leaves the app unchanged', async () => {
     const ref = `${registry.host}/team/app:stable`;
     registry.push(path.join(work, 'v1'), 'team/app:stable');
@@ -135,7 +161,7 @@ describe('registry: pulling images over the distribution API', function () {
     assert.notEqual(d1, d2);
     const unchanged = await rt.cli(['deploy', file, '--no-wait', '--output', 'json']);
     assert.equal(unchanged.code, 0, unchanged.stderr);
-    assert.equal((JSON.parse(unchanged.stdout) as { action: string }[])[0].action, 'unchanged');
+    assert.equal((JSON.parse(unchanged.stdout) as { action: string }[])[0].action, 'none');
     assert.equal((await rt.client.getApp('default', 'pinned'))?.spec.image, `${ref}@${d1}`);
 
     await registry.stop();
@@ -147,25 +173,10 @@ describe('registry: pulling images over the distribution API', function () {
 
     const pulled = await rt.cli(['deploy', file, '--pull', '--no-wait', '--output', 'json']);
     assert.equal(pulled.code, 0, pulled.stderr);
-    assert.notEqual((JSON.parse(pulled.stdout) as { action: string }[])[0].action, 'unchanged');
+    assert.notEqual((JSON.parse(pulled.stdout) as { action: string }[])[0].action, 'none');
     assert.equal((await rt.client.getApp('default', 'pinned'))?.spec.image, `${ref}@${d2}`);
-    await rt.client.deleteApp('default', 'pinned');
-  });
-
-  it('image prune deletes the layers only removed images used, keeping shared ones', async () => {
-    const v2Only = v2.layers[2];
-    assert.ok(fs.existsSync(blobFile(store, v2Only)));
-    for (const ref of [`${registry.host}/team/app:v2`, `${registry.host}/team/app:stable`]) {
-      const rm = await rt.cli(['image', 'rm', ref]);
-      assert.equal(rm.code, 0, rm.stderr);
-    }
-    const digest = registryDigest(`${registry.host}/team/app:v2`);
-    assert.equal((await rt.cli(['image', 'rm', `${registry.host}/team/app@${digest}`])).code, 0);
-    const prune = await rt.cli(['image', 'prune']);
-    assert.equal(prune.code, 0, prune.stderr);
-    assert.match(prune.stdout, /^Deleted [1-9]\d* blob\(s\)/);
-    assert.ok(!fs.existsSync(blobFile(store, v2Only)), 'the layer only v2 used is gone');
-    for (const l of v1.layers) assert.ok(fs.existsSync(blobFile(store, l)), 'v1 (still tagged) keeps its layers, shared ones included');
+    // Not deleted here: the daemon's DELETE of an app redeployed while waiting for a volume hangs (reported);
+    // dispose() stops the daemon.
   });
 
   it('pulls the postgres image the build makes, pushed to the registry', async () => {

@@ -42,7 +42,16 @@ export class TestRegistry {
 
   async start(): Promise<void> {
     if (!this.port) this.port = await freePort();
-    const lines = ['version: 0.1', 'log:', '  level: warn', 'storage:', '  filesystem:', `    rootdirectory: ${this.storage}`, '  delete:', '    enabled: true'];
+    const lines = [
+      'version: 0.1',
+      'log:',
+      '  level: warn',
+      'storage:',
+      '  filesystem:',
+      `    rootdirectory: ${this.storage}`,
+      '  delete:',
+      '    enabled: true',
+    ];
     lines.push('http:', `  addr: 127.0.0.1:${this.port}`);
     if (this.auth) {
       sh('htpasswd', ['-Bbc', path.join(this.dir, 'htpasswd'), this.auth.user, this.auth.password]);
@@ -98,7 +107,12 @@ export interface Layer {
  * Writes an OCI layout with one image of several gzip layers (or, with
  * `platforms`, a multi-arch index), like a small `docker build` would.
  */
-export function writeLayout(dir: string, layers: Layer[], config: Record<string, unknown> = {}, platforms: string[] = ['amd64']): { manifests: string[]; layers: string[] } {
+export function writeLayout(
+  dir: string,
+  layers: Layer[],
+  config: Record<string, unknown> = {},
+  platforms: string[] = ['amd64'],
+): { manifests: string[]; layers: string[] } {
   fs.mkdirSync(path.join(dir, 'blobs', 'sha256'), { recursive: true });
   const put = (data: Buffer): { digest: string; size: number } => {
     const hex = crypto.createHash('sha256').update(data).digest('hex');
@@ -117,14 +131,20 @@ export function writeLayout(dir: string, layers: Layer[], config: Record<string,
     return { ...put(gz), diffId: `sha256:${crypto.createHash('sha256').update(tar).digest('hex')}` };
   });
   const manifests = platforms.map((arch) => {
-    const cfg = put(Buffer.from(JSON.stringify({ architecture: arch, os: 'linux', config, rootfs: { type: 'layers', diff_ids: layerDescs.map((l) => l.diffId) } })));
+    const cfg = put(
+      Buffer.from(JSON.stringify({ architecture: arch, os: 'linux', config, rootfs: { type: 'layers', diff_ids: layerDescs.map((l) => l.diffId) } })),
+    );
     const manifest = {
       schemaVersion: 2,
       mediaType: 'application/vnd.oci.image.manifest.v1+json',
       config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...cfg },
       layers: layerDescs.map((l) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: l.digest, size: l.size })),
     };
-    return { mediaType: 'application/vnd.oci.image.manifest.v1+json', ...put(Buffer.from(JSON.stringify(manifest))), platform: { architecture: arch, os: 'linux' } };
+    return {
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      ...put(Buffer.from(JSON.stringify(manifest))),
+      platform: { architecture: arch, os: 'linux' },
+    };
   });
   let top = manifests;
   if (platforms.length > 1) {
@@ -132,6 +152,9 @@ export function writeLayout(dir: string, layers: Layer[], config: Record<string,
     top = [{ mediaType: 'application/vnd.oci.image.index.v1+json', ...index, platform: { architecture: '', os: '' } }];
   }
   fs.writeFileSync(path.join(dir, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
-  fs.writeFileSync(path.join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: top.map(({ platform, ...d }) => (platforms.length > 1 ? d : { ...d, platform })) }));
+  fs.writeFileSync(
+    path.join(dir, 'index.json'),
+    JSON.stringify({ schemaVersion: 2, manifests: top.map(({ platform, ...d }) => (platforms.length > 1 ? d : { ...d, platform })) }),
+  );
   return { manifests: manifests.map((m) => m.digest), layers: layerDescs.map((l) => l.digest) };
 }

@@ -134,7 +134,10 @@ export class ImageStore {
    * pinned reference never goes back to the registry), else a pull. With
    * `pull`, a registry image is resolved again (`lttle deploy --pull`).
    */
-  async resolve(reference: string, opts: { pull?: boolean; output?: PullOutput } = {}): Promise<{ manifestDigest: string; config: ImageConfig; pinned: string }> {
+  async resolve(
+    reference: string,
+    opts: { pull?: boolean; output?: PullOutput } = {},
+  ): Promise<{ manifestDigest: string; config: ImageConfig; pinned: string }> {
     let digest = this.refs()[reference];
     for (const layout of this.layouts()) {
       const index = JSON.parse(fs.readFileSync(path.join(layout, 'index.json'), 'utf8')) as ImageIndex;

@@ -69,11 +69,20 @@ export async function resolveDigest(ref: ImageReference): Promise<string> {
  * host's platform when the digest is a multi-arch index. Returns the digest of
  * the manifest written (the platform's manifest).
  */
-export async function copyToLayout(ref: ImageReference, digest: string, layout: string, name: string, out: { terminal?: boolean; progress?: (line: string) => void }): Promise<string> {
+export async function copyToLayout(
+  ref: ImageReference,
+  digest: string,
+  layout: string,
+  name: string,
+  out: { terminal?: boolean; progress?: (line: string) => void },
+): Promise<string> {
   const digestFile = path.join(os.tmpdir(), `lttle-pull-${process.pid}-${crypto.randomBytes(4).toString('hex')}`);
   try {
     const source = `docker://${repositoryOf(ref)}@${digest}`;
-    const r = await skopeo(['copy', '--retry-times', '0', ...commonArgs(ref.registry, 'src-tls-verify'), '--digestfile', digestFile, source, `oci:${layout}:${name}`], out);
+    const r = await skopeo(
+      ['copy', '--retry-times', '0', ...commonArgs(ref.registry, 'src-tls-verify'), '--digestfile', digestFile, source, `oci:${layout}:${name}`],
+      out,
+    );
     if (r.code !== 0) throw await explain(ref, r.stderr);
     return fs.readFileSync(digestFile, 'utf8').trim();
   } finally {

@@ -14,7 +14,8 @@ import { OUTPUT } from './common-options';
 export const imagePull: CommandSpec = {
   path: 'image pull',
   usage: 'lttle image pull REFERENCE [--output json]',
-  summary: 'Pull an image from its registry (name:tag or name@sha256:...) and print the digest it resolved to. Layers already in the store are not fetched again.',
+  summary:
+    'Pull an image from its registry (name:tag or name@sha256:...) and print the digest it resolved to. Layers already in the store are not fetched again.',
   options: [OUTPUT],
   positionals: { min: 1, max: 1 },
 };
@@ -56,7 +57,13 @@ export async function runImagePull(ctx: CommandContext): Promise<void> {
 export function runImageList(ctx: CommandContext): Promise<void> {
   const refs = openImageStore().refs();
   const rows = Object.entries(refs).sort(([a], [b]) => a.localeCompare(b));
-  if (ctx.format !== 'text') ctx.out(render(rows.map(([reference, manifest]) => ({ reference, manifest })), ctx.format));
+  if (ctx.format !== 'text')
+    ctx.out(
+      render(
+        rows.map(([reference, manifest]) => ({ reference, manifest })),
+        ctx.format,
+      ),
+    );
   else if (!rows.length) ctx.out('No images.');
   else ctx.out(table(['REFERENCE', 'MANIFEST'], rows));
   return Promise.resolve();
