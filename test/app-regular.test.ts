@@ -191,14 +191,12 @@ describe('apps in microVMs: failures end in clear states', function () {
   const rt = new TestRuntime('lttle-fail-');
   after(() => rt.dispose());
 
-  it('an unknown image ends in error, naming the image', async () => {
+  it('an image from an unreachable registry is refused before anything is deployed, naming the image', async () => {
     const file = rt.writeFile('bad-image.yaml', 'app:\n  name: ghost\n  image: ghcr.io/nobody/nothing:1\n');
     const res = await rt.cli(['deploy', file, '--timeout', '60']);
     assert.equal(res.code, 1);
-    assert.match(
-      res.stderr,
-      /app default\/ghost is error: image ghcr\.io\/nobody\/nothing:1: image ghcr\.io\/nobody\/nothing:1 is not in the local image store/,
-    );
+    assert.match(res.stderr, /app "ghost"\): image: registry ghcr\.io is not reachable: [^]*Nothing was deployed\./);
+    assert.equal(await rt.client.getApp('default', 'ghost'), undefined);
     assert.deepEqual(machinePids(rt.home), []);
   });
 

@@ -6,7 +6,9 @@ import { appDelete, appGet, appList, runAppDelete, runAppGet, runAppList } from 
 import { daemonStart, daemonStatus, daemonStop, runDaemonStart, runDaemonStatus, runDaemonStop } from './commands/daemon';
 import { deploy, runDeploy } from './commands/deploy';
 import { machineExec, runMachineExec } from './commands/exec';
+import { imageList, imagePrune, imagePull, imageRemove, runImageList, runImagePrune, runImagePull, runImageRemove } from './commands/image';
 import { machineLogs, machineResume, machineSuspend, runMachineLogs, runMachineResume, runMachineSuspend } from './commands/machine';
+import { registryLogin, registryLogout, runRegistryLogin, runRegistryLogout } from './commands/registry';
 import { runVolumeDelete, runVolumeGet, runVolumeList, volumeDelete, volumeGet, volumeList } from './commands/volume';
 import { CliError, formatOf, newClient, type CommandContext } from './context';
 
@@ -24,6 +26,12 @@ const COMMANDS: [CommandSpec, Runner][] = [
   [machineExec, runMachineExec],
   [machineSuspend, runMachineSuspend],
   [machineResume, runMachineResume],
+  [imagePull, runImagePull],
+  [imageList, runImageList],
+  [imageRemove, runImageRemove],
+  [imagePrune, runImagePrune],
+  [registryLogin, runRegistryLogin],
+  [registryLogout, runRegistryLogout],
   [daemonStatus, runDaemonStatus],
   [daemonStart, runDaemonStart],
   [daemonStop, runDaemonStop],

@@ -6,6 +6,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { run } from '../util/process';
 import { writeFileAtomic } from '../util/atomic-file';
+import { parseReference } from '../registry/reference';
+import { pullInto, refKey, type Pulled, type PullOutput } from './image-pull';
 import { REF_NAME_ANNOTATION, splitDigest, type ImageConfig, type ImageIndex, type ImageManifest } from './oci';
 
 export interface ResolvedImage {
@@ -23,6 +25,7 @@ const ROOTFS_HEADROOM_BYTES = 512 * 2 ** 20;
 
 export class ImageStore {
   private readonly building = new Map<string, Promise<string>>();
+  private readonly pulls = new Map<string, Promise<Pulled>>();
 
   /**
    * @param root where blobs, refs and root filesystems live
@@ -35,6 +38,11 @@ export class ImageStore {
   ) {
     fs.mkdirSync(path.join(root, 'blobs'), { recursive: true });
     fs.mkdirSync(path.join(root, 'rootfs'), { recursive: true });
+  }
+
+  /** The store's directory (an OCI layout: blobs/, index.json, plus refs.json and rootfs/). */
+  get directory(): string {
+    return this.root;
   }
 
   private refsFile(): string {
@@ -54,7 +62,7 @@ export class ImageStore {
     return path.join(this.root, 'blobs', algo, hex);
   }
 
-  private readJsonBlob<T>(digest: string): T {
+  readJsonBlob<T>(digest: string): T {
     return JSON.parse(fs.readFileSync(this.blobPath(digest), 'utf8')) as T;
   }
 
@@ -70,7 +78,7 @@ export class ImageStore {
       for (const blob of [descriptor, manifest.config, ...manifest.layers]) {
         await this.addBlob(path.join(layoutDir, 'blobs', ...splitDigest(blob.digest)), blob.digest);
       }
-      writeFileAtomic(this.refsFile(), JSON.stringify({ ...this.refs(), [ref]: descriptor.digest }, null, 2), 0o644);
+      this.addRefs({ [ref]: descriptor.digest });
       imported.push(ref);
       this.log(`image ${ref}: imported ${descriptor.digest} from ${layoutDir}`);
     }
@@ -92,11 +100,44 @@ export class ImageStore {
     fs.renameSync(tmp, target);
   }
 
+  /** Adds reference -> manifest digest entries to the store's refs. */
+  private addRefs(entries: Record<string, string>): void {
+    writeFileAtomic(this.refsFile(), JSON.stringify({ ...this.refs(), ...entries }, null, 2), 0o644);
+  }
+
+  /** Forgets a reference (its blobs stay until `prune`). Returns whether it was known. */
+  removeRef(reference: string): boolean {
+    const refs = this.refs();
+    let key = reference in refs ? reference : undefined;
+    if (!key) {
+      try {
+        key = refKey(parseReference(reference));
+      } catch {
+        return false;
+      }
+    }
+    if (!(key in refs)) return false;
+    const manifest = refs[key];
+    delete refs[key];
+    // The pin recorded beside a pulled tag goes with it, unless another tag still names that manifest.
+    const repo = key.replace(/(@sha256:[a-f0-9]+|:[^/:]+)$/, '');
+    if (!Object.entries(refs).some(([k, v]) => v === manifest && !k.includes('@'))) {
+      for (const k of Object.keys(refs)) if (refs[k] === manifest && k.startsWith(`${repo}@`)) delete refs[k];
+    }
+    writeFileAtomic(this.refsFile(), JSON.stringify(refs, null, 2), 0o644);
+    return true;
+  }
+
   /**
-   * Finds a reference, importing it from the source layouts when they have it
-   * under another digest: a local rebuild re-tags the reference, like `docker build -t`.
+   * Finds a reference: a local build that provides it (re-imported when rebuilt,
+   * like `docker build -t`), else the store's record of an earlier pull (a
+   * pinned reference never goes back to the registry), else a pull. With
+   * `pull`, a registry image is resolved again (`lttle deploy --pull`).
    */
-  async resolve(reference: string): Promise<{ manifestDigest: string; config: ImageConfig }> {
+  async resolve(
+    reference: string,
+    opts: { pull?: boolean; output?: PullOutput } = {},
+  ): Promise<{ manifestDigest: string; config: ImageConfig; pinned: string }> {
     let digest = this.refs()[reference];
     for (const layout of this.layouts()) {
       const index = JSON.parse(fs.readFileSync(path.join(layout, 'index.json'), 'utf8')) as ImageIndex;
@@ -106,15 +147,45 @@ export class ImageStore {
         await this.importLayout(layout);
         digest = this.refs()[reference];
       }
-      break;
+      return this.loaded(digest, reference);
     }
-    if (!digest) {
-      throw new ImageNotFoundError(
-        `image ${reference} is not in the local image store and no local build provides it (build postgres:17-flash with \`make image\`; remote registries are not reachable from this host)`,
-      );
+    let ref;
+    try {
+      ref = parseReference(reference);
+    } catch (err) {
+      throw new ImageNotFoundError((err as Error).message);
     }
+    const key = refKey(ref);
+    const known = this.refs()[key];
+    if (known && !opts.pull && fs.existsSync(this.blobPath(known))) {
+      return this.loaded(known, ref.digest ? reference : `${key}@${this.registryDigestOf(key, known)}`);
+    }
+    let pending = this.pulls.get(key);
+    if (!pending) {
+      const output = opts.output ?? { progress: (line: string) => this.log(`image ${reference}: ${line}`) };
+      pending = pullInto(this.root, ref, output)
+        .then((pulled) => {
+          this.addRefs(pulled.refs);
+          this.log(`image ${reference}: pulled ${pulled.pinned}`);
+          return pulled;
+        })
+        .finally(() => this.pulls.delete(key));
+      this.pulls.set(key, pending);
+    }
+    const pulled = await pending;
+    return this.loaded(pulled.manifestDigest, ref.digest ? reference : pulled.pinned);
+  }
+
+  /** The registry digest recorded beside a tag (the repo@digest entry naming the same manifest). */
+  private registryDigestOf(tagKey: string, manifest: string): string {
+    const repo = tagKey.slice(0, tagKey.lastIndexOf(':'));
+    const hit = Object.entries(this.refs()).find(([k, v]) => v === manifest && k.startsWith(`${repo}@`));
+    return hit ? hit[0].slice(repo.length + 1) : manifest;
+  }
+
+  private loaded(digest: string, pinned: string): { manifestDigest: string; config: ImageConfig; pinned: string } {
     const manifest = this.readJsonBlob<ImageManifest>(digest);
-    return { manifestDigest: digest, config: this.readJsonBlob<ImageConfig>(manifest.config.digest) };
+    return { manifestDigest: digest, config: this.readJsonBlob<ImageConfig>(manifest.config.digest), pinned };
   }
 
   private layouts(): string[] {

@@ -8,16 +8,18 @@ import type { AppStatus } from '../../../../schema/src/types';
 import type { CommandSpec } from '../args';
 import { CliError, type CommandContext } from '../context';
 import { Progress, render } from '../output';
+import { openImageStore } from '../../image/open-store';
 import { OUTPUT } from './common-options';
 
 export const deploy: CommandSpec = {
   path: 'deploy',
-  usage: 'lttle deploy FILE... [--no-wait] [--timeout SECONDS] [--output json]',
+  usage: 'lttle deploy FILE... [--pull] [--no-wait] [--timeout SECONDS] [--output json]',
   summary:
     'Create or update the volumes and apps declared in lttle YAML files. Every document of every file is checked before anything changes; volumes are applied before apps; apps are waited for until they are ready (or suspended, in flash mode).',
   options: [
     { name: 'wait', help: 'wait for apps to be ready (default; --no-wait returns once they are stored)' },
     { name: 'timeout', value: 'SECONDS', help: 'how long to wait for each app (default 300)' },
+    { name: 'pull', help: 'resolve registry images again (a moved tag redeploys); otherwise the digest pinned by the first deploy is kept' },
     OUTPUT,
   ],
   positionals: { min: 1, max: Infinity },
@@ -35,6 +37,28 @@ function where(r: LoadedResource): string {
   return `${r.location.file}: document ${r.location.document} (${r.kind} "${r.spec.name}")`;
 }
 
+/**
+ * Replaces each app's registry image by repo:tag@digest: the digest the store
+ * resolved at the first pull, or a fresh resolution with --pull. An unchanged
+ * deploy then plans no change, and a moved tag redeploys only when asked.
+ * Local builds (make image) stay by name.
+ */
+async function pinImages(ctx: CommandContext, resources: LoadedResource[]): Promise<void> {
+  const store = openImageStore();
+  const pull = ctx.args.flags.pull === true;
+  const problems: string[] = [];
+  for (const r of resources) {
+    if (r.kind !== 'app') continue;
+    const spec = r.spec as { image: string };
+    try {
+      spec.image = (await store.resolve(spec.image, { pull, output: { progress: (line) => ctx.err(`${spec.image}: ${line}`) } })).pinned;
+    } catch (err) {
+      problems.push(`${where(r)}: image: ${(err as Error).message}`);
+    }
+  }
+  if (problems.length) throw new CliError(`${problems.join('\n')}\nNothing was deployed.`);
+}
+
 export async function runDeploy(ctx: CommandContext): Promise<void> {
   let resources: LoadedResource[];
   try {
@@ -46,6 +70,9 @@ export async function runDeploy(ctx: CommandContext): Promise<void> {
   const wait = ctx.args.flags.wait !== false;
   const timeoutMs = Number(ctx.args.values.timeout?.[0] ?? 300) * 1000;
   if (!(timeoutMs > 0)) throw new CliError('--timeout must be a positive number of seconds', 2);
+
+  // Pin registry images to their digest (pulling what the store lacks) before planning.
+  if (!process.env.LTTLE_HOST) await pinImages(ctx, resources);
 
   // Plan everything before changing anything: a refused change anywhere stops the whole deploy.
   const problems: string[] = [];
