@@ -20,6 +20,8 @@ export interface FlashMode {
   strategy: FlashStrategy;
   /** Idle seconds after the last connection before the machine is suspended. */
   timeout: number;
+  /** Seconds suspended with no connection open before the QEMU process exits (deep suspend); 0 = never. */
+  'deep-suspend-after'?: number;
 }
 
 export type AppMode = 'regular' | { flash: FlashMode };
