@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { DocumentError, loadDocuments, loadDocumentsFromText } from './documents';
+import { deepSuspendAfter } from './normalize';
 import { packageRoot } from './paths';
 
 const SEED = path.join(packageRoot(), 'examples', 'postgres', 'postgresql.lttle.yaml');
@@ -64,6 +65,16 @@ describe('lttle documents', () => {
     assert.equal(appDoc.location.document, 2);
   });
 
+  it('keeps deep-suspend-after when given (0 = never); the default applies when it is not', () => {
+    const [, a] = loadDocumentsFromText(VOLUME + '---\n' + app('timeout: 3', 'timeout: 3\n      deep-suspend-after: 0'), 'x.yaml');
+    assert.ok(a.kind === 'app');
+    if (a.kind !== 'app') return;
+    assert.deepEqual(a.spec.mode, { flash: { strategy: 'manual', timeout: 3, 'deep-suspend-after': 0 } });
+    assert.equal(deepSuspendAfter(a.spec.mode), 0);
+    assert.equal(deepSuspendAfter({ flash: { strategy: 'manual', timeout: 3 } }), 60);
+    assert.equal(deepSuspendAfter('regular'), 0);
+  });
+
   it('accepts the v1 keys, aliases and numeric environment values', () => {
     const [v, a] = loadDocumentsFromText(
       `volume.v1:\n  name: d\n  mode: readonly\n  size: 1.5GB\n---\napp.v1:\n  name: web\n  image: nginx:1\n  environment:\n    PORT: 8080\n    DEBUG: true\n`,
@@ -89,6 +100,11 @@ describe('lttle documents', () => {
       'string flash timeout',
       app('timeout: 3', 'timeout: soon'),
       'test.lttle.yaml: document 1 (app "postgresql"), line 11 col 16: mode.flash.timeout must be an integer >= 1 (seconds, at most 86400)',
+    ],
+    [
+      'negative deep-suspend-after',
+      app('timeout: 3', 'timeout: 3\n      deep-suspend-after: -1'),
+      'test.lttle.yaml: document 1 (app "postgresql"), line 12 col 27: mode.flash.deep-suspend-after must be an integer >= 0 (seconds, 0 = never, at most 2592000)',
     ],
     [
       'misspelled field',

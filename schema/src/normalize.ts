@@ -18,6 +18,7 @@ export const DEFAULT_CPU = 1;
 export const DEFAULT_MEMORY_MIB = 256;
 export const DEFAULT_FLASH_STRATEGY: FlashStrategy = 'first-listen';
 export const DEFAULT_FLASH_TIMEOUT = 10;
+export const DEFAULT_DEEP_SUSPEND_AFTER = 60;
 
 /** The result of normalising: a spec, or the issues that prevent one. */
 export type Normalised<T> = { ok: true; spec: T } | { ok: false; issues: Issue[] };
@@ -68,12 +69,25 @@ export function normaliseApp(body: unknown): Normalised<AppSpec> {
   return semantic.length ? { ok: false, issues: semantic } : { ok: true, spec };
 }
 
+/** Seconds suspended before a flash app is deep-suspended (0 = never); the default when unset. */
+export function deepSuspendAfter(mode: AppMode): number {
+  return mode === 'regular' ? 0 : (mode.flash['deep-suspend-after'] ?? DEFAULT_DEEP_SUSPEND_AFTER);
+}
+
 function normaliseMode(raw: unknown): AppMode {
   if (raw === undefined || raw === 'regular') return 'regular';
-  const obj = raw as { regular?: unknown; flash?: { strategy?: FlashStrategy; timeout?: number } | null };
+  const obj = raw as { regular?: unknown; flash?: { strategy?: FlashStrategy; timeout?: number; 'deep-suspend-after'?: number } | null };
   if ('regular' in obj) return 'regular';
   const flash = obj.flash ?? {};
-  return { flash: { strategy: flash.strategy ?? DEFAULT_FLASH_STRATEGY, timeout: flash.timeout ?? DEFAULT_FLASH_TIMEOUT } };
+  return {
+    flash: {
+      strategy: flash.strategy ?? DEFAULT_FLASH_STRATEGY,
+      timeout: flash.timeout ?? DEFAULT_FLASH_TIMEOUT,
+      // Kept only when given: the default applies at use (deepSuspendAfter), so specs
+      // stored before the field existed compare equal and see no spurious change.
+      ...(flash['deep-suspend-after'] !== undefined ? { 'deep-suspend-after': flash['deep-suspend-after'] } : {}),
+    },
+  };
 }
 
 function normaliseExpose(raw: Raw): ExposeSpec {

@@ -20,6 +20,8 @@ export interface FlashMode {
   strategy: FlashStrategy;
   /** Idle seconds after the last connection before the machine is suspended. */
   timeout: number;
+  /** Seconds suspended with no connection open before the QEMU process exits (deep suspend); 0 = never. */
+  'deep-suspend-after'?: number;
 }
 
 export type AppMode = 'regular' | { flash: FlashMode };
@@ -116,6 +118,30 @@ export interface FlashStats {
   lastResumeLatencyMs?: number;
   locksHeld: number;
   connections: number;
+  /** Since when the app is suspended (while it is). */
+  suspendedSince?: string;
+  /** True while deep-suspended: no QEMU process, the snapshot is durable on disk. */
+  deep?: boolean;
+  /** Bytes the snapshot takes on disk (memory file blocks + device state), while one exists. */
+  snapshotBytes?: number;
+  /** Resume count and last latency per kind: `memory` (paused QEMU), `deep` (new QEMU from the snapshot). */
+  resumes?: Partial<Record<ResumeKind, { count: number; lastLatencyMs: number; lastAt: string }>>;
+  /** The last suspend that failed (the app kept running; retried with backoff). Cleared by a successful suspend. */
+  lastSuspendError?: { at: string; message: string; retryInSeconds: number };
+  /** What keeps the app awake right now. */
+  awake?: AwakeReasons;
+}
+
+export type ResumeKind = 'memory' | 'deep';
+
+export interface AwakeReasons {
+  /** Open client connections, with the seconds since their last byte. */
+  connections: { client: string; service: string; idleSeconds: number; counted: boolean }[];
+  locksHeld: number;
+  /** Runtime holds (exec sessions). */
+  holds: number;
+  /** The last byte of any client connection, if any. */
+  lastTrafficAt?: string;
 }
 
 export interface AppStatus {

@@ -1,10 +1,10 @@
 // `make bench`: boot, flash and memory figures of the seed's PostgreSQL,
 // measured side by side in one run and printed as a table with ratios.
 // Not a test: it asserts nothing, it reports.
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import { hostPort, psql } from '../support/psql';
+import { report } from './report';
 import { machinePids, REGULAR_MODE, SEED_FILE, seedWith, TestRuntime, waitForExit } from '../support/runtime';
 
 const RUNS = Number(process.env.LTTLE_BENCH_RUNS ?? 50);
@@ -111,11 +111,11 @@ async function main(): Promise<void> {
     await rt.client.deleteApp('samples', 'postgresql').catch(() => undefined);
     await rt.dispose();
   }
-  const width = Math.max(...rows.map(([k]) => k.length));
-  const cpu = execFileSync('nproc').toString().trim();
-  process.stdout.write(`\nlttle benchmarks (${cpu} cores, one run)\n\n`);
-  for (const [k, v] of rows) process.stdout.write(`  ${k.padEnd(width)}  ${v}\n`);
-  process.stdout.write('\n');
+  report(
+    'flash',
+    'lttle benchmarks: flash mode',
+    rows.map(([name, text]) => ({ name, text })),
+  );
 }
 
 main().catch((err: Error) => {

@@ -50,8 +50,13 @@ export class AppController {
   ) {
     this.app = new AppState(record, machineDir(deps.home, record.spec.namespace, record.spec.name), deps.store);
     this.vm = new AppMachine(this.app, deps);
-    this.snapshots = new SnapshotFiles(this.app);
-    this.flash = new FlashControl(this.app, this.vm, this.snapshots);
+    this.snapshots = new SnapshotFiles(this.app, () =>
+      this.spec.volumes.map((v) => {
+        const volume = deps.volume(v.namespace, v.name);
+        return { id: `${v.namespace}/${v.name}`, bytes: volume?.sizeBytes ?? -1, generation: volume?.generation ?? -1 };
+      }),
+    );
+    this.flash = new FlashControl(this.app, this.vm, this.snapshots, () => this.kick());
     this.listeners = new ServiceListeners(this.app, this.flash.gate, deps.log);
     this.vm.on('ready', (reason) => void this.onReady(reason));
     this.vm.on('locks', (count) => this.flash.setLocks(count));
@@ -134,9 +139,17 @@ export class AppController {
   async start(): Promise<void> {
     await this.listeners.sync();
     const state = this.app.record.state;
-    if (state === 'suspended' && this.snapshots.usable()) {
-      this.app.system('suspended machine waits for a connection (persisted snapshot)');
-      return;
+    if (state === 'suspended') {
+      // No QEMU survives a daemon restart (leftovers are killed): the app is deep-suspended now.
+      const checked = this.snapshots.check();
+      if ('info' in checked) {
+        this.flash.restoredDeep();
+        this.app.system('suspended machine waits for a connection (deep: persisted snapshot)');
+        return;
+      }
+      this.app.system(`cold boot instead of restoring the snapshot: ${checked.reason}`);
+      this.snapshots.drop();
+      this.flash.clearSuspended();
     }
     if (state === 'stopped' || state === 'error') return;
     this.kick();
@@ -149,12 +162,20 @@ export class AppController {
         if (this.app.deleted) return;
         const generation = this.app.record.generation;
         if (this.vm.running && this.vm.generation === generation) return this.app.observe();
+        // Deep-suspended with a snapshot of this generation: the next wake restores it.
+        if (!this.vm.running && this.app.record.state === 'suspended' && this.snapshots.usable()) return this.app.observe();
+        if (!this.vm.running && this.app.record.snapshot) {
+          if (this.app.record.state === 'suspended') this.app.system(`discarding the deep-suspend snapshot: the machine changed (generation ${generation})`);
+          this.snapshots.drop();
+          this.flash.clearSuspended();
+        }
         if (this.vm.running) {
           this.app.setState('restarting');
           this.app.observe();
           this.app.system(`replacing the machine for a changed spec (generation ${generation})`);
           await this.stopMachine('restarting');
           this.snapshots.drop();
+          this.flash.clearSuspended();
         }
         await this.boot();
       })
@@ -313,7 +334,11 @@ export class AppController {
     this.listeners.close();
     this.bootAbort?.abort();
     await this.app.serialise(async () => {
-      if (this.app.record.state === 'suspended' && this.app.record.snapshot) return this.vm.kill();
+      if (this.app.record.state === 'suspended' && this.app.record.snapshot) {
+        // Durable before QEMU goes: the host may not come back as it was.
+        if (this.vm.running) this.snapshots.makeDurable();
+        return this.vm.kill();
+      }
       const wasRunning = Boolean(this.vm.running);
       await this.stopMachine('stopping');
       // Booted again when the daemon comes back.

@@ -125,11 +125,12 @@ export class AppMachine extends EventEmitter<AppMachineEvents> {
     return machine;
   }
 
-  /** A new QEMU from the persisted snapshot (the daemon restarted while the app was suspended). */
+  /** A new QEMU from the persisted snapshot (a wake from deep suspend, or after a daemon restart). */
   async restore(snapshots: SnapshotFiles): Promise<Machine> {
     const snapshot = snapshots.usable();
     if (!snapshot) throw new Error('no usable snapshot to resume from');
-    this.image = await this.deps.images.rootfs(this.app.spec.image);
+    // Resolved once: a wake from deep suspend should not pay for reading the image store.
+    if (this.image?.reference !== this.app.spec.image) this.image = await this.deps.images.rootfs(this.app.spec.image);
     const volumes = volumeDisks(this.app.spec, this.deps, false);
     if ('waitingFor' in volumes) throw new Error(`cannot restore: ${volumes.waitingFor}`);
     this.portForwards = { ...snapshot.forwards };

@@ -1,16 +1,27 @@
 // Flash mode: a ready machine is suspended once idle (no counted connection, no
 // flash lock) and resumed by the next connection. Every connection to a service
 // passes the gate here first, so none reaches a paused or booting machine.
-import { strategyName } from '../../../schema/src/normalize';
-import type { AppSpec, ConnectionTracking, FlashStats } from '../../../schema/src/types';
+// Deep suspend: once suspended for `deep-suspend-after` seconds with no client
+// connection open, the snapshot is made durable and QEMU exits; the next wake
+// restores it in a new QEMU (RAM comes back on demand from the memory file).
+import { deepSuspendAfter, strategyName } from '../../../schema/src/normalize';
+import type { AppSpec, ConnectionTracking, FlashStats, ResumeKind } from '../../../schema/src/types';
 import { IdleTracker } from '../flash/idle-tracker';
 import type { ConnectionGate, TrackedConnection } from '../proxy/service-proxy';
+import type { Machine } from '../vm/machine';
 import type { AppMachine } from './app-machine';
 import type { AppState } from './app-state';
 import type { SnapshotFiles } from './snapshot-files';
 
 /** How long a new connection waits for a booting machine. */
 const CONNECT_WAIT_MS = 300_000;
+/** Connections that may wait for the machine at once; more are refused at once, not left hanging. */
+const WAKE_QUEUE = Number(process.env.LTTLE_WAKE_QUEUE ?? 1024);
+/** Backoff of a failed suspend: doubles from the first to the last. */
+const RETRY_FIRST_MS = 1000;
+const RETRY_MAX_MS = 60_000;
+/** How often a due deep suspend looks again whether the last client connection has closed. */
+const DEEP_RECHECK_MS = 1000;
 
 /** The app's flash settings; undefined in regular mode. */
 export function flashSettings(spec: AppSpec): { strategy: string; timeout: number } | undefined {
@@ -24,11 +35,19 @@ function trackingByService(spec: AppSpec): Record<string, ConnectionTracking> {
 
 export class FlashControl {
   private readonly idle: IdleTracker;
+  /** Connections waiting for the machine to run (resume, restore or boot). */
+  private waiting = 0;
+  private deepTimer?: NodeJS.Timeout;
+  private retryTimer?: NodeJS.Timeout;
+  private failures = 0;
+  private lastTraffic = 0;
 
   constructor(
     private readonly app: AppState,
     private readonly vm: AppMachine,
     private readonly snapshots: SnapshotFiles,
+    /** Asks for a cold boot (queued after the current transition): the snapshot cannot be restored. */
+    private readonly coldBoot: () => void,
   ) {
     const onIdle = () => void this.suspend('idle').catch((err: Error) => this.app.system(`suspend failed: ${err.message}`));
     this.idle = new IdleTracker((flashSettings(app.spec)?.timeout ?? 1) * 1000, trackingByService(app.spec), onIdle);
@@ -37,6 +56,7 @@ export class FlashControl {
   /** Takes the timeout and connection tracking of a changed spec. */
   configure(): void {
     this.idle.configure(flashSettings(this.app.spec)?.timeout ?? 1, trackingByService(this.app.spec));
+    if (this.app.record.state === 'suspended') this.scheduleDeep();
   }
 
   /** After a live change of the running machine: idle watching follows the mode. */
@@ -49,6 +69,21 @@ export class FlashControl {
   /** Stops watching for idleness (the machine stops or is gone). */
   stop(): void {
     this.idle.stop();
+    clearTimeout(this.deepTimer);
+    clearTimeout(this.retryTimer);
+  }
+
+  /** The machine is gone or replaced: whatever suspend it was in is over. */
+  clearSuspended(): void {
+    const flash = this.app.record.flash;
+    delete flash.deep;
+    delete flash.suspendedSince;
+  }
+
+  /** The daemon started and found the app suspended with a snapshot that may be restored: no QEMU runs. */
+  restoredDeep(): void {
+    this.app.record.flash.deep = true;
+    this.app.persist();
   }
 
   setLocks(count: number): void {
@@ -57,12 +92,25 @@ export class FlashControl {
 
   /** The flash stats for AppStatus; undefined in regular mode. */
   status(): FlashStats | undefined {
-    return flashSettings(this.app.spec) ? { ...this.app.record.flash, locksHeld: this.idle.locksHeld, connections: this.idle.openConnections } : undefined;
+    if (!flashSettings(this.app.spec)) return undefined;
+    const awake = this.idle.awake();
+    if (!awake.lastTrafficAt && this.lastTraffic) awake.lastTrafficAt = new Date(this.lastTraffic).toISOString();
+    const suspended = this.app.record.state === 'suspended' && this.app.record.snapshot;
+    return {
+      ...this.app.record.flash,
+      locksHeld: this.idle.locksHeld,
+      connections: this.idle.openConnections,
+      ...(suspended ? { snapshotBytes: this.snapshots.diskBytes() } : {}),
+      awake,
+    };
   }
 
   readonly gate: ConnectionGate = {
     open: async (conn: TrackedConnection) => {
+      const queued = this.app.record.state !== 'ready';
+      if (queued && this.waiting >= WAKE_QUEUE) throw new Error(`${WAKE_QUEUE} connections already wait for the machine; refused`);
       this.idle.add(conn);
+      if (queued) this.waiting++;
       try {
         await this.runnable();
         const port = this.vm.forwards[conn.service];
@@ -71,10 +119,15 @@ export class FlashControl {
       } catch (err) {
         this.idle.remove(conn);
         throw err;
+      } finally {
+        if (queued) this.waiting--;
       }
     },
     activity: () => (this.app.record.state === 'suspended' || this.app.record.state === 'suspending' ? this.runnable() : undefined),
-    close: (conn: TrackedConnection) => this.idle.remove(conn),
+    close: (conn: TrackedConnection) => {
+      this.lastTraffic = Math.max(this.lastTraffic, conn.lastActivity);
+      this.idle.remove(conn);
+    },
   };
 
   /** Resolves once the machine runs: resumes a suspended one, waits for a booting one. */
@@ -113,7 +166,7 @@ export class FlashControl {
     await this.suspend('flash snapshot').catch((err: Error) => this.app.system(`flash snapshot failed: ${err.message}`));
   }
 
-  /** Pauses the machine and persists its snapshot; refused while anything keeps it awake. */
+  /** Pauses the machine and persists its snapshot; refused while anything keeps it awake. A failure leaves it running. */
   suspend(why: string, force = false): Promise<void> {
     return this.app.serialise(async () => {
       const machine = this.vm.running;
@@ -123,33 +176,127 @@ export class FlashControl {
         return;
       }
       this.idle.stop();
+      clearTimeout(this.retryTimer);
       this.app.setState('suspending');
       const started = Date.now();
-      await machine.pause();
-      await this.snapshots.save(machine, this.vm.generation, this.vm.forwards);
-      this.app.record.flash.lastSuspendAt = new Date().toISOString();
+      try {
+        await machine.pause();
+        await this.snapshots.save(machine, this.vm.generation, this.vm.forwards);
+      } catch (err) {
+        await this.suspendFailed(machine, why, err as Error);
+        if (force) throw err;
+        return;
+      }
+      this.failures = 0;
+      const flash = this.app.record.flash;
+      flash.lastSuspendAt = flash.suspendedSince = new Date().toISOString();
+      flash.deep = false;
+      delete flash.lastSuspendError;
       this.app.setState('suspended');
       this.app.system(`suspended (${why}) in ${Date.now() - started} ms`);
+      this.scheduleDeep();
+    });
+  }
+
+  /** The app keeps running, says why in `app get`, and the suspend is tried again with backoff. */
+  private async suspendFailed(machine: Machine, why: string, err: Error): Promise<void> {
+    this.failures++;
+    const retryMs = Math.min(RETRY_FIRST_MS * 2 ** (this.failures - 1), RETRY_MAX_MS);
+    // A half-written snapshot is no snapshot.
+    this.snapshots.drop();
+    try {
+      await machine.resume();
+    } catch {
+      // QEMU is gone: its exit handler reports the crash
+    }
+    if (!machine.running) return;
+    this.app.record.flash.lastSuspendError = { at: new Date().toISOString(), message: err.message, retryInSeconds: retryMs / 1000 };
+    this.app.setState('ready');
+    this.app.system(`suspend (${why}) failed, the app keeps running; retrying in ${retryMs / 1000}s: ${err.message}`);
+    this.retryTimer = setTimeout(() => void this.suspend('retry').catch(() => undefined), retryMs);
+  }
+
+  /** Arms the deep suspend for `deep-suspend-after` seconds after the suspend began (or `inMs`). */
+  private scheduleDeep(inMs?: number): void {
+    clearTimeout(this.deepTimer);
+    const after = deepSuspendAfter(this.app.spec.mode);
+    const flash = this.app.record.flash;
+    if (!after || flash.deep || this.app.record.state !== 'suspended') return;
+    const since = Date.parse(flash.suspendedSince ?? '') || Date.now();
+    const due = inMs ?? Math.max(0, since + after * 1000 - Date.now());
+    this.deepTimer = setTimeout(() => void this.deepSuspend().catch((err: Error) => this.app.system(`deep suspend failed: ${err.message}`)), due);
+  }
+
+  /** Makes the snapshot durable and lets QEMU exit: the app keeps no host memory but its bookkeeping. */
+  private deepSuspend(): Promise<void> {
+    return this.app.serialise(async () => {
+      const machine = this.vm.running;
+      if (this.app.record.state !== 'suspended' || !machine || !this.app.record.snapshot) return;
+      // An open (idle, traffic-aware) connection is wired to this QEMU: it would break.
+      if (this.idle.openConnections > 0) return this.scheduleDeep(DEEP_RECHECK_MS);
+      const started = Date.now();
+      try {
+        this.snapshots.makeDurable();
+      } catch (err) {
+        this.failures++;
+        const retryMs = Math.min(RETRY_FIRST_MS * 2 ** (this.failures - 1), RETRY_MAX_MS);
+        this.app.record.flash.lastSuspendError = { at: new Date().toISOString(), message: (err as Error).message, retryInSeconds: retryMs / 1000 };
+        this.app.persist();
+        this.app.system(`deep suspend failed, the app stays suspended in memory; retrying in ${retryMs / 1000}s: ${(err as Error).message}`);
+        return this.scheduleDeep(retryMs);
+      }
+      await this.vm.kill();
+      this.failures = 0;
+      const flash = this.app.record.flash;
+      flash.deep = true;
+      delete flash.lastSuspendError;
+      this.app.persist();
+      const mib = (this.snapshots.diskBytes() / 2 ** 20).toFixed(1);
+      this.app.system(`deep-suspended (snapshot durable, ${mib} MiB on disk; qemu exited) in ${Date.now() - started} ms`);
     });
   }
 
   resume(why: string): Promise<void> {
     return this.app.serialise(async () => {
       if (this.app.record.state !== 'suspended') return;
+      clearTimeout(this.deepTimer);
       const started = process.hrtime.bigint();
-      const machine = this.vm.running ?? (await this.vm.restore(this.snapshots));
+      const kind: ResumeKind = this.vm.running ? 'memory' : 'deep';
+      let machine = this.vm.running;
+      if (!machine) {
+        const checked = this.snapshots.check();
+        if ('reason' in checked) return this.abandonSnapshot(checked.reason);
+        try {
+          machine = await this.vm.restore(this.snapshots);
+        } catch (err) {
+          await this.vm.kill();
+          return this.abandonSnapshot(`the restore failed: ${(err as Error).message}`);
+        }
+      }
       // The snapshot is stale the moment the guest runs: never restore it over newer volume data.
       this.snapshots.drop();
       await machine.resume();
       await machine.syncClock();
-      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      const ms = Math.round((Number(process.hrtime.bigint() - started) / 1e6) * 100) / 100;
       const flash = this.app.record.flash;
+      const now = new Date().toISOString();
       flash.resumeCount++;
-      flash.lastResumeAt = new Date().toISOString();
-      flash.lastResumeLatencyMs = Math.round(ms * 100) / 100;
+      flash.lastResumeAt = now;
+      flash.lastResumeLatencyMs = ms;
+      flash.resumes = { ...flash.resumes, [kind]: { count: (flash.resumes?.[kind]?.count ?? 0) + 1, lastLatencyMs: ms, lastAt: now } };
+      this.clearSuspended();
       this.app.setState('ready');
-      this.app.system(`resumed (${why}) in ${ms.toFixed(1)} ms`);
+      this.app.system(`resumed (${why}${kind === 'deep' ? ', from deep suspend' : ''}) in ${ms.toFixed(1)} ms`);
       this.idle.start();
     });
+  }
+
+  /** The snapshot must not be restored: say why, forget it and boot cold (waiting connections wait for the boot). */
+  private abandonSnapshot(reason: string): void {
+    this.app.system(`cold boot instead of restoring the snapshot: ${reason}`);
+    this.snapshots.drop();
+    this.clearSuspended();
+    this.app.setState('idle', `cold boot: ${reason}`);
+    this.coldBoot();
   }
 }

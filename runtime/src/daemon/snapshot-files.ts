@@ -1,30 +1,134 @@
-// The snapshot a flash-mode suspend leaves next to the machine's overlay (only
-// device state: guest RAM stays in the shared memory file). It is worth
-// restoring only over the disks it was taken with: the same machine generation,
-// and no guest run since, or it would roll volume data back.
+// The snapshot a flash-mode suspend leaves next to the machine's overlay: the
+// device state (guest RAM stays in the shared memory file) and a header that
+// says what both belong to. It is worth restoring only over the disks it was
+// taken with: the same machine generation, the same volumes at the same size
+// and generation, and no guest run since, or it would roll volume data back.
+//
+// Durability: the device state is written to a temporary name, fsynced,
+// renamed and its directory fsynced; the memory file is QEMU's live RAM (it
+// cannot be renamed into place) so it is fsynced before the header that
+// vouches for it is written, last, the same way. A header marked durable
+// survives a host crash; one that is not (an ordinary suspend: fsyncing the
+// RAM at every suspend would cost seconds) is trusted only within the same
+// host boot, when the page cache still holds what QEMU wrote.
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Machine } from '../vm/machine';
-import { restoreSnapshot, saveSnapshot } from '../vm/snapshot';
+import { fsyncFile, restoreSnapshot, saveSnapshot } from '../vm/snapshot';
 import type { AppState, SnapshotInfo } from './app-state';
+
+/** What a volume was when the snapshot was taken. */
+export interface VolumeIdentity {
+  id: string;
+  bytes: number;
+  generation: number;
+}
+
+interface SnapshotHeader {
+  format: 1;
+  app: string;
+  generation: number;
+  bootId: string;
+  durable: boolean;
+  takenAt: string;
+  state: { bytes: number; sha256: string };
+  memoryBytes: number;
+  volumes: VolumeIdentity[];
+  forwards: Record<string, number>;
+}
+
+const BOOT_ID_FILE = '/proc/sys/kernel/random/boot_id';
+
+function bootId(): string {
+  try {
+    return fs.readFileSync(BOOT_ID_FILE, 'utf8').trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+const sha256 = (data: Buffer | string) => crypto.createHash('sha256').update(data).digest('hex');
 
 export class SnapshotFiles {
   readonly file: string;
+  readonly headerFile: string;
+  readonly memoryFile: string;
 
-  constructor(private readonly app: AppState) {
+  constructor(
+    private readonly app: AppState,
+    /** The app's volumes as they are now (size and generation). */
+    private readonly volumes: () => VolumeIdentity[],
+  ) {
     this.file = path.join(app.dir, 'snapshot.state');
+    this.headerFile = path.join(app.dir, 'snapshot.meta');
+    this.memoryFile = path.join(app.dir, 'memory');
   }
 
-  /** The persisted snapshot, if it was taken of the current machine generation and is still on disk. */
+  /** The persisted snapshot if it may be restored now; else undefined. */
   usable(): SnapshotInfo | undefined {
+    const checked = this.check();
+    return 'info' in checked ? checked.info : undefined;
+  }
+
+  /** The persisted snapshot, or why it must not be restored (a cold boot follows). */
+  check(): { info: SnapshotInfo } | { reason: string } {
     const { snapshot, generation } = this.app.record;
-    return snapshot?.generation === generation && fs.existsSync(this.file) ? snapshot : undefined;
+    if (!snapshot) return { reason: 'no snapshot was taken' };
+    if (snapshot.generation !== generation) return { reason: `the snapshot belongs to machine generation ${snapshot.generation}, the app is at ${generation}` };
+    let header: SnapshotHeader;
+    try {
+      const stored = JSON.parse(fs.readFileSync(this.headerFile, 'utf8')) as { header: SnapshotHeader; checksum: string };
+      if (sha256(JSON.stringify(stored.header)) !== stored.checksum) return { reason: 'the snapshot header fails its checksum (torn write)' };
+      header = stored.header;
+    } catch (err) {
+      return { reason: `the snapshot header is unreadable (${(err as Error).message})` };
+    }
+    if (header.app !== this.app.id || header.generation !== generation) return { reason: 'the snapshot header belongs to another machine' };
+    if (!header.durable && header.bootId !== bootId()) return { reason: 'the host restarted since the snapshot, which was not yet durable' };
+    let state: Buffer;
+    try {
+      state = fs.readFileSync(this.file);
+    } catch {
+      return { reason: 'the device state file is missing' };
+    }
+    if (state.length !== header.state.bytes || sha256(state) !== header.state.sha256) return { reason: 'the device state file fails its checksum' };
+    const memory = fs.statSync(this.memoryFile, { throwIfNoEntry: false });
+    if (!memory || memory.size !== header.memoryBytes) return { reason: 'the memory file is missing or has another size' };
+    const now = this.volumes();
+    for (const then of header.volumes) {
+      const v = now.find((n) => n.id === then.id);
+      if (!v) return { reason: `volume ${then.id} is gone` };
+      if (v.bytes !== then.bytes || v.generation !== then.generation)
+        return { reason: `volume ${then.id} changed since the snapshot (${then.bytes} → ${v.bytes} bytes, generation ${then.generation} → ${v.generation})` };
+    }
+    if (now.length !== header.volumes.length) return { reason: 'the app has other volumes than the snapshot' };
+    return { info: snapshot };
   }
 
   /** Saves a paused machine; the record learns of it with the next persisted state. */
   async save(machine: Machine, generation: number, forwards: Record<string, number>): Promise<void> {
+    // The old header goes first: from here until the new one is written no snapshot is valid.
+    this.removeHeader();
     await saveSnapshot(machine.qmp, this.file);
-    this.app.record.snapshot = { generation, takenAt: new Date().toISOString(), forwards: { ...forwards } };
+    const info: SnapshotInfo = { generation, takenAt: new Date().toISOString(), forwards: { ...forwards } };
+    this.writeHeader(info, false);
+    this.app.record.snapshot = info;
+  }
+
+  /** Makes the snapshot survive a host crash: the RAM reaches the disk, then a header says so. */
+  makeDurable(): void {
+    const info = this.app.record.snapshot;
+    if (!info) throw new Error('no snapshot to make durable');
+    fsyncFile(this.memoryFile);
+    this.writeHeader(info, true);
+  }
+
+  /** Bytes the snapshot takes on disk: allocated blocks of the (sparse) memory file and the device state. */
+  diskBytes(): number {
+    let total = 0;
+    for (const f of [this.memoryFile, this.file, this.headerFile]) total += (fs.statSync(f, { throwIfNoEntry: false })?.blocks ?? 0) * 512;
+    return total;
   }
 
   /** Loads the snapshot into a machine started to receive it; it stays paused. */
@@ -34,9 +138,40 @@ export class SnapshotFiles {
 
   /** Forgets the snapshot: the guest ran (or is replaced) since it was taken. */
   drop(): void {
+    this.removeHeader();
+    fs.rmSync(this.file, { force: true });
     if (!this.app.record.snapshot) return;
     this.app.record.snapshot = undefined;
     this.app.persist();
-    fs.rmSync(this.file, { force: true });
+  }
+
+  private removeHeader(): void {
+    fs.rmSync(this.headerFile, { force: true });
+  }
+
+  private writeHeader(info: SnapshotInfo, durable: boolean): void {
+    const state = fs.readFileSync(this.file);
+    const header: SnapshotHeader = {
+      format: 1,
+      app: this.app.id,
+      generation: info.generation,
+      bootId: bootId(),
+      durable,
+      takenAt: info.takenAt,
+      state: { bytes: state.length, sha256: sha256(state) },
+      memoryBytes: fs.statSync(this.memoryFile).size,
+      volumes: this.volumes(),
+      forwards: info.forwards,
+    };
+    const tmp = `${this.headerFile}.tmp`;
+    const fd = fs.openSync(tmp, 'w', 0o600);
+    try {
+      fs.writeSync(fd, JSON.stringify({ header, checksum: sha256(JSON.stringify(header)) }));
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, this.headerFile);
+    fsyncFile(path.dirname(this.headerFile));
   }
 }

@@ -7,7 +7,7 @@ describe('idle tracker', () => {
   it('fires after the timeout with no connection, not while one is open', async () => {
     let fired = 0;
     const tracker = new IdleTracker(300, {}, () => fired++);
-    const conn = { id: 1, service: 'db', lastActivity: Date.now() };
+    const conn = { id: 1, service: 'db', client: '127.0.0.1:1', lastActivity: Date.now() };
     tracker.add(conn);
     tracker.start();
     await wait(600);
@@ -36,7 +36,7 @@ describe('idle tracker', () => {
   it('stops counting a quiet traffic-aware connection after its inactivity timeout', async () => {
     let fired = 0;
     const tracker = new IdleTracker(100, { db: { 'traffic-aware': { 'inactivity-timeout': 1 } } }, () => fired++);
-    tracker.add({ id: 1, service: 'db', lastActivity: Date.now() });
+    tracker.add({ id: 1, service: 'db', client: '127.0.0.1:1', lastActivity: Date.now() });
     tracker.start();
     await wait(700);
     assert.equal(fired, 0, 'recent traffic counts');

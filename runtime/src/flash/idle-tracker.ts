@@ -2,7 +2,7 @@
 // flash lock for `timeout` seconds. Connection-aware services count every
 // open connection; traffic-aware ones only connections with traffic in the
 // last inactivity-timeout seconds.
-import type { ConnectionTracking } from '../../../schema/src/types';
+import type { AwakeReasons, ConnectionTracking } from '../../../schema/src/types';
 import type { TrackedConnection } from '../proxy/service-proxy';
 
 /** How often idleness is re-evaluated: the precision of the suspend timeout. */
@@ -58,14 +58,25 @@ export class IdleTracker {
     return this.locks;
   }
 
+  /** What keeps the machine awake now: each connection (and whether it counts), locks, holds. */
+  awake(now = Date.now()): AwakeReasons {
+    let last = 0;
+    const connections = [...this.connections].map((conn) => {
+      last = Math.max(last, conn.lastActivity);
+      return { client: conn.client, service: conn.service, idleSeconds: Math.floor((now - conn.lastActivity) / 1000), counted: this.counts(conn, now) };
+    });
+    return { connections, locksHeld: this.locks, holds: this.holds, ...(last ? { lastTrafficAt: new Date(last).toISOString() } : {}) };
+  }
+
+  private counts(conn: TrackedConnection, now: number): boolean {
+    const mode = this.tracking[conn.service] ?? 'connection-aware';
+    return mode === 'connection-aware' || now - conn.lastActivity < mode['traffic-aware']['inactivity-timeout'] * 1000;
+  }
+
   /** True while something keeps the machine awake. */
   busy(now = Date.now()): boolean {
     if (this.locks > 0 || this.holds > 0) return true;
-    for (const conn of this.connections) {
-      const mode = this.tracking[conn.service] ?? 'connection-aware';
-      if (mode === 'connection-aware') return true;
-      if (now - conn.lastActivity < mode['traffic-aware']['inactivity-timeout'] * 1000) return true;
-    }
+    for (const conn of this.connections) if (this.counts(conn, now)) return true;
     return false;
   }
 

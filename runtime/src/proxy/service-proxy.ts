@@ -7,6 +7,8 @@ import * as net from 'node:net';
 export interface TrackedConnection {
   readonly id: number;
   readonly service: string;
+  /** The client's address and port, as `app get` shows what keeps the app awake. */
+  readonly client: string;
   /** Milliseconds timestamp of the last byte in either direction. */
   lastActivity: number;
 }
@@ -50,7 +52,7 @@ export class ServiceProxy {
   }
 
   private accept(client: net.Socket): void {
-    const conn: TrackedConnection = { id: nextId++, service: this.service, lastActivity: Date.now() };
+    const conn: TrackedConnection = { id: nextId++, service: this.service, client: `${client.remoteAddress}:${client.remotePort}`, lastActivity: Date.now() };
     this.sockets.add(client);
     client.pause();
     let upstream: net.Socket | undefined;

@@ -110,7 +110,8 @@ export class Machine extends EventEmitter<MachineEvents> {
         break;
       } catch (err) {
         if (Date.now() > deadline) throw new Error(`cannot connect to the guest control channel: ${(err as Error).message}`);
-        await new Promise((r) => setTimeout(r, 20));
+        // Short: a restore from deep suspend waits on this before the first byte is served.
+        await new Promise((r) => setTimeout(r, 5));
       }
     }
     this.control.on('data', (chunk: Buffer) => {

@@ -58,7 +58,8 @@ export class QmpClient extends EventEmitter {
         return client;
       } catch (err) {
         if (Date.now() > deadline) throw new Error(`cannot connect to QMP at ${socketPath}: ${(err as Error).message}`);
-        await new Promise((r) => setTimeout(r, 20));
+        // Short: a restore from deep suspend waits on this before the first byte is served.
+        await new Promise((r) => setTimeout(r, 5));
       }
     }
   }

@@ -3,6 +3,7 @@
 // (milliseconds, tens of KB). A new QEMU started with `-incoming defer` on the
 // same memory file restores it.
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { QmpClient } from './qmp';
 
 const MIGRATION_TIMEOUT_MS = 60_000;
@@ -29,10 +30,19 @@ export async function saveSnapshot(qmp: QmpClient, file: string): Promise<void> 
   await ignoreShared(qmp);
   await qmp.execute('migrate', { uri: `exec:cat > '${tmp.replace(/'/g, "'\\''")}'` });
   await waitForMigration(qmp);
-  const fd = fs.openSync(tmp, 'r');
-  fs.fsyncSync(fd);
-  fs.closeSync(fd);
+  fsyncFile(tmp);
   fs.renameSync(tmp, file);
+  fsyncFile(path.dirname(file));
+}
+
+/** fsync of a file or a directory (a rename is durable only once its directory is). */
+export function fsyncFile(file: string): void {
+  const fd = fs.openSync(file, 'r');
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 /** Loads `file` into a QEMU started with `-incoming defer`; the machine stays paused. */

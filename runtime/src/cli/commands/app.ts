@@ -1,5 +1,5 @@
-import { strategyName } from '../../../../schema/src/normalize';
-import type { AppStatus } from '../../../../schema/src/types';
+import { deepSuspendAfter, strategyName } from '../../../../schema/src/normalize';
+import type { AppStatus, FlashStats } from '../../../../schema/src/types';
 import type { CommandSpec } from '../args';
 import { CliError, namespaceOf, type CommandContext } from '../context';
 import { keyValues, maskEnvironment, render, table } from '../output';
@@ -40,6 +40,33 @@ function hidden(status: AppStatus, reveal: boolean): AppStatus {
   return { ...status, spec: { ...status.spec, environment } };
 }
 
+function stateText(app: AppStatus): string {
+  const state = app.state === 'suspended' && app.flash?.deep ? 'suspended (deep)' : app.state;
+  return app.message ? `${state} (${app.message})` : state;
+}
+
+/** Deep suspend, resumes per kind, a failed suspend and what keeps the app awake now. */
+function flashRows(flash: FlashStats): [string, string | string[]][] {
+  const rows: [string, string | string[]][] = [];
+  if (flash.suspendedSince) rows.push(['suspended since', flash.suspendedSince]);
+  if (flash.snapshotBytes !== undefined) rows.push(['snapshot on disk', `${(flash.snapshotBytes / 2 ** 20).toFixed(1)} MiB`]);
+  const kinds = Object.entries(flash.resumes ?? {}).map(([kind, r]) => `${kind}: ${r.count} (last ${r.lastLatencyMs.toFixed(1)} ms at ${r.lastAt})`);
+  if (kinds.length) rows.push(['resumes by kind', kinds]);
+  if (flash.lastSuspendError) {
+    const e = flash.lastSuspendError;
+    rows.push(['suspend error', `${e.at}: ${e.message} (retry in ${e.retryInSeconds}s)`]);
+  }
+  const awake = flash.awake;
+  if (awake) {
+    const why = awake.connections.map((c) => `connection from ${c.client} to ${c.service} (idle ${c.idleSeconds}s${c.counted ? '' : ', not counted'})`);
+    if (awake.locksHeld) why.push(`${awake.locksHeld} flash lock${awake.locksHeld > 1 ? 's' : ''} held`);
+    if (awake.holds) why.push(`${awake.holds} exec session${awake.holds > 1 ? 's' : ''}`);
+    rows.push(['kept awake by', why.length ? why : ['nothing']]);
+    if (awake.lastTrafficAt) rows.push(['last traffic', awake.lastTrafficAt]);
+  }
+  return rows;
+}
+
 export function describeApp(app: AppStatus, revealSecrets: boolean): string {
   const { spec } = app;
   const flash = spec.mode === 'regular' ? undefined : spec.mode.flash;
@@ -49,7 +76,12 @@ export function describeApp(app: AppStatus, revealSecrets: boolean): string {
     ['mode', flash ? 'flash' : 'regular'],
   ];
   if (flash) {
-    rows.push(['snapshot strategy', strategyName(flash.strategy)], ['suspend timeout', `${flash.timeout}s`]);
+    const deep = deepSuspendAfter(spec.mode);
+    rows.push(
+      ['snapshot strategy', strategyName(flash.strategy)],
+      ['suspend timeout', `${flash.timeout}s`],
+      ['deep suspend after', deep ? `${deep}s` : 'never'],
+    );
   }
   rows.push(['image', spec.image]);
   if (spec.command) rows.push(['command', spec.command.map((a) => JSON.stringify(a)).join(' ')]);
@@ -60,7 +92,7 @@ export function describeApp(app: AppStatus, revealSecrets: boolean): string {
     ['volumes', spec.volumes.map((v) => `${v.namespace}/${v.name} → ${v.path}`)],
     ['dependencies', spec['depends-on']],
     ['services', app.services.map((s) => `${s.name}: ${s.address} → :${s.targetPort} (on this host: ${s.hostAddress})`)],
-    ['state', app.message ? `${app.state} (${app.message})` : app.state],
+    ['state', stateText(app)],
   );
   if (app.volumes?.length) rows.push(['volume usage', app.volumes.map((u) => `${u.volume} (${u.path}): ${describeUsage(u)}`)]);
   if (app.accel) rows.push(['accelerator', app.accel]);
@@ -72,6 +104,7 @@ export function describeApp(app: AppStatus, revealSecrets: boolean): string {
         'last resume',
         `${app.flash.lastResumeAt}${app.flash.lastResumeLatencyMs !== undefined ? ` (${app.flash.lastResumeLatencyMs.toFixed(1)} ms)` : ''}`,
       ]);
+    rows.push(...flashRows(app.flash));
   }
   if (spec.tags.length) rows.push(['tags', spec.tags.join(', ')]);
   rows.push(['restart policy', spec['restart-policy']]);

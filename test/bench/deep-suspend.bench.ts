@@ -1,0 +1,182 @@
+// `make bench`, density part: LTTLE_BENCH_APPS (default 10) seed apps
+// deployed and deep-suspended at once. Host memory per deep-suspended app,
+// snapshot disk per app, apps per 24 GiB host, resume from deep suspend beside
+// the ordinary resume and a ready machine, and a wake storm. Reports, asserts
+// only that every query of the storm succeeds.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { AppStatus } from '../../schema/src/types';
+import { hostPort, psql, type PsqlTarget } from '../support/psql';
+import { machinePids, TestRuntime, volumeYaml } from '../support/runtime';
+import { percentile, report, type BenchRow } from './report';
+
+const APPS = Number(process.env.LTTLE_BENCH_APPS ?? 10);
+const ROUNDS = Number(process.env.LTTLE_BENCH_DEEP_ROUNDS ?? 3);
+const NS = 'bench';
+const names = Array.from({ length: APPS }, (_, i) => `pg${i}`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function appYaml(name: string): string {
+  return `app:
+  name: ${name}
+  namespace: ${NS}
+  image: ghcr.io/lttle-cloud/postgres:17-flash
+  resources:
+    cpu: 1
+    memory: 256
+  mode:
+    flash:
+      strategy: manual
+      timeout: 3
+      deep-suspend-after: 1
+  environment:
+    POSTGRES_PASSWORD: password
+    POSTGRES_USER: user
+    POSTGRES_DB: db
+  volumes:
+    - name: data-${name}
+      path: /var/lib/postgresql/data
+  expose:
+    access:
+      port: 5432
+      internal: {}
+`;
+}
+
+/** MemTotal - MemAvailable: what the host cannot give back (page cache of the memory files is available). */
+function hostUsedMiB(): number {
+  const info = fs.readFileSync('/proc/meminfo', 'utf8');
+  const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(info)![1]);
+  return (kb('MemTotal') - kb('MemAvailable')) / 1024;
+}
+
+function rssMiB(pid: number): number {
+  return Number(/^VmRSS:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
+}
+
+async function timedMs<T>(work: () => Promise<T>): Promise<number> {
+  const started = process.hrtime.bigint();
+  await work();
+  return Number(process.hrtime.bigint() - started) / 1e6;
+}
+
+async function main(): Promise<void> {
+  const rt = new TestRuntime('lttle-bench-deep-');
+  const rows: BenchRow[] = [];
+  const p = (v: number[]) => `p50 ${percentile(v, 50).toFixed(1)} ms, p99 ${percentile(v, 99).toFixed(1)} ms`;
+  const status = async (name: string): Promise<AppStatus> => (await rt.client.getApp(NS, name))!;
+  const waitDeep = async (name: string, timeoutMs = 120_000) => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const s = await status(name);
+      if (s.state === 'suspended' && s.flash?.deep) return s;
+      if (s.state === 'error' || Date.now() > deadline) throw new Error(`${name} not deep-suspended (${s.state}: ${s.message ?? ''})`);
+      await sleep(100);
+    }
+  };
+  try {
+    const daemon = rt.startDaemon();
+    await rt.waitForDaemon();
+    const accel = (await rt.client.health()).accel;
+    await sleep(2000);
+    const usedBefore = hostUsedMiB();
+    const daemonBefore = rssMiB(daemon.pid!);
+
+    const file = rt.writeFile('bench.yaml', names.map((n) => `${volumeYaml(`data-${n}`, '100Mi', NS)}---\n${appYaml(n)}`).join('---\n'));
+    const deployed = Date.now();
+    await rt.cli(['deploy', file]);
+    const targets: Record<string, PsqlTarget> = {};
+    for (const name of names) targets[name] = hostPort((await waitDeep(name, 1_800_000)).services[0].hostAddress);
+    const deployS = (Date.now() - deployed) / 1000;
+    await sleep(2000);
+    const usedAfter = hostUsedMiB();
+    const daemonAfter = rssMiB(daemon.pid!);
+    const perApp = Math.max(0, usedAfter - usedBefore) / APPS;
+    const daemonPerApp = Math.max(0, daemonAfter - daemonBefore) / APPS;
+    const snapshotBytes = await Promise.all(names.map(async (n) => (await status(n)).flash?.snapshotBytes ?? 0));
+    const diskPerAppMiB = snapshotBytes.reduce((a, b) => a + b, 0) / APPS / 2 ** 20;
+    const freeMiB = (fs.statfsSync(rt.home).bavail * fs.statfsSync(rt.home).bsize) / 2 ** 20;
+    const qemuLeft = machinePids(rt.home).length;
+    rows.push({ name: 'accelerator', text: accel, values: { accel } });
+    rows.push({
+      name: `apps deployed and deep-suspended at once`,
+      text: `${APPS} (in ${deployS.toFixed(0)} s; qemu processes left: ${qemuLeft})`,
+      values: { apps: APPS, qemuLeft },
+    });
+    rows.push({
+      name: 'host memory of a deep-suspended app',
+      text: `${perApp.toFixed(2)} MiB (host used memory delta / apps; daemon RSS ${daemonPerApp.toFixed(2)} MiB per app; configured 256 MiB)`,
+      values: { hostMiB: perApp, daemonRssMiB: daemonPerApp },
+    });
+    rows.push({
+      name: 'snapshot disk per app (memory file blocks + device state)',
+      text: `${diskPerAppMiB.toFixed(1)} MiB (${(diskPerAppMiB / 256).toFixed(2)}x of the 256 MiB configured)`,
+      values: { diskMiB: diskPerAppMiB },
+    });
+    // A floor of 1 MiB per app keeps the projection honest when the delta is lost in the noise of a shared host.
+    const memFloor = Math.max(perApp, daemonPerApp, 1);
+    rows.push({
+      name: 'apps suspended per 24 GiB host (projected)',
+      text: `${Math.floor((24 * 1024) / memFloor)} by memory (at ${memFloor.toFixed(2)} MiB each); ${Math.floor(freeMiB / diskPerAppMiB)} by this host's free disk (${(freeMiB / 1024).toFixed(0)} GiB)`,
+      values: { byMemory: Math.floor((24 * 1024) / memFloor), byDisk: Math.floor(freeMiB / diskPerAppMiB) },
+    });
+
+    // One app at a time: psql "select 1" (new connection) from deep suspend, then ready, then from the ordinary suspend.
+    const deep: number[] = [];
+    const ready: number[] = [];
+    const memory: number[] = [];
+    const restoreMs: number[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const name of names) {
+        await waitDeep(name);
+        deep.push(await timedMs(() => psql(targets[name], 'select 1')));
+        restoreMs.push((await status(name)).flash?.resumes?.deep?.lastLatencyMs ?? NaN);
+        ready.push(await timedMs(() => psql(targets[name], 'select 1')));
+        await rt.client.suspendApp(NS, name);
+        memory.push(await timedMs(() => psql(targets[name], 'select 1')));
+      }
+    }
+    const n = deep.length;
+    rows.push({
+      name: `restore from deep suspend (new qemu, lttle-measured, ${n} runs)`,
+      text: p(restoreMs),
+      values: { p50: percentile(restoreMs, 50), p99: percentile(restoreMs, 99) },
+    });
+    rows.push({
+      name: `resume from deep suspend: psql new connection + select 1 (${n} runs)`,
+      text: p(deep),
+      values: { p50: percentile(deep, 50), p99: percentile(deep, 99) },
+    });
+    rows.push({
+      name: `ordinary resume (paused qemu): psql new connection + select 1`,
+      text: p(memory),
+      values: { p50: percentile(memory, 50), p99: percentile(memory, 99) },
+    });
+    rows.push({ name: `ready machine: psql new connection + select 1`, text: p(ready), values: { p50: percentile(ready, 50), p99: percentile(ready, 99) } });
+    rows.push({
+      name: 'deep / ordinary / ready (p50)',
+      text: `${(percentile(deep, 50) / percentile(ready, 50)).toFixed(2)}x / ${(percentile(memory, 50) / percentile(ready, 50)).toFixed(2)}x / 1x`,
+    });
+
+    // Wake storm: every app deep-suspended, then woken at once by one connection each.
+    for (const name of names) await waitDeep(name);
+    const storm = await Promise.allSettled(names.map((name) => timedMs(() => psql(targets[name], 'select 1', 300_000))));
+    const ok = storm.filter((r): r is PromiseFulfilledResult<number> => r.status === 'fulfilled').map((r) => r.value);
+    rows.push({
+      name: `wake storm: ${APPS} deep-suspended apps woken at once`,
+      text: `${ok.length}/${APPS} queries succeeded; ${ok.length ? p(ok) : 'none'}`,
+      values: { succeeded: ok.length, p50: ok.length ? percentile(ok, 50) : NaN, p99: ok.length ? percentile(ok, 99) : NaN },
+    });
+    if (ok.length !== APPS) throw new Error(`wake storm: ${APPS - ok.length} queries failed`);
+  } finally {
+    for (const name of names) await rt.client.deleteApp(NS, name).catch(() => undefined);
+    report('deep-suspend', 'lttle benchmarks: deep suspend', rows);
+    await rt.dispose();
+    fs.rmSync(path.join(rt.home), { recursive: true, force: true });
+  }
+}
+
+main().catch((err: Error) => {
+  process.stderr.write(`bench failed: ${err.stack ?? err.message}\n`);
+  process.exit(1);
+});
