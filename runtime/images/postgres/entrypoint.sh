@@ -128,6 +128,12 @@ fi
 
 size_wal
 
+# This guest was just booted, so no postmaster of this cluster runs: a
+# postmaster.pid left by a machine that was killed (daemon SIGKILL, a deep
+# suspend discarded by a redeploy) names a pid that a new boot reuses, and
+# PostgreSQL would refuse to start. Its WAL recovery handles the rest.
+rm -f "$PGDATA/postmaster.pid"
+
 if [ "$(id -u)" = 0 ]; then
     exec setpriv --reuid=postgres --regid=postgres --init-groups -- "$@"
 fi
