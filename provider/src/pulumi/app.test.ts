@@ -30,6 +30,15 @@ const inputs = (over: JsonObject = {}): JsonObject => ({
 });
 
 describe('pulumi App: Check', () => {
+  it("dependsOnApps (not dependsOn, the resource option) is the runtime's depends-on; failures name it", () => {
+    const ok = app.toSpec(inputs({ dependsOnApps: ['samples/other'] }));
+    assert.ok(ok.ok);
+    assert.deepEqual(ok.spec['depends-on'], ['samples/other']);
+    assert.deepEqual(app.specToInputs(ok.spec).dependsOnApps, ['samples/other']);
+    const bad = app.check(decode(inputs({ dependsOnApps: [42] })), undefined, 'postgresql');
+    assert.match(bad.failures[0]?.property ?? '', /^dependsOnApps/);
+  });
+
   it('accepts the seed app, defaults the name to the resource name and keeps secrets wrapped', () => {
     const r = app.check(decode(seedApp()), undefined, 'postgresql');
     assert.deepEqual(r.failures, []);

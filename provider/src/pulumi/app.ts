@@ -12,7 +12,7 @@ import { normaliseApp } from '../../../schema/src/normalize';
 import type { AppSpec, AppStatus } from '../../../schema/src/types';
 import { timeoutMs, waitOptions, type Context } from './context';
 import { InitError } from './errors';
-import { normalise, pickInputs } from './properties';
+import { fromModelCamel, normalise, pickInputs } from './properties';
 import {
   checkInputs,
   diffInputs,
@@ -47,7 +47,7 @@ const INPUTS = [
   'expose',
   'restartPolicy',
   'tags',
-  'dependsOn',
+  'dependsOnApps',
 ] as const;
 
 const model: Model<AppSpec, AppStatus> = {
@@ -58,7 +58,7 @@ const model: Model<AppSpec, AppStatus> = {
   alwaysSecret: [['environment']],
   redeployFields: REDEPLOY_FIELDS,
   toSpec: (inputs) => normalise(inputs, normaliseApp),
-  specToInputs: (spec) => pickInputs(INPUTS, clone(toCasing(spec, 'camel') as JsonObject)),
+  specToInputs: (spec) => pickInputs(INPUTS, fromModelCamel(clone(toCasing(spec, 'camel') as JsonObject))),
   outputs(inputs, status) {
     const out: JsonObject = { ...clone(inputs), name: status.spec.name, namespace: status.spec.namespace };
     out.state = status.state;

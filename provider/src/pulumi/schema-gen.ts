@@ -212,6 +212,11 @@ export function generatePulumiSchema(root = packageRoot()): Record<string, unkno
       inputs[key].willReplaceOnChanges = true;
     }
     inputs.name.description += ' Defaults to the Pulumi resource name.';
+    // `dependsOn` would shadow the resource option in every SDK language.
+    if (inputs.dependsOn) {
+      inputs.dependsOnApps = inputs.dependsOn;
+      delete inputs.dependsOn;
+    }
     return {
       description: schema.description,
       inputProperties: inputs,
