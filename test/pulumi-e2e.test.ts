@@ -79,7 +79,7 @@ describe('pulumi e2e: the real CLI on examples/pulumi-postgres', function () {
 
   before(function () {
     if (!fs.existsSync(path.join(BIN, 'pulumi')))
-      throw new Error(`${BIN}/pulumi is missing: run \`make pulumi-cli\` (builds the Pulumi CLI from Go modules; see test/tools/pulumi/README.md)`);
+      throw new Error(`${BIN}/pulumi is missing: run \`make pulumi-cli\` (builds the Pulumi CLI from Go modules; see README.md, section Pulumi)`);
     rt = new TestRuntime('lttle-pulumi-e2e-');
     client = new RuntimeClient({ env: rt.env });
     // A copy of the example whose SDK import and plugin path point back into the checkout.
@@ -197,7 +197,7 @@ describe('pulumi e2e: the real CLI on examples/pulumi-postgres', function () {
     await client.applyVolumeAndWait({ name: 'pgdata2', namespace: 'samples', mode: 'writeable', size: 64 * 1024 * 1024 }, { timeoutMs: 60_000 });
     // Code generation (--out) needs the language host's GenerateProgram, which
     // the host built from sdk v3.68 lacks ("method GenerateProgram not
-    // implemented"); see test/tools/pulumi/README.md. The import itself is the engine's.
+    // implemented"); see README.md, section Pulumi. The import itself is the engine's.
     const out = pulumi('import', 'lttle:index:Volume', 'pgdata2', 'samples/pgdata2', '--yes', '--protect=false', '--generate-code=false');
     assert.match(out, /=\s+lttle:index:Volume\s+pgdata2\s+imported/, out);
     const imported = stackResources().find((r) => r.id === 'samples/pgdata2');
