@@ -71,15 +71,15 @@ const model: Model<AppSpec, AppStatus> = {
   compare: diffApp,
 };
 
-/** "namespace/name" of each mounted volume; undefined when any is unknown (preview of a renamed volume). */
+/** The [namespace, name] of each mounted volume (as JSON); undefined when any is unknown (preview of a renamed volume). */
 function volumeIds(inputs: JsonObject, defaultNamespace: Json | undefined): string[] | undefined {
   const list = Array.isArray(inputs.volumes) ? inputs.volumes : [];
   const ids: string[] = [];
   for (const v of list) {
-    const entry = (v && typeof v === 'object' && !Array.isArray(v) ? v : {}) as JsonObject;
+    const entry: JsonObject = v && typeof v === 'object' && !Array.isArray(v) ? v : {};
     const ns = entry.namespace ?? defaultNamespace ?? 'default';
     if (containsUnknown(entry.name) || containsUnknown(ns)) return undefined;
-    ids.push(`${String(ns)}/${String(entry.name)}`);
+    ids.push(JSON.stringify([ns, entry.name]));
   }
   return ids.sort();
 }
