@@ -24,7 +24,12 @@ export class PropertyError extends Error {
  * its id and outputs (so the next `up` updates it instead of creating it again).
  */
 export class InitError extends Error {
-  constructor(readonly id: string, readonly properties: JsonObject, readonly reasons: string[], readonly inputs?: JsonObject) {
+  constructor(
+    readonly id: string,
+    readonly properties: JsonObject,
+    readonly reasons: string[],
+    readonly inputs?: JsonObject,
+  ) {
     super(reasons.join('; '));
     this.name = 'InitError';
   }
@@ -76,16 +81,16 @@ export function toGrpcError(err: unknown): GrpcError {
       err.code === 'not_found'
         ? grpc.status.NOT_FOUND
         : err.code === 'conflict' || err.code === 'busy'
-        ? grpc.status.FAILED_PRECONDITION
-        : err.code === 'unauthorized'
-        ? grpc.status.UNAUTHENTICATED
-        : err.code === 'unreachable'
-        ? grpc.status.UNAVAILABLE
-        : err.code === 'timeout'
-        ? grpc.status.DEADLINE_EXCEEDED
-        : err.code === 'insufficient_storage'
-        ? grpc.status.RESOURCE_EXHAUSTED
-        : grpc.status.UNKNOWN;
+          ? grpc.status.FAILED_PRECONDITION
+          : err.code === 'unauthorized'
+            ? grpc.status.UNAUTHENTICATED
+            : err.code === 'unreachable'
+              ? grpc.status.UNAVAILABLE
+              : err.code === 'timeout'
+                ? grpc.status.DEADLINE_EXCEEDED
+                : err.code === 'insufficient_storage'
+                  ? grpc.status.RESOURCE_EXHAUSTED
+                  : grpc.status.UNKNOWN;
     return { code, details: err.message, message: err.message };
   }
   if (err instanceof Unimplemented) return { code: grpc.status.UNIMPLEMENTED, details: err.message, message: err.message };

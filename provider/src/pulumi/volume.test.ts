@@ -112,7 +112,7 @@ describe('pulumi Volume: Create/Update', () => {
   });
 
   it('Create refuses to adopt an existing volume', async () => {
-    const ctx = withClient({ getVolume: async () => ({} as VolumeStatus) });
+    const ctx = withClient({ getVolume: async () => ({}) as VolumeStatus });
     await assert.rejects(
       volume.create(ctx, decode({ name: 'pgdata', size: '100Mi' }), false, 0),
       (err: unknown) => err instanceof ConflictError && /pulumi import lttle:index:Volume/.test(err.message),

@@ -13,5 +13,5 @@ export const noRuntime: Context = {
 
 /** A context around a partial client: only the methods a test scripts exist. */
 export function withClient(client: Partial<RuntimeClient>): Context {
-  return { client: () => ({ target: 'unix:///test/lttled.sock', ...client } as RuntimeClient), signal: new AbortController().signal };
+  return { client: () => ({ target: 'unix:///test/lttled.sock', ...client }) as RuntimeClient, signal: new AbortController().signal };
 }

@@ -114,7 +114,11 @@ export class Plugin {
   stderr = '';
   readonly calls: string[] = [];
 
-  private constructor(readonly child: ChildProcess, readonly port: number, readonly client: providerGrpc.ResourceProviderClient) {}
+  private constructor(
+    readonly child: ChildProcess,
+    readonly port: number,
+    readonly client: providerGrpc.ResourceProviderClient,
+  ) {}
 
   static async start(env: NodeJS.ProcessEnv): Promise<Plugin> {
     const bin = path.join(packageRoot(), 'bin', 'pulumi-resource-lttle');
