@@ -2,10 +2,9 @@
 // gRPC, driven in the engine's orders. Volumes run against the real lttled
 // (real ext4 files) in a temporary LTTLE_HOME.
 import * as assert from 'node:assert/strict';
-import * as grpc from '@grpc/grpc-js';
 import * as providerPb from '@pulumi/pulumi/proto/provider_pb';
 import { pluginVersion } from '../provider/src/pulumi/server';
-import { CheckFailed, daemonBuilt, Plugin, RpcError, TempHome, VOLUME, APP, type ResourceState } from '../provider/src/pulumi/testing/harness';
+import { CheckFailed, daemonBuilt, Plugin, TempHome, VOLUME, APP, type ResourceState } from '../provider/src/pulumi/testing/harness';
 import { SECRET_SIG, SIG_KEY, UNKNOWN, type JsonObject } from '../provider/src/pulumi/values';
 
 const { DIFF_NONE, DIFF_SOME } = providerPb.DiffResponse.DiffChanges;
@@ -86,7 +85,7 @@ describe('pulumi provider protocol: plugin, schema, config, preview (no runtime)
     assert.ok(!JSON.stringify(c.failures).includes('a-string-s3cret'));
   });
 
-  it('a shrink is refused at Check and, if it gets there, at Diff', async () => {
+  it('a shrink is refused at Check; Diff (as refresh sends it after an out-of-band grow) shows it as drift', async () => {
     const olds = pgdata({ size: '200Mi' });
     const c = await plugin.check(VOLUME, 'pgdata', pgdata(), olds);
     assert.equal(c.failures[0]?.property, 'size');
@@ -98,14 +97,9 @@ describe('pulumi provider protocol: plugin, schema, config, preview (no runtime)
       outputs: { ...olds, sizeBytes: 209715200, state: 'ready' },
       inputs: olds,
     };
-    await assert.rejects(plugin.diff(state, pgdata()), (err: RpcError) => {
-      assert.equal(err.code, grpc.status.INVALID_ARGUMENT);
-      assert.deepEqual(
-        err.propertyErrors.map((e) => e.path),
-        ['size'],
-      );
-      return true;
-    });
+    const d = await plugin.diff(state, pgdata());
+    assert.deepEqual(d.detailed, { size: UPDATE });
+    assert.deepEqual(d.replacesList, []);
     assert.equal(home.socketExists, false);
   });
 });
@@ -185,14 +179,14 @@ describe('pulumi provider protocol: volumes against the real runtime', function 
     assert.equal((await home.client().getVolume('samples', 'pgdata'))?.spec.size, 200 * 2 ** 20);
   });
 
-  it('renaming replaces, deleting the old volume first', async () => {
+  it('renaming replaces, creating the new volume first (its data stays until the app has moved)', async () => {
     plugin.calls.length = 0;
     const r = await plugin.up(VOLUME, 'pgdata', pgdata({ name: 'pgdata2', size: '200Mi' }), vol);
     assert.equal(r.op, 'replace');
-    assert.equal(r.diff?.deletebeforereplace, true);
+    assert.equal(r.diff?.deletebeforereplace, false);
     assert.deepEqual(r.diff?.replacesList, ['name']);
     assert.equal(r.diff?.detailed.name, UPDATE_REPLACE);
-    assert.deepEqual(plugin.calls.slice(-4), ['check', 'diff', 'delete', 'create']);
+    assert.deepEqual(plugin.calls.slice(-4), ['check', 'diff', 'create', 'delete']);
     assert.equal(await home.client().getVolume('samples', 'pgdata'), undefined);
     assert.equal(r.state.id, 'samples/pgdata2');
     vol = r.state;

@@ -30,6 +30,15 @@ const inputs = (over: JsonObject = {}): JsonObject => ({
 });
 
 describe('pulumi App: Check', () => {
+  it("dependsOnApps (not dependsOn, the resource option) is the runtime's depends-on; failures name it", () => {
+    const ok = app.toSpec(inputs({ dependsOnApps: ['samples/other'] }));
+    assert.ok(ok.ok);
+    assert.deepEqual(ok.spec['depends-on'], ['samples/other']);
+    assert.deepEqual(app.specToInputs(ok.spec).dependsOnApps, ['samples/other']);
+    const bad = app.check(decode(inputs({ dependsOnApps: [42] })), undefined, 'postgresql');
+    assert.match(bad.failures[0]?.property ?? '', /^dependsOnApps/);
+  });
+
   it('accepts the seed app, defaults the name to the resource name and keeps secrets wrapped', () => {
     const r = app.check(decode(seedApp()), undefined, 'postgresql');
     assert.deepEqual(r.failures, []);
@@ -114,8 +123,35 @@ describe('pulumi App: Diff', () => {
   });
 
   it('unknown values count as changes of their property', () => {
+    const r = app.diff(inputs(), decode(inputs({ image: UNKNOWN })));
+    assert.deepEqual(r.detailed, { image: DiffKind.UPDATE });
+    assert.deepEqual(r.replaces, []);
+  });
+
+  it('a mounted volume whose name is unknown (being replaced) replaces the app, deleting it first', () => {
     const r = app.diff(inputs(), decode(inputs({ volumes: [{ name: UNKNOWN, path: '/var/lib/postgresql/data' }] })));
-    assert.deepEqual(r.detailed, { volumes: DiffKind.UPDATE });
+    assert.deepEqual(r.detailed, { volumes: DiffKind.UPDATE_REPLACE });
+    assert.deepEqual(r.replaces, ['volumes']);
+    assert.equal(r.deleteBeforeReplace, true);
+  });
+
+  it('a mounted volume renamed replaces the app; mounting one more updates it', () => {
+    const renamed = app.diff(inputs(), decode(inputs({ volumes: [{ name: 'pgdata3', path: '/var/lib/postgresql/data' }] })));
+    assert.deepEqual(renamed.detailed, { volumes: DiffKind.UPDATE_REPLACE });
+    assert.deepEqual(renamed.replaces, ['volumes']);
+    const added = app.diff(
+      inputs(),
+      decode(
+        inputs({
+          volumes: [
+            { name: 'pgdata', path: '/var/lib/postgresql/data' },
+            { name: 'extra', path: '/extra' },
+          ],
+        }),
+      ),
+    );
+    assert.deepEqual(added.replaces, []);
+    assert.equal(added.redeploy, true);
   });
 
   it('compares against oldInputs when sent, else against the inputs kept in the outputs', () => {
@@ -204,5 +240,22 @@ describe('pulumi App: Create/Update', () => {
       },
     });
     await assert.rejects(app.create(ctx, decode(inputs()), false, 0), ConflictError);
+  });
+});
+
+describe('pulumi App: Delete', () => {
+  it('waits for the runtime to stop and delete the machine, up to customTimeouts.delete', async () => {
+    const ctx = withClient({ deleteApp: () => new Promise<boolean>(() => undefined) }); // a machine that never stops
+    const started = Date.now();
+    await assert.rejects(app.delete(ctx, 'samples/postgresql', 0.3), (err: unknown) => {
+      assert.ok(err instanceof TimeoutError);
+      assert.match(err.message, /^app samples\/postgresql was not deleted within 0.3 s; raise it with customTimeouts \(delete\)/);
+      return true;
+    });
+    assert.ok(Date.now() - started < 5_000);
+  });
+
+  it('an app already gone is deleted', async () => {
+    await app.delete(withClient({ deleteApp: async () => false }), 'samples/postgresql', 0);
   });
 });

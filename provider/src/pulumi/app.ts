@@ -7,14 +7,16 @@
 // next `up` updates it.
 import { toCasing } from '../../../schema/src/casing';
 import { diffApp, equal, REDEPLOY_FIELDS } from '../../../schema/src/diff';
+import { TimeoutError } from '../../../schema/src/errors';
 import { normaliseApp } from '../../../schema/src/normalize';
 import type { AppSpec, AppStatus } from '../../../schema/src/types';
-import { waitOptions, type Context } from './context';
+import { timeoutMs, waitOptions, type Context } from './context';
 import { InitError } from './errors';
-import { normalise, pickInputs } from './properties';
+import { fromModelCamel, normalise, pickInputs } from './properties';
 import {
   checkInputs,
   diffInputs,
+  DiffKind,
   idOf,
   oldInputsOf,
   parseId,
@@ -26,11 +28,12 @@ import {
   seal,
   specOrThrow,
   type CheckResult,
+  type DiffResult,
   type Model,
   type PulumiResource,
   type Result,
 } from './resource';
-import { clone, UNKNOWN, type Decoded, type JsonObject } from './values';
+import { clone, containsUnknown, UNKNOWN, type Decoded, type Json, type JsonObject } from './values';
 
 const INPUTS = [
   'name',
@@ -44,7 +47,7 @@ const INPUTS = [
   'expose',
   'restartPolicy',
   'tags',
-  'dependsOn',
+  'dependsOnApps',
 ] as const;
 
 const model: Model<AppSpec, AppStatus> = {
@@ -55,7 +58,7 @@ const model: Model<AppSpec, AppStatus> = {
   alwaysSecret: [['environment']],
   redeployFields: REDEPLOY_FIELDS,
   toSpec: (inputs) => normalise(inputs, normaliseApp),
-  specToInputs: (spec) => pickInputs(INPUTS, clone(toCasing(spec, 'camel') as JsonObject)),
+  specToInputs: (spec) => pickInputs(INPUTS, fromModelCamel(clone(toCasing(spec, 'camel') as JsonObject))),
   outputs(inputs, status) {
     const out: JsonObject = { ...clone(inputs), name: status.spec.name, namespace: status.spec.namespace };
     out.state = status.state;
@@ -67,6 +70,46 @@ const model: Model<AppSpec, AppStatus> = {
   },
   compare: diffApp,
 };
+
+/** The [namespace, name] of each mounted volume (as JSON); undefined when any is unknown (preview of a renamed volume). */
+function volumeIds(inputs: JsonObject, defaultNamespace: Json | undefined): string[] | undefined {
+  const list = Array.isArray(inputs.volumes) ? inputs.volumes : [];
+  const ids: string[] = [];
+  for (const v of list) {
+    const entry: JsonObject = v && typeof v === 'object' && !Array.isArray(v) ? v : {};
+    const ns = entry.namespace ?? defaultNamespace ?? 'default';
+    if (containsUnknown(entry.name) || containsUnknown(ns)) return undefined;
+    ids.push(JSON.stringify([ns, entry.name]));
+  }
+  return ids.sort();
+}
+
+/**
+ * A mounted volume renamed or dropped replaces the app. When a mounted
+ * volume is renamed, the engine asks this Diff with the volume's outputs
+ * unknown; "replace" lets it move the app after the new volume exists and
+ * before the old one is deleted (an update would leave the old volume
+ * attached, and its delete refused).
+ */
+function diff(oldIn: JsonObject, news: Decoded): DiffResult {
+  const r = diffInputs(model, oldIn, news);
+  const before = volumeIds(oldIn, oldIn.namespace);
+  const after = volumeIds(pickInputs(INPUTS, news.value), news.value.namespace);
+  // Mounting one more volume is an update (a redeploy); losing or renaming one replaces.
+  if (before && after && before.every((id) => after.includes(id))) return r;
+  for (const key of Object.keys(r.detailed)) if (key.startsWith('volumes')) r.detailed[key] = toReplace(r.detailed[key]);
+  if (!r.diffs.includes('volumes')) r.diffs.push('volumes');
+  if (!r.replaces.includes('volumes')) r.replaces.push('volumes');
+  if (!Object.keys(r.detailed).some((k) => k.startsWith('volumes'))) r.detailed.volumes = DiffKind.UPDATE_REPLACE;
+  return { ...r, changed: true, deleteBeforeReplace: true };
+}
+
+function toReplace(kind: DiffKind): DiffKind {
+  if (kind === DiffKind.ADD) return DiffKind.ADD_REPLACE;
+  if (kind === DiffKind.DELETE) return DiffKind.DELETE_REPLACE;
+  if (kind === DiffKind.UPDATE) return DiffKind.UPDATE_REPLACE;
+  return kind;
+}
 
 function check(news: Decoded, _olds: Decoded | undefined, logicalName: string): CheckResult {
   const { inputs, failures } = checkInputs(model, news, logicalName);
@@ -124,19 +167,34 @@ async function read(ctx: Context, id: string, olds: Decoded, oldInputs: Decoded)
   return status ? readResult(model, status, olds, oldInputs) : { id: '', outputs: {} };
 }
 
-/** Deleting does not wait (the runtime stops the machine as part of the delete). */
-async function remove(ctx: Context, id: string): Promise<void> {
+/** How long a delete may take when customTimeouts says nothing: the runtime stops the machine first. */
+const DELETE_TIMEOUT_MS = 300_000;
+
+/**
+ * The runtime answers the delete once the machine has stopped; customTimeouts.delete
+ * bounds that wait (a machine that does not stop is reported, not waited on forever).
+ */
+async function remove(ctx: Context, id: string, timeoutS: number): Promise<void> {
   const ref = parseId(id);
   if (!ref) return; // nothing we could have created
-  // Already gone (deleted behind our back) is success: the goal state is reached.
-  await ctx.client().deleteApp(ref.namespace, ref.name);
+  const ms = timeoutMs(timeoutS, DELETE_TIMEOUT_MS);
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new TimeoutError(`app ${id} was not deleted within ${ms / 1000} s; raise it with customTimeouts (delete)`)), ms);
+  });
+  try {
+    // Already gone (deleted behind our back) is success: the goal state is reached.
+    await Promise.race([ctx.client().deleteApp(ref.namespace, ref.name), late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export const app: PulumiResource<AppSpec, AppStatus> = {
   ...model,
   check,
   oldInputs: (olds, oldInputs) => oldInputsOf(model, olds, oldInputs),
-  diff: (oldIn, news) => diffInputs(model, oldIn, news),
+  diff,
   create,
   read,
   update,

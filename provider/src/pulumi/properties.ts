@@ -35,17 +35,42 @@ export function toPulumiPath(path: (string | number)[]): PropertyPath {
   return out;
 }
 
+/**
+ * Pulumi names that differ from the camelCase of the lttle field: `dependsOn`
+ * would shadow the resource option of every Pulumi SDK.
+ */
+const RENAMED: Record<string, string> = { 'depends-on': 'dependsOnApps' };
+const RENAMED_BACK: Record<string, string> = Object.fromEntries(Object.entries(RENAMED).map(([k, v]) => [v, k]));
+
 export function camel(key: string): string {
-  return key.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+  return RENAMED[key] ?? key.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 }
 
 export function kebab(key: string): string {
-  return key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+  return RENAMED_BACK[key] ?? key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+/** Top-level Pulumi inputs -> the camelCase the shared casing helpers expect (dependsOnApps -> dependsOn). */
+export function toModelCamel(inputs: JsonObject): JsonObject {
+  const out: JsonObject = {};
+  for (const [key, value] of Object.entries(inputs)) out[RENAMED_BACK[key] ? camelPlain(RENAMED_BACK[key]) : key] = value;
+  return out;
+}
+
+/** The shared casing's camelCase -> Pulumi names (dependsOn -> dependsOnApps). */
+export function fromModelCamel(props: JsonObject): JsonObject {
+  const out: JsonObject = {};
+  for (const [key, value] of Object.entries(props)) out[camel(kebab(key))] = value;
+  return out;
+}
+
+function camelPlain(key: string): string {
+  return key.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 }
 
 /** Validates and normalises camelCase inputs with a model normaliser; issue paths come back in camelCase. */
 export function normalise<S>(inputs: JsonObject, normaliser: (body: unknown) => Normalised<S>): Normalised<S> {
-  const result = normaliser(fromCasing(inputs, 'camel'));
+  const result = normaliser(fromCasing(toModelCamel(inputs), 'camel'));
   if (result.ok) return result;
   return { ok: false, issues: result.issues.map((i): Issue => ({ ...i, path: toPulumiPath(i.path) })) };
 }

@@ -71,6 +71,12 @@ export interface Model<S extends Named, St extends { spec: S }> {
   outputs(inputs: JsonObject, status: St): JsonObject;
   /** The shared diff rules. */
   compare(old: S, next: S): Plan;
+  /**
+   * A replacement under a new name creates the new resource first (a volume:
+   * its data stays until the app has moved). Apps always delete first: the
+   * writeable volume they mount can be attached to one running app only.
+   */
+  createBeforeDeleteOnRename?: boolean;
 }
 
 /** The engine's operations on one resource type; server.ts dispatches to them by type token. */
@@ -150,7 +156,7 @@ export function oldInputsOf<S extends Named, St extends { spec: S }>(model: Mode
  * path, `replaces`, deleteBeforeReplace. Normalised specs are compared, so
  * spelling differences ("100Mi" vs 104857600) are no change. Unknown inputs
  * (preview) count as changes of their top-level property. Changes the rules
- * refuse (a volume shrink) throw a PropertyError.
+ * refuse (a volume shrink) show as updates: Check refuses them.
  */
 export function diffInputs<S extends Named, St extends { spec: S }>(model: Model<S, St>, oldIn: JsonObject, news: Decoded): DiffResult {
   const newIn = pickInputs(model.inputs, news.value);
@@ -162,8 +168,11 @@ export function diffInputs<S extends Named, St extends { spec: S }>(model: Model
     else delete substituted[key];
   }
   const plan = planFor(model, oldIn, substituted);
-  if (plan.errors.length) throw new PropertyError(plan.errors.map((e) => failureOf({ ...e, path: toPulumiPath(e.path) })));
-  const changes: FieldChange[] = plan.changes.filter((c) => !unknownKeys.includes(camel(c.path[0])));
+  // A refused change (a shrink) is refused at Check already. Diff also runs
+  // after every Read of `pulumi refresh` (read inputs as olds, stored inputs
+  // as news): there it must show the drift, not fail the refresh.
+  const refusedChanges: FieldChange[] = plan.errors.map((e) => ({ path: e.path.map(String), kind: 'update', replace: false }));
+  const changes: FieldChange[] = [...plan.changes, ...refusedChanges].filter((c) => !unknownKeys.includes(camel(c.path[0])));
   for (const key of unknownKeys) changes.push({ path: [key], kind: 'update', replace: IDENTITY.includes(key) });
   const detailed: Record<string, DiffKind> = {};
   const diffs = new Set<string>();
@@ -178,11 +187,18 @@ export function diffInputs<S extends Named, St extends { spec: S }>(model: Model
     changed: changes.length > 0,
     replaces: [...replaces],
     diffs: [...diffs],
-    // Names are unique on the host: the old resource must go before the new one can exist.
-    deleteBeforeReplace: replaces.size > 0,
+    // Names are unique on the host: a replacement under the same name must
+    // delete first. A new name can exist beside the old one (createBeforeDeleteOnRename).
+    deleteBeforeReplace: replaces.size > 0 && (!model.createBeforeDeleteOnRename || sameIdentity(oldIn, newIn, unknownKeys)),
     detailed,
     redeploy: plan.redeploy || unknownKeys.some((k) => model.redeployFields.includes(k)),
   };
+}
+
+/** Name and namespace known and unchanged (normalised: namespace defaults to `default`). */
+function sameIdentity(oldIn: JsonObject, newIn: JsonObject, unknownKeys: string[]): boolean {
+  if (IDENTITY.some((k) => unknownKeys.includes(k))) return true;
+  return IDENTITY.every((k) => equal(oldIn[k] ?? (k === 'namespace' ? 'default' : undefined), newIn[k] ?? (k === 'namespace' ? 'default' : undefined)));
 }
 
 /** The model's plan, or a raw per-property comparison when either side does not normalise. */

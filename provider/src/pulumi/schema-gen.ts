@@ -19,7 +19,7 @@ type JsonSchema = {
   required?: string[];
   enum?: unknown[];
   if?: JsonSchema;
-  then?: JsonSchema;
+  then?: JsonSchema & { const?: unknown };
   else?: JsonSchema;
   maxProperties?: number;
   $defs?: Record<string, JsonSchema>;
@@ -47,6 +47,13 @@ export interface ObjectType {
   required?: string[];
 }
 
+/** A closed set of strings: every SDK language gets typed values. */
+export interface EnumType {
+  type: 'string';
+  description?: string;
+  enum: { name: string; value: string; description?: string }[];
+}
+
 const PKG = 'lttle';
 const token = (name: string) => `${PKG}:index:${name}`;
 const ref = (name: string): PulumiType => ({ $ref: `#/types/${token(name)}` });
@@ -65,10 +72,29 @@ const TYPE_NAMES: Record<string, string> = {
   'app.expose{}.connection-tracking.traffic-aware': 'TrafficAware',
 };
 
+/** Enum types for closed sets of strings, by their place in the lttle schema. */
+const ENUM_NAMES: Record<string, string> = {
+  'app.restart-policy': 'RestartPolicy',
+  'app.mode.flash.strategy': 'FlashStrategyName',
+  'volume.mode': 'VolumeMode',
+};
+
+/** Enum entry names: on-failure -> OnFailure, read-only -> ReadOnly. */
+const pascal = (value: string) => value.replace(/(^|[-_])([a-z])/g, (_, __, c: string) => c.toUpperCase());
+
+export function enumType(values: string[], description?: string, docs: Record<string, string> = {}): EnumType {
+  const type: EnumType = {
+    type: 'string',
+    enum: values.map((value) => ({ name: pascal(value), value, ...(docs[value] ? { description: docs[value] } : {}) })),
+  };
+  if (description) type.description = description;
+  return type;
+}
+
 const camel = (key: string) => key.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
 class Generator {
-  readonly types: Record<string, ObjectType> = {};
+  readonly types: Record<string, ObjectType | EnumType> = {};
   private readonly docs = new Map<string, JsonSchema>();
 
   constructor(dir: string) {
@@ -107,7 +133,10 @@ class Generator {
 
   typeOf(node: JsonSchema, file: string, at: string): PulumiType {
     // "regular" | {flash: ...}: a string or an object, as the YAML allows.
-    if (node.if && node.else) return { oneOf: [{ type: 'string' }, this.objectRef(node.else, file, at)] };
+    if (node.if && node.else) {
+      const strings = Array.isArray(node.then?.enum) ? this.enumRef(node.then.enum as string[], at) : { type: 'string' };
+      return { oneOf: [strings, this.objectRef(node.else, file, at)] };
+    }
     const types = Array.isArray(node.type) ? node.type.filter((t) => t !== 'null') : node.type ? [node.type] : [];
     if (types.length > 1) {
       // Environment values may be written as numbers or booleans in YAML; Pulumi programs pass strings.
@@ -122,6 +151,7 @@ class Generator {
       const resolved = this.resolve(values, file);
       return { type: 'object', additionalProperties: this.typeOf(resolved.node, resolved.file, `${at}{}`) };
     }
+    if (type === 'string' && Array.isArray(node.enum) && ENUM_NAMES[at]) return this.enumRef(node.enum as string[], at);
     if (type === 'integer' || type === 'number' || type === 'boolean' || type === 'string') return { type };
     throw new Error(`cannot map ${at} to a Pulumi type`);
   }
@@ -137,6 +167,14 @@ class Generator {
       if (props.required.length) type.required = props.required;
       this.types[token(name)] = type;
     }
+    return ref(name);
+  }
+
+  enumRef(values: string[], at: string): PulumiType {
+    const name = ENUM_NAMES[at];
+    if (!name) return { type: 'string' };
+    const docs: Record<string, string> = { writable: 'Same as writeable.', readonly: 'Same as read-only.' };
+    this.types[token(name)] ??= enumType(values, undefined, docs);
     return ref(name);
   }
 
@@ -174,6 +212,11 @@ export function generatePulumiSchema(root = packageRoot()): Record<string, unkno
       inputs[key].willReplaceOnChanges = true;
     }
     inputs.name.description += ' Defaults to the Pulumi resource name.';
+    // `dependsOn` would shadow the resource option in every SDK language.
+    if (inputs.dependsOn) {
+      inputs.dependsOnApps = inputs.dependsOn;
+      delete inputs.dependsOn;
+    }
     return {
       description: schema.description,
       inputProperties: inputs,
@@ -182,11 +225,16 @@ export function generatePulumiSchema(root = packageRoot()): Record<string, unkno
       required: [...new Set(['name', 'namespace', ...required, ...alwaysOut, ...Object.keys(computed).filter((k) => k !== 'attachedTo' && k !== 'accel')])],
     };
   };
+  gen.types[token('VolumeState')] = enumType(['creating', 'ready', 'resizing', 'deleting', 'error'], 'What the runtime is doing with a volume.');
+  gen.types[token('AppState')] = enumType(
+    ['idle', 'pulling-image', 'waiting', 'creating', 'booting', 'ready', 'suspending', 'suspended', 'stopping', 'stopped', 'restarting', 'error'],
+    "Where an app's machine is in its life.",
+  );
   const volume = resource(
     'volume',
     {
       sizeBytes: { type: 'integer', description: 'Size of the ext4 filesystem in bytes, as the runtime measured it.' },
-      state: { type: 'string', description: 'Volume state: creating, ready, resizing, deleting or error.' },
+      state: { ...ref('VolumeState'), description: 'Volume state: creating, ready, resizing, deleting or error.' },
       attachedTo: { type: 'string', description: '`namespace/name` of the app that has the volume attached, if any.' },
     },
     ['mode'],
@@ -206,12 +254,12 @@ export function generatePulumiSchema(root = packageRoot()): Record<string, unkno
     'app',
     {
       state: {
-        type: 'string',
+        ...ref('AppState'),
         description: 'Machine state: idle, pulling-image, waiting, creating, booting, ready, suspending, suspended, stopping, stopped, restarting or error.',
       },
       services: { type: 'array', items: ref('Service'), description: 'The exposed services with their addresses.' },
       accel: { type: 'string', description: 'Accelerator of the running machine: "kvm" or "tcg".' },
-      generation: { type: 'integer', description: 'Increments each time the machine is replaced (image, environment, ... changed).' },
+      generation: { type: 'integer', description: 'Bumped by each change of the app the runtime accepts (any input, whether or not it boots a new machine).' },
     },
     [],
   );

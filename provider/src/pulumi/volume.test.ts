@@ -2,7 +2,6 @@ import * as assert from 'node:assert/strict';
 import type { WaitOptions } from '../../../runtime/src/client/api';
 import { ConflictError } from '../../../schema/src/errors';
 import type { VolumeSpec, VolumeStatus } from '../../../schema/src/types';
-import { PropertyError } from './errors';
 import { DiffKind } from './resource';
 import { noRuntime, withClient } from './testing/contexts';
 import { decode, UNKNOWN } from './values';
@@ -49,16 +48,16 @@ describe('pulumi Volume: Diff', () => {
     assert.deepEqual(r, { changed: true, replaces: [], diffs: ['size'], deleteBeforeReplace: false, detailed: { size: DiffKind.UPDATE }, redeploy: false });
   });
 
-  it('shrinking a volume is refused', () => {
-    assert.throws(
-      () => volume.diff({ name: 'v', size: '200Mi' }, decode({ name: 'v', size: '100Mi' })),
-      (err: unknown) => {
-        assert.ok(err instanceof PropertyError);
-        assert.equal(err.failures[0].property, 'size');
-        assert.match(err.message, /^size .*default\/v.*only grow/);
-        return true;
-      },
-    );
+  it('a shrink (the host grown behind Pulumi, seen by refresh) is shown as an update, not an error: Check refuses it', () => {
+    const r = volume.diff({ name: 'v', size: '200Mi' }, decode({ name: 'v', size: '100Mi' }));
+    assert.deepEqual(r.detailed, { size: DiffKind.UPDATE });
+    assert.deepEqual(r.replaces, []);
+  });
+
+  it('a rename replaces, creating the new volume first (the app moves before the old one goes)', () => {
+    const r = volume.diff({ name: 'pgdata', namespace: 'samples', size: '100Mi' }, decode({ name: 'pgdata3', namespace: 'samples', size: '100Mi' }));
+    assert.deepEqual(r.replaces, ['name']);
+    assert.equal(r.deleteBeforeReplace, false);
   });
 
   it('an unknown name replaces, deleting first', () => {

@@ -1,7 +1,7 @@
 // lttle:index:Volume: a sparse ext4 file on the host. The size grows in
 // place and never shrinks (refused at Check, so `pulumi preview` already
-// says so, and again at Diff); name and namespace replace the volume,
-// deleting first.
+// says so; Diff shows it, since refresh diffs the host against the program);
+// name and namespace replace the volume, the new one created first.
 import { delay } from '../../../runtime/src/client/http';
 import { toCasing } from '../../../schema/src/casing';
 import { diffVolume, equal } from '../../../schema/src/diff';
@@ -59,6 +59,7 @@ const model: Model<VolumeSpec, VolumeStatus> = {
     return out;
   },
   compare: diffVolume,
+  createBeforeDeleteOnRename: true,
 };
 
 function check(news: Decoded, olds: Decoded | undefined, logicalName: string): CheckResult {

@@ -48,7 +48,7 @@ export interface AppArgs {
    * Other lttle apps (`name` or `namespace/name`) the runtime starts first.
    * (Pulumi's own ordering comes from passing outputs, or the `dependsOn` resource option.)
    */
-  dependsOn?: pulumi.Input<pulumi.Input<string>[]>;
+  dependsOnApps?: pulumi.Input<pulumi.Input<string>[]>;
 }
 
 /** An app: an OCI image booted in a QEMU microVM, optionally in flash mode. */
@@ -76,7 +76,7 @@ export class App extends pulumi.CustomResource {
   declare readonly expose: pulumi.Output<Record<string, ExposeOutput> | undefined>;
   declare readonly restartPolicy: pulumi.Output<RestartPolicy | undefined>;
   declare readonly tags: pulumi.Output<string[] | undefined>;
-  declare readonly dependsOn: pulumi.Output<string[] | undefined>;
+  declare readonly dependsOnApps: pulumi.Output<string[] | undefined>;
   /** Machine state after the last apply or refresh: ready, or suspended for an idle flash app. */
   declare readonly state: pulumi.Output<MachineState>;
   /** The exposed services with their internal (`address`) and host (`hostAddress`) addresses. */
@@ -102,7 +102,7 @@ export class App extends pulumi.CustomResource {
       'expose',
       'restartPolicy',
       'tags',
-      'dependsOn',
+      'dependsOnApps',
     ] as const;
     if (!opts.id) {
       if (args?.image === undefined) throw new Error(`lttle.App ${name}: missing required argument "image"`);

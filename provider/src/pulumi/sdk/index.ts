@@ -3,3 +3,4 @@ export { Provider, type ProviderArgs } from './provider';
 export { Volume, type VolumeArgs } from './volume';
 export { App, type AppArgs } from './app';
 export * from './types';
+export { AppState, FlashStrategyName, VolumeState } from './enums';

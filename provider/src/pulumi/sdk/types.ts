@@ -1,9 +1,11 @@
 // Argument and output shapes of the lttle resources in a Pulumi program:
 // the lttle document fields in camelCase (restart-policy -> restartPolicy).
 import type * as pulumi from '@pulumi/pulumi';
+import type { AppState, FlashStrategyName } from './enums';
 
 /** When the flash snapshot is taken. */
 export type FlashStrategy =
+  | FlashStrategyName
   /** The app says so itself (the PostgreSQL module does once the server accepts connections). */
   | 'manual'
   /** When the app first listens on a TCP port. */
@@ -61,9 +63,7 @@ export interface ExposeArgs {
   connectionTracking?: pulumi.Input<ConnectionTracking>;
 }
 
-export type RestartPolicy = 'always' | 'on-failure' | 'never' | 'remove';
-
-export type VolumeMode = 'writeable' | 'writable' | 'read-only' | 'readonly';
+export { RestartPolicy, VolumeMode } from './enums';
 
 /** A service an app exposes, as the runtime reports it. */
 export interface Service {
@@ -77,9 +77,8 @@ export interface Service {
   targetPort: number;
 }
 
-/** lttle machine states. */
-export type MachineState =
-  'idle' | 'pulling-image' | 'waiting' | 'creating' | 'booting' | 'ready' | 'suspending' | 'suspended' | 'stopping' | 'stopped' | 'restarting' | 'error';
+/** lttle machine states (the schema's AppState). */
+export type MachineState = AppState;
 
 export interface VolumeMountOutput {
   name: string;

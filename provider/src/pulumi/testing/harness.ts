@@ -313,7 +313,7 @@ export class Plugin {
     return { op: 'update', outputs: await this.update(state, checked, true) };
   }
 
-  /** `pulumi up` of one resource: the preview pass, then Check, Diff and the real operation (delete first for delete-before-replace). */
+  /** `pulumi up` of one resource: the preview pass, then Check, Diff and the real operation (a replace deletes first or last, as Diff says). */
   async up(
     type: string,
     name: string,
@@ -330,9 +330,10 @@ export class Plugin {
     const d = await this.diff(state, checked);
     if (d.changes !== providerPb.DiffResponse.DiffChanges.DIFF_SOME) return { op: 'same', state, diff: d };
     if (d.replacesList.length) {
-      if (!d.deletebeforereplace) throw new Error('expected delete-before-replace');
-      await this.delete(state);
+      // The engine's order: delete first when asked, else create the new one, then delete the old.
+      if (d.deletebeforereplace) await this.delete(state);
       const created = await this.create(type, name, checked, false, timeout);
+      if (!d.deletebeforereplace) await this.delete(state);
       return { op: 'replace', state: { type, name, id: created.id, outputs: created.outputs, inputs: checked }, diff: d };
     }
     const outputs = await this.update(state, checked, false, timeout);
