@@ -41,6 +41,9 @@ describe('terraform: import converges on minimal configurations (real microVM)',
   });
 
   it('imports both resources into a state equal to the applied one, attribute by attribute, and plans no change', async () => {
+    // Compared with the refreshed state, as ImportStateVerify does (the volume's
+    // attached_to, for one, is only known after the app attached it).
+    h.ok(['apply', '-refresh-only', '-auto-approve', '-input=false']);
     const applied = stateOf(h);
     const generation = (await h.client().getApp('default', 'pg'))?.generation;
     h.ok(['state', 'rm', 'lttle_app.pg', 'lttle_volume.data']);
