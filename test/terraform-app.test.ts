@@ -97,7 +97,7 @@ describe('terraform: examples/terraform-postgres, lttle_app (real microVMs)', fu
     // secret_environment, which the plan moves to the attributes the config uses.
     const plan = h.ok(['plan', '-detailed-exitcode', '-input=false', ...vars], 2);
     assert.match(plan.stdout, /lttle_app\.postgresql will be updated in-place/);
-    assert.doesNotMatch(plan.stdout, /^\s+[~+-] (resources|mode|volumes|expose|image|name|namespace)\b/m);
+    assert.doesNotMatch(plan.stdout, /^ {6}[~+-] (resources|mode|volumes|expose|image|name|namespace|services)\b/m);
     h.ok(['apply', '-auto-approve', '-input=false', ...vars]);
     h.ok(['plan', '-detailed-exitcode', '-input=false', ...vars], 0);
     const after = await h.client().getApp('samples', 'postgresql2');

@@ -67,7 +67,7 @@ describe('terraform: examples/provider and examples/resources (real microVMs)', 
     const plan = h.ok(['plan', '-detailed-exitcode', '-input=false'], 2);
     assert.match(plan.stdout, /Plan: 0 to add, 1 to change, 0 to destroy/);
     assert.match(plan.stdout, /lttle_app\.postgresql will be updated in-place/);
-    assert.doesNotMatch(plan.stdout, /^\s+[~+-] (resources|mode|volumes|expose|image|name|namespace)\b/m);
+    assert.doesNotMatch(plan.stdout, /^ {6}[~+-] (resources|mode|volumes|expose|image|name|namespace|services)\b/m);
     h.ok(['apply', '-auto-approve', '-input=false']);
     h.ok(['plan', '-detailed-exitcode', '-input=false'], 0);
     assert.equal((await h.client().getApp('samples', 'postgresql'))?.generation, before?.generation, 'nothing was redeployed');

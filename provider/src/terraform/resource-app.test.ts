@@ -38,6 +38,19 @@ describe('terraform lttle_app', () => {
     assert.deepEqual(back.resources, { cpu: 1, memory: 512 });
   });
 
+  it('an imported state (write-only keys filed as secret_environment) plans no redeploy when the config moves them to secret_environment_wo', () => {
+    const imported: CtyObject = {
+      ...prior,
+      environment: null,
+      secret_environment: { POSTGRES_USER: 'user', POSTGRES_DB: 'db', POSTGRES_PASSWORD: 'password' },
+    };
+    const config = { ...seed, secret_environment: null, secret_environment_wo: { POSTGRES_PASSWORD: 'password' }, secret_environment_wo_version: 1 };
+    const proposed = { ...imported, ...config, id: imported.id, state: imported.state, generation: imported.generation, services: imported.services };
+    const planned = appResource.plan({ prior: imported, proposed, config }).planned!;
+    assert.deepEqual(planned.services, {}, 'services stay known: no redeploy');
+    assert.equal(planned.secret_environment_wo, null);
+  });
+
   it('refuses a key set in two environment attributes, without quoting values', () => {
     const diags = appResource.validate({ ...seed, secret_environment: { POSTGRES_DB: 'hunter2' } });
     assert.match(diags[0].detail, /POSTGRES_DB is set in more than one/);

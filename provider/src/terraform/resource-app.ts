@@ -86,8 +86,8 @@ function plan(req: PlanRequest): PlanResult {
     return { planned, requiresReplace: [], diagnostics: [] };
   }
   const requiresReplace: AttributePath[] = [];
-  const old = specOf(req.prior);
-  const next = specOf(planned);
+  const old = withoutWriteOnly(specOf(req.prior), req.config);
+  const next = withoutWriteOnly(specOf(planned), req.config);
   if (old && next) {
     const diff = diffApp(old, next);
     if (diff.changes.some((c) => c.replace)) requiresReplace.push(...identityPaths(req.prior, planned));
@@ -104,6 +104,17 @@ function plan(req: PlanRequest): PlanResult {
     for (const key of COMPUTED) planned[key] = unknown();
   }
   return { planned, requiresReplace, diagnostics: [] };
+}
+
+/**
+ * The spec without the config's write-only keys: neither the plan nor the
+ * state holds their values, and an imported state holds them as
+ * secret_environment, so they are left out of the comparison on both sides.
+ */
+function withoutWriteOnly(spec: AppSpec | undefined, config: CtyObject | null): AppSpec | undefined {
+  const wo = config && isObject(config.secret_environment_wo) ? Object.keys(config.secret_environment_wo) : [];
+  if (!spec || !wo.length) return spec;
+  return { ...spec, environment: Object.fromEntries(Object.entries(spec.environment).filter(([k]) => !wo.includes(k))) };
 }
 
 function identityPaths(prior: CtyObject, planned: CtyObject): AttributePath[] {
