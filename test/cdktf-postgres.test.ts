@@ -79,7 +79,8 @@ describe('cdktf: examples/cdktf-postgres', function () {
       assert.deepEqual(json.resource.lttle_volume.pgdata.size, '100Mi');
       const app = json.resource.lttle_app.postgresql;
       assert.deepEqual(app.mode, { flash: { strategy: 'manual', timeout: 3 } });
-      assert.deepEqual(app.environment, { POSTGRES_PASSWORD: 'password', POSTGRES_USER: 'user', POSTGRES_DB: 'db' });
+      assert.deepEqual(app.environment, { POSTGRES_USER: 'user', POSTGRES_DB: 'db' });
+      assert.deepEqual(app.secret_environment, { POSTGRES_PASSWORD: 'password' });
       assert.deepEqual(app.expose, { access: { port: 5432, internal: {} } });
       assert.deepEqual(app.volumes, [{ name: '${lttle_volume.pgdata.name}', path: '/var/lib/postgresql/data' }]);
     } finally {

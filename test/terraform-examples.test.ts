@@ -1,6 +1,6 @@
 // The registry-layout examples (examples/provider, examples/resources/*) as a
 // user copies them: applied with the real terraform, an empty plan after, the
-// import.sh line imports into an empty state with an empty plan, destroy.
+// data sources read them; the import.sh lines import into an empty state; destroy.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -47,10 +47,29 @@ describe('terraform: examples/provider and examples/resources (real microVMs)', 
     h.ok(['plan', '-detailed-exitcode', '-input=false'], 0);
   });
 
-  it('imports both resources with their import.sh lines into an empty state, then plans no change', () => {
+  it('reads both resources through the examples/data-sources files', async () => {
+    for (const resource of ['lttle_volume', 'lttle_app'])
+      fs.copyFileSync(path.join(packageRoot(), 'examples', 'data-sources', resource, 'data-source.tf'), path.join(h.work, `data-${resource}.tf`));
+    h.ok(['apply', '-auto-approve', '-input=false']);
+    const out = JSON.parse(h.ok(['output', '-json']).stdout) as Record<string, { value: unknown }>;
+    assert.equal(out.pgdata_size_bytes.value, (await h.client().getVolume('samples', 'pgdata'))?.sizeBytes);
+    const app = await h.client().getApp('samples', 'postgresql');
+    assert.equal(out.postgresql_host_address.value, app?.services.find((s) => s.name === 'access')?.hostAddress);
+  });
+
+  it('imports both resources with their import.sh lines; only the environment is re-filed, which redeploys nothing', async () => {
+    const before = await h.client().getApp('samples', 'postgresql');
     h.ok(['state', 'rm', 'lttle_app.postgresql', 'lttle_volume.pgdata']);
     h.ok(importArgs('lttle_volume'));
     h.ok(importArgs('lttle_app'));
+    // As import.sh says: write-only values are not read back, so the plan moves
+    // the imported secret_environment to environment + secret_environment_wo.
+    const plan = h.ok(['plan', '-detailed-exitcode', '-input=false'], 2);
+    assert.match(plan.stdout, /Plan: 0 to add, 1 to change, 0 to destroy/);
+    assert.match(plan.stdout, /lttle_app\.postgresql will be updated in-place/);
+    assert.doesNotMatch(plan.stdout, /^ {6}[~+-] (resources|mode|volumes|expose|image|name|namespace|services)\b/m);
+    h.ok(['apply', '-auto-approve', '-input=false']);
     h.ok(['plan', '-detailed-exitcode', '-input=false'], 0);
+    assert.equal((await h.client().getApp('samples', 'postgresql'))?.generation, before?.generation, 'nothing was redeployed');
   });
 });

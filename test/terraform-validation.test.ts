@@ -31,4 +31,28 @@ describe('terraform: invalid configuration', function () {
       }
     });
   }
+
+  // The provider block is checked at plan time (ValidateProviderConfig), before
+  // anything is configured or applied; the diagnostic points at the attribute.
+  const providerCases: { fixture: string; attribute: RegExp; message: RegExp; summary: RegExp }[] = [
+    { fixture: 'bad-host', summary: /Invalid provider configuration/, attribute: /\d+:\s+host = "ftp:\/\/nowhere"/, message: /host must be unix:\/\/\// },
+    { fixture: 'empty-token', summary: /Invalid provider configuration/, attribute: /\d+:\s+token = ""/, message: /token must not be empty/ },
+    { fixture: 'bad-timeout', summary: /Invalid timeout/, attribute: /resource "lttle_volume" "v"/, message: /timeouts\.create must be a duration/ },
+  ];
+  for (const c of providerCases) {
+    it(`${c.fixture}: plan fails with a diagnostic on the attribute, nothing created`, async () => {
+      const h = new TerraformHarness(c.fixture);
+      try {
+        h.ok(['init', '-input=false']);
+        const plan = h.terraform('plan', '-input=false');
+        assert.equal(plan.code, 1, plan.stdout + plan.stderr);
+        assert.match(plan.stderr, c.summary);
+        assert.match(plan.stderr, c.attribute);
+        assert.match(plan.stderr, c.message);
+        assert.equal(fs.existsSync(path.join(h.home, 'lttled.sock')), false, 'the runtime was never contacted');
+      } finally {
+        await h.cleanup();
+      }
+    });
+  }
 });

@@ -25,7 +25,9 @@ class PostgresStack extends TerraformStack {
       image: 'ghcr.io/lttle-cloud/postgres:17-flash',
       resources: { cpu: 1, memory: 256 },
       mode: { flash: { strategy: 'manual', timeout: 3 } },
-      environment: { POSTGRES_PASSWORD: 'password', POSTGRES_USER: 'user', POSTGRES_DB: 'db' },
+      environment: { POSTGRES_USER: 'user', POSTGRES_DB: 'db' },
+      // Sensitive; cdktf has no ephemeral variables, so the HCL example's write-only form fits it less well.
+      secretEnvironment: { POSTGRES_PASSWORD: 'password' },
       // Referencing the volume's name orders the app after the volume (and
       // destroys it first), as the seed's "delete the app, then the volume".
       volumes: [{ name: pgdata.name, path: '/var/lib/postgresql/data' }],

@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { toCasing } from './casing';
 import type { ChangeRule } from './diff';
+import { terraformDocFiles, terraformSection } from './docs-terraform';
 import { packageRoot, schemaDir } from './paths';
 
 interface SchemaNode {
@@ -177,6 +178,7 @@ ${ex.hcl}
 
 ${table(rows(`${kind}.schema.json`, schema, [], schema.required ?? []))}
 
+${terraformSection(kind)}
 ## Import
 
 \`\`\`sh
@@ -187,7 +189,10 @@ pulumi import ${resource.pulumi.replace('lttle.', 'lttle:index:')} NAME namespac
 }
 
 export function docFiles(): Record<string, string> {
-  return Object.fromEntries(RESOURCES.map((r) => [path.join('docs', 'resources', `${r.kind}.md`), renderResourceDoc(r.kind)]));
+  return {
+    ...Object.fromEntries(RESOURCES.map((r) => [path.join('docs', 'resources', `${r.kind}.md`), renderResourceDoc(r.kind)])),
+    ...terraformDocFiles(),
+  };
 }
 
 if (require.main === module) {

@@ -2,6 +2,5 @@
 resource "lttle_volume" "pgdata" {
   name      = "pgdata"
   namespace = "samples"
-  mode      = "writeable"
   size      = "100Mi"
 }

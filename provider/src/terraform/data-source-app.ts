@@ -9,10 +9,16 @@ import { appState, canonical } from './resource-app-model';
 import { appAttributes } from './resource-app-schema';
 import { allComputed, type BlockSchema } from './schema';
 
+const NOT_READ = ['secret_environment_wo', 'secret_environment_wo_version', 'timeouts'];
+
 const schema: BlockSchema = {
   version: 0,
   description: 'An existing lttle app.',
-  attributes: allComputed(appAttributes, ['name']).map((a) => (a.name === 'namespace' ? { ...a, optional: true, computed: true } : a)),
+  // What a lookup can return: no write-only attributes, no timeouts.
+  attributes: allComputed(
+    appAttributes.filter((a) => !NOT_READ.includes(a.name)),
+    ['name'],
+  ).map((a) => (a.name === 'namespace' ? { ...a, optional: true, computed: true } : a)),
 };
 
 async function read(client: RuntimeClient, config: CtyObject): Promise<{ state: CtyObject | null; diagnostics: Diagnostic[] }> {
@@ -20,7 +26,8 @@ async function read(client: RuntimeClient, config: CtyObject): Promise<{ state: 
   const name = str(config.name) ?? '';
   const status = await client.getApp(namespace, name);
   if (!status) return { state: null, diagnostics: [error('App not found', `there is no app ${namespace}/${name} in the lttle runtime`, attr('name'))] };
-  return { state: appState({ ...config, ...canonical(status.spec) }, status), diagnostics: [] };
+  const { secret_environment_wo: _w, secret_environment_wo_version: _v, timeouts: _t, ...state } = canonical(status.spec);
+  return { state: appState({ ...config, ...state }, status), diagnostics: [] };
 }
 
 export const appDataSource: DataSource = { typeName: 'lttle_app', schema, read };

@@ -11,7 +11,10 @@ import { allComputed, type BlockSchema } from './schema';
 const schema: BlockSchema = {
   version: 0,
   description: 'An existing lttle volume.',
-  attributes: allComputed(volumeAttributes, ['name']).map((a) => (a.name === 'namespace' ? { ...a, optional: true, computed: true } : a)),
+  attributes: allComputed(
+    volumeAttributes.filter((a) => a.name !== 'timeouts'),
+    ['name'],
+  ).map((a) => (a.name === 'namespace' ? { ...a, optional: true, computed: true } : a)),
 };
 
 async function read(client: RuntimeClient, config: CtyObject): Promise<{ state: CtyObject | null; diagnostics: ReturnType<typeof error>[] }> {

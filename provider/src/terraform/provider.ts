@@ -5,29 +5,16 @@ import { RuntimeClient } from '../../../runtime/src/client/client';
 import { containsUnknown, decodeValue, encodeValue, fromJson, isObject, type CtyObject, type CtyType, type CtyValue } from './cty';
 import { appDataSource } from './data-source-app';
 import { volumeDataSource } from './data-source-volume';
-import { error, fromError, hasErrors, type AttributePath, type Diagnostic } from './diagnostics';
+import { error, fromError, hasErrors, type AttributePath } from './diagnostics';
 import { log } from './log';
-import type { DataSource, Resource } from './resource';
+import { timeoutOf, type ApplyResult, type DataSource, type Resource } from './resource';
 import { appResource } from './resource-app';
 import { volumeResource } from './resource-volume';
-import { blockType, protoSchema, type BlockSchema } from './schema';
+import { blockType, protoSchema } from './schema';
+import { providerSchema, validateProviderConfig } from './provider-schema';
 
 export const resources: Resource[] = [volumeResource, appResource];
 export const dataSources: DataSource[] = [volumeDataSource, appDataSource];
-
-export const providerSchema: BlockSchema = {
-  version: 0,
-  description: 'lttle: apps in QEMU microVMs with flash mode.',
-  attributes: [
-    {
-      name: 'host',
-      type: 'string',
-      optional: true,
-      description: 'Runtime address: unix:///path/lttled.sock or http://HOST:PORT (env LTTLE_HOST; default: the local daemon, started when needed).',
-    },
-    { name: 'token', type: 'string', optional: true, sensitive: true, description: 'Bearer token for TCP hosts (env LTTLE_TOKEN).' },
-  ],
-};
 
 interface DynamicValue {
   msgpack?: Buffer | Uint8Array | null;
@@ -94,8 +81,10 @@ export class LttleProvider {
     return { functions: {}, diagnostics: [] };
   }
 
-  ValidateProviderConfig(): Req {
-    return { diagnostics: [] };
+  /** Plan-time checks of the provider block (unknown values are checked at configure time by the client). */
+  ValidateProviderConfig(req: Req): Req {
+    const config = asObject(decode(req.config, blockType(providerSchema))) ?? {};
+    return { diagnostics: validateProviderConfig(config) };
   }
 
   ConfigureProvider(req: Req): Req {
@@ -135,7 +124,7 @@ export class LttleProvider {
     const state = asObject(decode(req.current_state, type));
     if (!state) return { new_state: dynamic(null, type), diagnostics: [], private: req.private };
     try {
-      const next = await r.read(this.runtime(), state);
+      const next = await r.read(this.runtime(), state, privateBytes(req.private));
       if (!next) log('info', 'resource no longer exists; removing it from the state', { type: r.typeName, id: textOf(state.id) });
       return { new_state: dynamic(next, type), diagnostics: [], private: req.private };
     } catch (err) {
@@ -167,18 +156,19 @@ export class LttleProvider {
     const type = blockType(r.schema);
     const prior = asObject(decode(req.prior_state, type));
     const planned = asObject(decode(req.planned_state, type));
+    const config = asObject(decode(req.config, type));
     log('info', planned ? (prior ? 'updating' : 'creating') : 'deleting', { type: r.typeName, id: textOf((planned ?? prior)?.id) });
-    let result: { state: CtyObject | null; diagnostics: Diagnostic[] };
+    let result: ApplyResult;
     try {
-      // Later: the resource's `timeouts` block, when set, instead of its default.
-      result = await r.apply(this.runtime(), { prior, planned }, { timeoutMs: r.defaultTimeoutMs(), signal: this.stopping.signal });
+      const request = { prior, planned, config };
+      result = await r.apply(this.runtime(), request, { timeoutMs: timeoutOf(request, r.defaultTimeoutMs()), signal: this.stopping.signal });
     } catch (err) {
       result = { state: prior, diagnostics: [fromError(`Cannot apply ${r.typeName}`, err)] };
     }
     if (hasErrors(result.diagnostics)) log('warn', 'apply failed', { type: r.typeName, summary: result.diagnostics[0].summary });
     // A failed create must not hand back unknowns.
     const state = result.state && containsUnknown(result.state) ? null : result.state;
-    return { new_state: dynamic(state, type), private: req.planned_private, diagnostics: result.diagnostics };
+    return { new_state: dynamic(state, type), private: result.private ?? req.planned_private, diagnostics: result.diagnostics };
   }
 
   async ImportResourceState(req: Req): Promise<Req> {
@@ -215,6 +205,10 @@ export class LttleProvider {
     this.stopping.abort();
     return { Error: '' };
   }
+}
+
+function privateBytes(value: unknown): Buffer | undefined {
+  return value instanceof Uint8Array ? Buffer.from(value) : undefined;
 }
 
 /** A protocol value as text for logs and messages (ids are strings; anything else is shown as JSON). */

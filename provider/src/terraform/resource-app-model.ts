@@ -14,6 +14,26 @@ export function parseStrategy(s: string): Exclude<FlashStrategy, string> | strin
   return m[1] === 'nth-listen' ? { 'nth-listen': Number(m[2]) } : { 'listen-on-port': Number(m[2]) };
 }
 
+export const ENV_ATTRIBUTES = ['environment', 'secret_environment', 'secret_environment_wo'] as const;
+
+/** Which environment keys go where in the state: the rest are secret_environment; write-only ones are left out. */
+export interface EnvSplit {
+  plain: string[];
+  writeOnly: string[];
+}
+
+/** Keys set in more than one of the environment attributes (the model would silently take one). */
+export function duplicateEnvKeys(v: CtyObject): string[] {
+  const seen = new Set<string>();
+  const dup = new Set<string>();
+  for (const attribute of ENV_ATTRIBUTES) {
+    const map = v[attribute];
+    if (!map || typeof map !== 'object' || Array.isArray(map)) continue;
+    for (const k of Object.keys(map)) (seen.has(k) ? dup : seen).add(k);
+  }
+  return [...dup];
+}
+
 /** The model body (kebab-case, as the YAML) of a terraform app value. */
 export function appBody(v: CtyObject, reader = new BodyReader()): { body: Record<string, unknown>; reader: BodyReader } {
   const body: Record<string, unknown> = {};
@@ -24,15 +44,18 @@ export function appBody(v: CtyObject, reader = new BodyReader()): { body: Record
   put('namespace', reader.take(v.namespace, ['namespace']));
   put('image', reader.take(v.image, ['image']));
   put('command', reader.list(v.command, ['command']));
-  const env = reader.object(v.environment, ['environment']);
-  if (env) {
-    const out: Record<string, unknown> = {};
-    for (const [k, val] of Object.entries(env)) {
+  // The three environment attributes are one map for the model.
+  let env: Record<string, unknown> | undefined;
+  for (const attribute of ENV_ATTRIBUTES) {
+    const map = reader.object(v[attribute], [attribute]);
+    if (!map) continue;
+    env ??= {};
+    for (const [k, val] of Object.entries(map)) {
       const x = reader.take(val, ['environment', k]);
-      if (x !== undefined) out[k] = x;
+      if (x !== undefined) env[k] = x;
     }
-    body.environment = out;
   }
+  if (env) body.environment = env;
   const res = reader.object(v.resources, ['resources']);
   if (res) {
     const out: Record<string, unknown> = {};
@@ -149,14 +172,19 @@ export function specOf(v: CtyObject): AppSpec | undefined {
 }
 
 /** Terraform's form of a model spec, leaving defaults out so an import matches a config that omits them. */
-export function canonical(spec: AppSpec): CtyObject {
+export function canonical(spec: AppSpec, split: EnvSplit = { plain: [], writeOnly: [] }): CtyObject {
   const empty = <T>(list: T[]) => (list.length ? list : null);
+  const nonEmpty = (entries: [string, string][]) => (entries.length ? Object.fromEntries(entries) : null);
+  const env = Object.entries(spec.environment).filter(([k]) => !split.writeOnly.includes(k));
   return {
     name: spec.name,
     namespace: spec.namespace,
     image: spec.image,
     command: spec.command ?? null,
-    environment: Object.keys(spec.environment).length ? { ...spec.environment } : null,
+    // Unknown keys (an import) are taken as secret: sensitive until the config says otherwise.
+    environment: nonEmpty(env.filter(([k]) => split.plain.includes(k))),
+    secret_environment: nonEmpty(env.filter(([k]) => !split.plain.includes(k))),
+    secret_environment_wo: null,
     resources: { cpu: spec.resources.cpu, memory: spec.resources.memory },
     mode: spec.mode === 'regular' ? null : { flash: { strategy: strategyName(spec.mode.flash.strategy), timeout: spec.mode.flash.timeout } },
     volumes: empty(spec.volumes.map((v) => ({ name: v.name, namespace: v.namespace === spec.namespace ? null : v.namespace, path: v.path }))),

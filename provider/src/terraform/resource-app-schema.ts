@@ -5,7 +5,7 @@
 //   expose = { access = { port = 5432, internal = {},
 //              connection_tracking = { traffic_aware = { inactivity_timeout = 30 } } } }
 //   depends_on_apps: `depends_on` is a terraform meta-argument.
-import type { Attribute, BlockSchema } from './schema';
+import { timeoutsAttribute, type Attribute, type BlockSchema } from './schema';
 
 export const TYPE = 'lttle_app';
 
@@ -17,16 +17,45 @@ export const appAttributes: Attribute[] = [
   { name: 'namespace', type: 'string', optional: true, computed: true, description: 'Namespace (default "default"). Changing it replaces the app.' },
   { name: 'image', type: 'string', required: true, description: 'OCI image reference, e.g. ghcr.io/lttle-cloud/postgres:17-flash.' },
   { name: 'command', type: ['list', 'string'], optional: true, description: "Overrides the image's entrypoint and command." },
-  { name: 'environment', type: ['map', 'string'], optional: true, sensitive: true, description: 'Environment variables; values are secret.' },
+  {
+    name: 'environment',
+    type: ['map', 'string'],
+    optional: true,
+    description: 'Environment variables that are not secret: plans show each key and value. Put secrets in `secret_environment_wo` (or `secret_environment`).',
+  },
+  {
+    name: 'secret_environment',
+    type: ['map', 'string'],
+    optional: true,
+    sensitive: true,
+    description:
+      'Secret environment variables, hidden in plans and output but stored in the state (marked sensitive). Prefer `secret_environment_wo`, which keeps them out of the state.',
+  },
+  {
+    name: 'secret_environment_wo',
+    type: ['map', 'string'],
+    optional: true,
+    sensitive: true,
+    writeOnly: true,
+    description:
+      'Write-only secret environment variables (Terraform 1.11+): sent to the runtime on create and update, never stored in the plan or the state. Terraform cannot see a change in them: bump `secret_environment_wo_version` to apply new values.',
+  },
+  {
+    name: 'secret_environment_wo_version',
+    type: 'number',
+    optional: true,
+    description: 'Any number; changing it re-sends `secret_environment_wo` (an update in place that redeploys the machine when the values changed).',
+  },
   {
     name: 'resources',
     optional: true,
-    description: 'vCPUs and memory.',
+    computed: true,
+    description: 'vCPUs and memory; omitted values take their defaults (so an import matches a config that leaves them out).',
     nested: {
       nesting: 'single',
       attributes: [
-        { name: 'cpu', type: 'number', optional: true, description: 'Number of vCPUs (default 1).' },
-        { name: 'memory', type: 'number', optional: true, description: 'Memory in MiB (default 256).' },
+        { name: 'cpu', type: 'number', optional: true, computed: true, description: 'Number of vCPUs (default 1).' },
+        { name: 'memory', type: 'number', optional: true, computed: true, description: 'Memory in MiB (default 256).' },
       ],
     },
   },
@@ -48,9 +77,10 @@ export const appAttributes: Attribute[] = [
                 name: 'strategy',
                 type: 'string',
                 optional: true,
+                computed: true,
                 description: 'manual, first-listen (default), user-space-ready, nth-listen:N or listen-on-port:P.',
               },
-              { name: 'timeout', type: 'number', optional: true, description: 'Idle seconds before suspending (default 10).' },
+              { name: 'timeout', type: 'number', optional: true, computed: true, description: 'Idle seconds before suspending (default 10).' },
             ],
           },
         },
@@ -118,6 +148,7 @@ export const appAttributes: Attribute[] = [
   { name: 'restart_policy', type: 'string', optional: true, description: 'always (default), on-failure, never or remove.' },
   { name: 'tags', type: ['list', 'string'], optional: true, description: 'Tags.' },
   { name: 'depends_on_apps', type: ['list', 'string'], optional: true, description: 'Apps (name or namespace/name) started before this one.' },
+  timeoutsAttribute({ create: '15m', update: '15m', delete: '2m' }),
   { name: 'state', type: 'string', computed: true, description: 'Machine state: ready, suspended, ...' },
   {
     name: 'generation',

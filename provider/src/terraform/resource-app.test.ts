@@ -19,13 +19,52 @@ const seed = app({
   image: 'ghcr.io/lttle-cloud/postgres:17-flash',
   resources: { cpu: 1, memory: 256 },
   mode: { flash: { strategy: 'manual', timeout: 3 } },
-  environment: { POSTGRES_PASSWORD: 'password', POSTGRES_USER: 'user', POSTGRES_DB: 'db' },
+  environment: { POSTGRES_USER: 'user', POSTGRES_DB: 'db' },
+  secret_environment: { POSTGRES_PASSWORD: 'password' },
   volumes: [{ name: 'pgdata', namespace: null, path: '/var/lib/postgresql/data' }],
   expose: { access: { port: 5432, internal: { port: null }, external: null, connection_tracking: null } },
 });
 const prior: CtyObject = { ...seed, id: 'samples/postgresql', state: 'suspended', generation: 1, services: {} };
 
 describe('terraform lttle_app', () => {
+  it('plans the defaults of nested attributes the config leaves out (so an import of a minimal config matches)', () => {
+    const config = { ...seed, resources: null, mode: { flash: { strategy: null, timeout: null } } };
+    const planned = appResource.plan({ prior: null, proposed: config, config }).planned!;
+    assert.deepEqual(planned.resources, { cpu: 1, memory: 256 });
+    assert.deepEqual(planned.mode, { flash: { strategy: 'first-listen', timeout: 10 } });
+    // Removing cpu from the config goes back to the default, not the prior value.
+    const was = { ...prior, resources: { cpu: 2, memory: 512 } };
+    const back = appResource.plan({ prior: was, proposed: was, config: { ...seed, resources: { cpu: null, memory: 512 } } }).planned!;
+    assert.deepEqual(back.resources, { cpu: 1, memory: 512 });
+  });
+
+  it('an imported state (write-only keys filed as secret_environment) plans no redeploy when the config moves them to secret_environment_wo', () => {
+    const imported: CtyObject = {
+      ...prior,
+      environment: null,
+      secret_environment: { POSTGRES_USER: 'user', POSTGRES_DB: 'db', POSTGRES_PASSWORD: 'password' },
+    };
+    const config = { ...seed, secret_environment: null, secret_environment_wo: { POSTGRES_PASSWORD: 'password' }, secret_environment_wo_version: 1 };
+    const proposed = { ...imported, ...config, id: imported.id, state: imported.state, generation: imported.generation, services: imported.services };
+    const planned = appResource.plan({ prior: imported, proposed, config }).planned!;
+    assert.deepEqual(planned.services, {}, 'services stay known: no redeploy');
+    assert.equal(planned.secret_environment_wo, null);
+  });
+
+  it('refuses a key set in two environment attributes, without quoting values', () => {
+    const diags = appResource.validate({ ...seed, secret_environment: { POSTGRES_DB: 'hunter2' } });
+    assert.match(diags[0].detail, /POSTGRES_DB is set in more than one/);
+    assert.doesNotMatch(JSON.stringify(diags), /hunter2/);
+  });
+
+  it('imports every environment variable as secret (sensitive) when nothing says otherwise', () => {
+    const result = normaliseApp(appBody(seed).body);
+    assert.ok(result.ok);
+    const imported = canonical(result.spec);
+    assert.equal(imported.environment, null);
+    assert.deepEqual(imported.secret_environment, { POSTGRES_USER: 'user', POSTGRES_DB: 'db', POSTGRES_PASSWORD: 'password' });
+  });
+
   it('turns the seed into the model body the YAML gives', () => {
     const { body } = appBody(seed);
     const result = normaliseApp(body);
@@ -71,7 +110,7 @@ describe('terraform lttle_app', () => {
   it('plans an environment change as an in-place redeploy, a rename as a replacement', () => {
     const env = appResource.plan({
       prior,
-      proposed: { ...prior, environment: { POSTGRES_PASSWORD: 'password', POSTGRES_USER: 'user', POSTGRES_DB: 'db2' } },
+      proposed: { ...prior, environment: { POSTGRES_USER: 'user', POSTGRES_DB: 'db2' } },
       config: seed,
     });
     assert.deepEqual(env.requiresReplace, []);
@@ -85,7 +124,7 @@ describe('terraform lttle_app', () => {
   it('writes a runtime spec back in the form the config uses (import)', () => {
     const result = normaliseApp(appBody(seed).body);
     assert.ok(result.ok);
-    const back = canonical(result.spec);
+    const back = canonical(result.spec, { plain: ['POSTGRES_USER', 'POSTGRES_DB'], writeOnly: [] });
     for (const key of Object.keys(back)) assert.deepEqual(back[key], seed[key], key);
   });
 
@@ -94,7 +133,8 @@ describe('terraform lttle_app', () => {
     assert.ok(isUnknown(policy.planned?.generation) && isUnknown(policy.planned?.state));
     assert.deepEqual(policy.planned?.services, {}, 'services stay known without a redeploy or expose change');
     // Same spec for the model, yet terraform applies the attribute change: nothing known may move.
-    const spelling = appResource.plan({ prior, proposed: { ...prior, resources: null }, config: { ...seed, resources: null } });
+    const expose = { access: { port: 5432, internal: { port: 5432 }, external: null, connection_tracking: null } };
+    const spelling = appResource.plan({ prior, proposed: { ...prior, expose }, config: { ...seed, expose } });
     assert.ok(isUnknown(spelling.planned?.generation) && isUnknown(spelling.planned?.state));
   });
 });
@@ -130,7 +170,26 @@ describe('terraform lttle_app apply', () => {
     assert.equal('observedGeneration' in (r.state ?? {}), false);
     assert.equal(waits[0].timeoutMs, 1234);
     assert.equal(waits[0].signal, signal);
-    assert.match(waits[0].timeoutHint ?? '', /LTTLE_TF_APPLY_TIMEOUT/);
+    assert.match(waits[0].timeoutHint ?? '', /timeouts\.create/);
+  });
+
+  it('sends secret_environment_wo from the config, keeps it out of the state and remembers only its keys', async () => {
+    const { client, waits } = scripted((accepted) => ({ ...accepted, state: 'ready' }));
+    let sent: AppSpec | undefined;
+    const spy = { ...client, applyAppAndWait: (spec: AppSpec, o: WaitOptions<AppStatus>) => ((sent = spec), client.applyAppAndWait(spec, o)) };
+    const config = { ...seed, secret_environment: null, secret_environment_wo: { POSTGRES_PASSWORD: 'wo-secret' }, secret_environment_wo_version: 1 };
+    const plannedWo = appResource.plan({ prior: null, proposed: config, config }).planned!;
+    assert.equal(plannedWo.secret_environment_wo, null, 'never in the plan');
+    const r = await appResource.apply(spy as unknown as RuntimeClient, { prior: null, planned: plannedWo, config }, { timeoutMs: 1000 });
+    assert.equal(waits.length, 1);
+    assert.equal(sent?.environment.POSTGRES_PASSWORD, 'wo-secret');
+    assert.doesNotMatch(JSON.stringify(r.state), /wo-secret/);
+    assert.doesNotMatch(r.private?.toString() ?? '', /wo-secret/);
+    // A refresh does not see the runtime's write-only value as drift.
+    const read = await appResource.read(spy as unknown as RuntimeClient, r.state!, r.private);
+    assert.doesNotMatch(JSON.stringify(read), /wo-secret/);
+    assert.deepEqual(read?.environment, seed.environment);
+    assert.equal(read?.secret_environment, null);
   });
 
   it('accepted but not settled: a diagnostic, and the app kept in the state as it is', async () => {

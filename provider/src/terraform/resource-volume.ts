@@ -19,8 +19,10 @@ import {
   type PlanRequest,
   type PlanResult,
   type Resource,
+  validateTimeouts,
+  within,
 } from './resource';
-import type { Attribute, BlockSchema } from './schema';
+import { timeoutsAttribute, type Attribute, type BlockSchema } from './schema';
 
 export const TYPE = 'lttle_volume';
 
@@ -30,6 +32,7 @@ export const volumeAttributes: Attribute[] = [
   { name: 'namespace', type: 'string', optional: true, computed: true, description: 'Namespace (default "default"). Changing it replaces the volume.' },
   { name: 'mode', type: 'string', optional: true, computed: true, description: '"writeable" (default) or "read-only".' },
   { name: 'size', type: 'string', required: true, description: 'Size such as 100Mi, 50M, 1.5GB or 1Gi. Grows in place; shrinking is refused.' },
+  timeoutsAttribute({ create: '2m', update: '2m', delete: '2m' }),
   { name: 'size_bytes', type: 'number', computed: true, description: 'Size of the filesystem in bytes as the runtime measured it.' },
   { name: 'state', type: 'string', computed: true, description: 'creating, ready, resizing, deleting or error.' },
   { name: 'attached_to', type: 'string', computed: true, description: '`namespace/name` of the app that has the volume attached, if any.' },
@@ -58,7 +61,7 @@ function toPath(path: (string | number)[]): AttributePath {
 function validate(config: CtyObject): Diagnostic[] {
   const { body, reader } = volumeBody(config);
   const result = normaliseVolume(body);
-  return result.ok ? [] : issueDiagnostics(TYPE, reader.relevant(result.issues), toPath);
+  return [...validateTimeouts(config), ...(result.ok ? [] : issueDiagnostics(TYPE, reader.relevant(result.issues), toPath))];
 }
 
 function specOf(v: CtyObject): VolumeSpec | undefined {
@@ -118,7 +121,7 @@ async function apply(client: RuntimeClient, req: ApplyRequest, options: ApplyOpt
   if (!req.planned) {
     const prior = req.prior as CtyObject;
     try {
-      await client.deleteVolume(str(prior.namespace) ?? DEFAULT_NAMESPACE, str(prior.name) ?? '');
+      await within(options.timeoutMs, 'deleting the volume', client.deleteVolume(str(prior.namespace) ?? DEFAULT_NAMESPACE, str(prior.name) ?? ''));
       return { state: null, diagnostics: [] };
     } catch (err) {
       return { state: prior, diagnostics: [fromError(`Cannot delete volume ${str(prior.namespace)}/${str(prior.name)}`, err)] };
@@ -150,7 +153,8 @@ async function read(client: RuntimeClient, state: CtyObject): Promise<CtyObject 
 async function importState(client: RuntimeClient, id: string): Promise<CtyObject | null> {
   const ref = parseImportId(id);
   if (!ref) throw new Error(`import id "${id}" must be namespace/name or name`);
-  const skeleton: CtyObject = { id, name: ref.name, namespace: ref.namespace, mode: null, size: null, size_bytes: null, state: null, attached_to: null };
+  const skeleton: CtyObject = Object.fromEntries(volumeAttributes.map((a) => [a.name, null]));
+  Object.assign(skeleton, { id, name: ref.name, namespace: ref.namespace });
   return read(client, skeleton);
 }
 

@@ -5,7 +5,7 @@ import { equal } from '../../../schema/src/diff';
 import { formatPath, type Issue } from '../../../schema/src/schema';
 import { isObject, isUnknown, type CtyObject, type CtyValue } from './cty';
 import { error, renderPath, type AttributePath, type Diagnostic } from './diagnostics';
-import type { BlockSchema } from './schema';
+import { parseDuration, type BlockSchema } from './schema';
 
 export interface PlanRequest {
   prior: CtyObject | null;
@@ -23,17 +23,21 @@ export interface PlanResult {
 export interface ApplyResult {
   state: CtyObject | null;
   diagnostics: Diagnostic[];
+  /** Private state to keep (opaque to terraform); undefined keeps the planned one. */
+  private?: Buffer;
 }
 
 export interface ApplyRequest {
   prior: CtyObject | null;
   /** null: delete. */
   planned: CtyObject | null;
+  /** The configuration: the only place write-only values arrive. */
+  config?: CtyObject | null;
 }
 
 /** How an apply waits for the resource to settle. */
 export interface ApplyOptions {
-  /** The limit for this resource's create or update (the provider passes the resource's default). */
+  /** The limit for this create, update or delete: the `timeouts` attribute, else the resource's default. */
   timeoutMs: number;
   /** Aborted by StopProvider: waits end early. */
   signal?: AbortSignal;
@@ -47,8 +51,8 @@ export interface Resource {
   validate(config: CtyObject): Diagnostic[];
   plan(req: PlanRequest): PlanResult;
   apply(client: RuntimeClient, req: ApplyRequest, options: ApplyOptions): Promise<ApplyResult>;
-  /** The current state, or null when the resource is gone. */
-  read(client: RuntimeClient, state: CtyObject): Promise<CtyObject | null>;
+  /** The current state, or null when the resource is gone; `priv` is the private state of the last apply. */
+  read(client: RuntimeClient, state: CtyObject, priv?: Buffer): Promise<CtyObject | null>;
   /** Import by `namespace/name` (or `name` in the default namespace). */
   importState(client: RuntimeClient, id: string): Promise<CtyObject | null>;
 }
@@ -120,6 +124,42 @@ export function issueDiagnostics(typeName: string, issues: Issue[], toPath: (pat
     const where = path.length ? renderPath(path) : formatPath(issue.path);
     return error(`Invalid ${typeName} configuration`, `${where} ${issue.message}`, path);
   });
+}
+
+/** The wait limit for an apply: `timeouts.create|update|delete` when set, else `fallbackMs`. */
+export function timeoutOf(req: ApplyRequest, fallbackMs: number): number {
+  const op = !req.planned ? 'delete' : req.prior ? 'update' : 'create';
+  const source = op === 'delete' ? req.prior : req.planned;
+  const timeouts = source?.timeouts;
+  const text = isObject(timeouts) ? str(timeouts[op]) : undefined;
+  return (text && parseDuration(text)) || fallbackMs;
+}
+
+/** Diagnostics for `timeouts` values that are not durations. */
+export function validateTimeouts(config: CtyObject): Diagnostic[] {
+  const timeouts = config.timeouts;
+  if (!isObject(timeouts)) return [];
+  return Object.entries(timeouts)
+    .filter(([, v]) => typeof v === 'string' && !parseDuration(v))
+    .map(([k, v]) =>
+      error('Invalid timeout', `timeouts.${k} must be a duration such as "30s", "10m" or "1h30m" (got ${JSON.stringify(v)})`, [
+        { attribute_name: 'timeouts' },
+        { attribute_name: k },
+      ]),
+    );
+}
+
+/** Runs `work` but gives up after `ms` (for runtime calls that take no deadline of their own). */
+export async function within<T>(ms: number, what: string, work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms / 1000} s (raise it with the timeouts attribute)`)), ms);
+  });
+  try {
+    return await Promise.race([work, limit]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export function str(v: CtyValue | undefined): string | undefined {

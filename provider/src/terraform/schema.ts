@@ -12,6 +12,8 @@ export interface Attribute {
   optional?: boolean;
   computed?: boolean;
   sensitive?: boolean;
+  /** Terraform 1.11+: sent in the config only, never stored in plan or state. */
+  writeOnly?: boolean;
 }
 
 export interface BlockSchema {
@@ -21,6 +23,31 @@ export interface BlockSchema {
 }
 
 const NESTING = { single: 1, list: 2, map: 4 } as const;
+/** Descriptions are markdown: `code` renders in the registry and language servers. */
+const MARKDOWN = 1;
+
+/** Go-style durations as the `timeouts` attribute takes them: "30s", "10m", "1h30m". */
+export function parseDuration(text: string): number | undefined {
+  const m = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(text.trim());
+  if (!m || !text.trim() || (m[1] === undefined && m[2] === undefined && m[3] === undefined)) return undefined;
+  return ((Number(m[1] ?? 0) * 60 + Number(m[2] ?? 0)) * 60 + Number(m[3] ?? 0)) * 1000;
+}
+
+/** The `timeouts` attribute of the scaffolding template, as a nested attribute (`timeouts = { create = "20m" }`). */
+export function timeoutsAttribute(defaults: { create: string; update: string; delete: string }): Attribute {
+  const op = (name: keyof typeof defaults, what: string): Attribute => ({
+    name,
+    type: 'string',
+    optional: true,
+    description: `How long ${what} may take, as a duration such as \`"30s"\`, \`"10m"\` or \`"1h"\` (default \`"${defaults[name]}"\`).`,
+  });
+  return {
+    name: 'timeouts',
+    optional: true,
+    description: 'Limits for waiting on the runtime.',
+    nested: { nesting: 'single', attributes: [op('create', 'a create'), op('update', 'an update'), op('delete', 'a delete')] },
+  };
+}
 
 /** The protocol's Schema.Attribute as a plain object for protobufjs. */
 export interface ProtoAttribute {
@@ -32,6 +59,7 @@ export interface ProtoAttribute {
   optional: boolean;
   computed: boolean;
   sensitive: boolean;
+  write_only: boolean;
   description_kind: number;
 }
 
@@ -46,7 +74,7 @@ export function protoSchema(schema: BlockSchema): {
       attributes: schema.attributes.map(protoAttribute),
       block_types: [],
       description: schema.description,
-      description_kind: 0,
+      description_kind: MARKDOWN,
     },
   };
 }
@@ -59,7 +87,8 @@ function protoAttribute(a: Attribute): ProtoAttribute {
     optional: !!a.optional,
     computed: !!a.computed,
     sensitive: !!a.sensitive,
-    description_kind: 0,
+    write_only: !!a.writeOnly,
+    description_kind: MARKDOWN,
   };
   if (a.nested) out.nested_type = { attributes: a.nested.attributes.map(protoAttribute), nesting: NESTING[a.nested.nesting] };
   else out.type = Buffer.from(JSON.stringify(a.type));
@@ -86,7 +115,7 @@ export function blockType(schema: BlockSchema): CtyType {
 export function allComputed(attributes: Attribute[], keep: string[]): Attribute[] {
   return attributes.map((a) => {
     if (keep.includes(a.name)) return a;
-    const { required: _r, optional: _o, ...rest } = a;
+    const { required: _r, optional: _o, writeOnly: _w, ...rest } = a;
     return { ...rest, computed: true, nested: a.nested ? { ...a.nested, attributes: allComputed(a.nested.attributes, []) } : undefined };
   });
 }

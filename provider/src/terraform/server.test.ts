@@ -66,9 +66,12 @@ describe('terraform plugin server', function () {
       { block: { attributes: { name: string; sensitive: boolean; type: Buffer; nested_type: unknown }[] } }
     >;
     assert.deepEqual(Object.keys(resources).sort(), ['lttle_app', 'lttle_volume']);
-    const env = resources.lttle_app.block.attributes.find((a) => a.name === 'environment');
-    assert.equal(env?.sensitive, true);
+    const attribute = (name: string) => resources.lttle_app.block.attributes.find((a) => a.name === name);
+    const env = attribute('environment');
+    assert.equal(env?.sensitive, false, 'plain variables are shown by key');
     assert.deepEqual(JSON.parse(env.type.toString()), ['map', 'string']);
+    assert.equal(attribute('secret_environment')?.sensitive, true);
+    assert.equal((attribute('secret_environment_wo') as { write_only?: boolean } | undefined)?.write_only, true);
     assert.ok(resources.lttle_app.block.attributes.find((a) => a.name === 'mode')?.nested_type);
     assert.deepEqual(Object.keys(schema.data_source_schemas as object).sort(), ['lttle_app', 'lttle_volume']);
     // A bad size comes back as a diagnostic on the attribute, not an RPC error.
@@ -76,7 +79,9 @@ describe('terraform plugin server', function () {
     const validate = await call(provider, 'ValidateResourceConfig', {
       type_name: 'lttle_volume',
       config: {
-        msgpack: Buffer.from(encode({ name: 'v', size: 'lots', namespace: null, mode: null, id: null, size_bytes: null, state: null, attached_to: null })),
+        msgpack: Buffer.from(
+          encode({ name: 'v', size: 'lots', namespace: null, mode: null, id: null, size_bytes: null, state: null, attached_to: null, timeouts: null }),
+        ),
       },
     });
     const diags = validate.diagnostics as { severity: number; attribute: { steps: { attribute_name: string }[] } }[];

@@ -24,8 +24,15 @@ export interface AppConfig extends TerraformMetaArguments {
   readonly namespace?: string;
   readonly image: string;
   readonly command?: string[];
-  /** Sensitive in terraform. */
+  /** Not secret: plans show each key and value. */
   readonly environment?: { [name: string]: string };
+  /** Sensitive: hidden in plans, stored in the state. */
+  readonly secretEnvironment?: { [name: string]: string };
+  /** Write-only (terraform 1.11+): never in plan or state; bump secretEnvironmentWoVersion to send new values. */
+  readonly secretEnvironmentWo?: { [name: string]: string };
+  readonly secretEnvironmentWoVersion?: number;
+  /** Durations such as "30s", "10m". */
+  readonly timeouts?: { readonly create?: string; readonly update?: string; readonly delete?: string };
   readonly resources?: { readonly cpu?: number; readonly memory?: number };
   /** Omitted: regular. */
   readonly mode?: { readonly flash?: FlashMode };

@@ -2,7 +2,7 @@
 // the data maps (environment variables, expose service names) are user data
 // and keep their spelling; tokens and other non-plain values pass through.
 
-const DATA_MAPS = new Set(['environment', 'expose']);
+const DATA_MAPS = new Set(['environment', 'secret_environment', 'secret_environment_wo', 'expose']);
 
 function snake(key: string): string {
   return key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
