@@ -3,7 +3,7 @@
 // under TCG takes a while); they need the daemon's app runtime.
 import * as assert from 'node:assert/strict';
 import * as providerPb from '@pulumi/pulumi/proto/provider_pb';
-import { APP, daemonBuilt, Plugin, TempHome, VOLUME, type ResourceState } from '../provider/src/pulumi/testing/harness';
+import { APP, daemonBuilt, Plugin, TempHome, VOLUME, type ResourceState } from './support/pulumi-harness';
 import { SECRET_SIG, SIG_KEY, type JsonObject } from '../provider/src/pulumi/values';
 
 const { DIFF_NONE } = providerPb.DiffResponse.DiffChanges;

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
 import { packageRoot } from '../schema/src/paths';
 import { SECRET_SIG, SIG_KEY } from '../provider/src/pulumi/values';
-import { compileExample, typeCheckExample } from '../provider/src/pulumi/testing/program';
+import { compileExample, typeCheckExample } from './support/pulumi-program';
 
 interface Registered {
   type: string;

@@ -4,7 +4,7 @@
 import * as assert from 'node:assert/strict';
 import * as providerPb from '@pulumi/pulumi/proto/provider_pb';
 import { pluginVersion } from '../provider/src/pulumi/server';
-import { CheckFailed, daemonBuilt, Plugin, TempHome, VOLUME, APP, type ResourceState } from '../provider/src/pulumi/testing/harness';
+import { CheckFailed, daemonBuilt, Plugin, TempHome, VOLUME, APP, type ResourceState } from './support/pulumi-harness';
 import { SECRET_SIG, SIG_KEY, UNKNOWN, type JsonObject } from '../provider/src/pulumi/values';
 
 const { DIFF_NONE, DIFF_SOME } = providerPb.DiffResponse.DiffChanges;

@@ -13,9 +13,9 @@ import * as providerPb from '@pulumi/pulumi/proto/provider_pb';
 import type * as pluginPb from '@pulumi/pulumi/proto/plugin_pb';
 import * as statusPb from '@pulumi/pulumi/proto/status_pb';
 import * as errorsPb from '@pulumi/pulumi/proto/errors_pb';
-import { RuntimeClient } from '../../../../runtime/src/client/client';
-import { daemonEntry, daemonSocketPath, packageRoot } from '../../../../schema/src/paths';
-import { fromStruct, toStruct, type Decoded, type JsonObject } from '../values';
+import { RuntimeClient } from '../../runtime/src/client/client';
+import { daemonEntry, daemonSocketPath, packageRoot } from '../../schema/src/paths';
+import { fromStruct, toStruct, type Decoded, type JsonObject } from '../../provider/src/pulumi/values';
 
 export const VOLUME = 'lttle:index:Volume';
 export const APP = 'lttle:index:App';

@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as ts from 'typescript';
-import { packageRoot } from '../../../../schema/src/paths';
+import { packageRoot } from '../../schema/src/paths';
 
 export function compileExample(name: string): string {
   const root = packageRoot();
