@@ -143,3 +143,9 @@ export function strategyName(strategy: FlashStrategy): string {
   if ('nth-listen' in strategy) return `nth-listen:${strategy['nth-listen']}`;
   return `listen-on-port:${strategy['listen-on-port']}`;
 }
+
+/** An app's flash mode as the runtime uses it (strategy by name), or undefined in regular mode. */
+export function flashSettings(spec: AppSpec): { strategy: string; timeout: number } | undefined {
+  const mode = spec.mode;
+  return mode === 'regular' ? undefined : { strategy: strategyName(mode.flash.strategy), timeout: mode.flash.timeout };
+}

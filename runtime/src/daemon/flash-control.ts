@@ -4,7 +4,7 @@
 // Deep suspend: once suspended for `deep-suspend-after` seconds with no client
 // connection open, the snapshot is made durable and QEMU exits; the next wake
 // restores it in a new QEMU (RAM comes back on demand from the memory file).
-import { deepSuspendAfter, strategyName } from '../../../schema/src/normalize';
+import { deepSuspendAfter, flashSettings } from '../../../schema/src/normalize';
 import type { AppSpec, ConnectionTracking, FlashStats, ResumeKind } from '../../../schema/src/types';
 import { IdleTracker } from '../flash/idle-tracker';
 import type { ConnectionGate, TrackedConnection } from '../proxy/service-proxy';
@@ -24,11 +24,6 @@ const RETRY_MAX_MS = 60_000;
 const DEEP_RECHECK_MS = 1000;
 
 /** The app's flash settings; undefined in regular mode. */
-export function flashSettings(spec: AppSpec): { strategy: string; timeout: number } | undefined {
-  const mode = spec.mode;
-  return mode === 'regular' ? undefined : { strategy: strategyName(mode.flash.strategy), timeout: mode.flash.timeout };
-}
-
 function trackingByService(spec: AppSpec): Record<string, ConnectionTracking> {
   return Object.fromEntries(Object.entries(spec.expose).map(([k, v]) => [k, v['connection-tracking']]));
 }

@@ -6,7 +6,7 @@ import { READINESS_LABEL } from '../image/oci';
 import type { AgentConfig } from '../vm/machine';
 import type { DiskSpec } from '../vm/qemu-command';
 import type { VolumeRecord } from '../volume/volume-manager';
-import { flashSettings } from './flash-control';
+import { flashSettings } from '../../../schema/src/normalize';
 
 export interface VolumeLookup {
   volume: (namespace: string, name: string) => VolumeRecord | undefined;
