@@ -42,6 +42,10 @@ static void fire(const char *reason)
     if (fired || strategy == S_NONE)
         return;
     fired = 1;
+    /* The snapshot the host takes next holds the page cache; if it is ever
+     * discarded (a redeploy of a deep-suspended app), whatever the app wrote
+     * during start-up without fsync must already be on the volumes. */
+    sync();
     ctl_sendf(T_FLASH, 0, "%s", reason);
 }
 

@@ -73,6 +73,10 @@ EOF
     [ "$(id -u)" != 0 ] || chown postgres:postgres "$PGDATA/lttle.wal.conf"
     grep -q "^include_if_exists = 'lttle.wal.conf'" "$PGDATA/postgresql.conf" ||
         printf "\n# WAL sized to the volume by lttle-entrypoint.\ninclude_if_exists = 'lttle.wal.conf'\n" >> "$PGDATA/postgresql.conf"
+    # Durable before the server starts: a machine killed later (a deep suspend
+    # whose snapshot a redeploy discards) loses the guest's page cache, and an
+    # unsynced append would leave NUL bytes in postgresql.conf.
+    sync "$PGDATA/lttle.wal.conf" "$PGDATA/postgresql.conf" "$PGDATA/pg_hba.conf" "$PGDATA"
 }
 
 if [ "$(id -u)" = 0 ]; then
