@@ -101,16 +101,20 @@ async function main(): Promise<void> {
       process.exit(0);
     });
   };
-  const server = createServer({
-    version,
-    home,
-    accel: accel.accel,
-    volumes,
-    extend: (router, locks) => appManager.routes(router, locks),
-    upgrade: (req, socket, head, ok) => void handleExecUpgrade(appManager, req, socket, head, ok),
-    onShutdown: () => shutdown('shutdown request'),
-    log,
-  });
+  // One API, two kinds of listener: the unix socket is trusted (mode 0600), a TCP one needs the token.
+  const api = (token?: string) =>
+    createServer({
+      version,
+      home,
+      accel: accel.accel,
+      volumes,
+      extend: (router, locks) => appManager.routes(router, locks),
+      upgrade: (req, socket, head, ok) => void handleExecUpgrade(appManager, req, socket, head, ok),
+      token,
+      onShutdown: () => shutdown('shutdown request'),
+      log,
+    });
+  const server = api();
   const oldMask = process.umask(0o177);
   server.listen(socketPath, () => {
     process.umask(oldMask);
@@ -126,17 +130,7 @@ async function main(): Promise<void> {
       );
     }
     const [hostname, port] = tcp.split(':');
-    createServer({
-      version,
-      home,
-      accel: accel.accel,
-      volumes,
-      extend: (router, locks) => appManager.routes(router, locks),
-      upgrade: (req, socket, head, ok) => void handleExecUpgrade(appManager, req, socket, head, ok),
-      token,
-      onShutdown: () => shutdown('shutdown request'),
-      log,
-    }).listen(Number(port), hostname);
+    api(token).listen(Number(port), hostname);
   }
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
