@@ -10,40 +10,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { AppSpec, AppStatus } from '../schema/src/types';
 import { hostPort, psql, type PsqlTarget } from './support/psql';
-import { machinePids, TestRuntime, volumeYaml, waitForExit } from './support/runtime';
+import { machinePids, TestRuntime, volumeYaml, waitForExit, deepSuspendingSeedApp } from './support/runtime';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const APPS = Number(process.env.LTTLE_TEST_APPS ?? 3);
 const NS = 'deep';
 const names = Array.from({ length: APPS }, (_, i) => `pg${i}`);
-
-function appYaml(name: string, volume: string): string {
-  return `app:
-  name: ${name}
-  namespace: ${NS}
-  image: ghcr.io/lttle-cloud/postgres:17-flash
-  resources:
-    cpu: 1
-    memory: 256
-  mode:
-    flash:
-      strategy: manual
-      timeout: 3
-      deep-suspend-after: 1
-  environment:
-    POSTGRES_PASSWORD: password
-    POSTGRES_USER: user
-    POSTGRES_DB: db
-    MARK: one
-  volumes:
-    - name: ${volume}
-      path: /var/lib/postgresql/data
-  expose:
-    access:
-      port: 5432
-      internal: {}
-`;
-}
 
 describe('deep suspend', function () {
   this.timeout(1_800_000);
@@ -82,7 +54,10 @@ describe('deep suspend', function () {
 
   it(`deep-suspends ${APPS} seed apps at once: no qemu process left, snapshot durable and shown in app get`, async () => {
     const file = path.join(rt.home, 'deep.lttle.yaml');
-    fs.writeFileSync(file, names.map((n) => `${volumeYaml(`data-${n}`, '100Mi', NS)}---\n${appYaml(n, `data-${n}`)}`).join('---\n'));
+    fs.writeFileSync(
+      file,
+      names.map((n) => `${volumeYaml(`data-${n}`, '100Mi', NS)}---\n${deepSuspendingSeedApp(n, NS, `data-${n}`, { MARK: 'one' })}`).join('---\n'),
+    );
     const res = await rt.cli(['deploy', file]);
     assert.equal(res.code, 0, res.stderr);
     for (const name of names) {

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { AppStatus } from '../../schema/src/types';
 import { hostPort, psql, type PsqlTarget } from '../support/psql';
-import { machinePids, TestRuntime, volumeYaml } from '../support/runtime';
+import { machinePids, TestRuntime, volumeYaml, deepSuspendingSeedApp } from '../support/runtime';
 import { percentile, report, type BenchRow } from './report';
 
 const APPS = Number(process.env.LTTLE_BENCH_APPS ?? 10);
@@ -15,33 +15,6 @@ const ROUNDS = Number(process.env.LTTLE_BENCH_DEEP_ROUNDS ?? 3);
 const NS = 'bench';
 const names = Array.from({ length: APPS }, (_, i) => `pg${i}`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function appYaml(name: string): string {
-  return `app:
-  name: ${name}
-  namespace: ${NS}
-  image: ghcr.io/lttle-cloud/postgres:17-flash
-  resources:
-    cpu: 1
-    memory: 256
-  mode:
-    flash:
-      strategy: manual
-      timeout: 3
-      deep-suspend-after: 1
-  environment:
-    POSTGRES_PASSWORD: password
-    POSTGRES_USER: user
-    POSTGRES_DB: db
-  volumes:
-    - name: data-${name}
-      path: /var/lib/postgresql/data
-  expose:
-    access:
-      port: 5432
-      internal: {}
-`;
-}
 
 /** MemTotal - MemAvailable: what the host cannot give back (page cache of the memory files is available). */
 function hostUsedMiB(): number {
@@ -82,7 +55,10 @@ async function main(): Promise<void> {
     const usedBefore = hostUsedMiB();
     const daemonBefore = rssMiB(daemon.pid!);
 
-    const file = rt.writeFile('bench.yaml', names.map((n) => `${volumeYaml(`data-${n}`, '100Mi', NS)}---\n${appYaml(n)}`).join('---\n'));
+    const file = rt.writeFile(
+      'bench.yaml',
+      names.map((n) => `${volumeYaml(`data-${n}`, '100Mi', NS)}---\n${deepSuspendingSeedApp(n, NS, `data-${n}`)}`).join('---\n'),
+    );
     const deployed = Date.now();
     await rt.cli(['deploy', file]);
     const targets: Record<string, PsqlTarget> = {};
