@@ -15,6 +15,7 @@ import { RuntimeClient } from '../runtime/src/client/client';
 import { packageRoot } from '../schema/src/paths';
 import { TERRAFORM } from './fixtures/terraform/harness';
 import { TestRuntime } from './support/runtime';
+import { implicitMirrorDir, PROVIDER_PLATFORM, PROVIDER_VERSION, RELEASE_DIR, RELEASE_ZIP, releaseEnv } from './support/terraform-release';
 
 const MAGIC_COOKIE = 'd602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2';
 
@@ -26,11 +27,10 @@ interface Run {
 
 describe('terraform: the released provider (single executable, implicit local mirror)', function () {
   this.timeout(600_000);
-  const version = (JSON.parse(fs.readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
-  const platform = `linux_${process.arch === 'x64' ? 'amd64' : process.arch}`;
-  const zipName = `terraform-provider-lttle_${version}_${platform}.zip`;
+  const version = PROVIDER_VERSION;
+  const zipName = RELEASE_ZIP;
   const exeName = `terraform-provider-lttle_v${version}`;
-  const release = path.join(packageRoot(), 'build', 'terraform');
+  const release = RELEASE_DIR;
   let root: string;
   let dist: string;
   let home: string;
@@ -62,19 +62,10 @@ describe('terraform: the released provider (single executable, implicit local mi
     for (const f of [zipName, `terraform-provider-lttle_${version}_SHA256SUMS`, 'terraform-registry-manifest.json'])
       fs.copyFileSync(path.join(release, f), path.join(dist, f));
     fs.cpSync(path.join(packageRoot(), 'test', 'fixtures', 'terraform', 'volume'), work, { recursive: true });
-    pluginDir = path.join(home, '.terraform.d', 'plugins', 'registry.terraform.io', 'lttle', 'lttle', version, platform);
+    pluginDir = implicitMirrorDir(home);
     rt = new TestRuntime('lttle-tf-release-home-');
-    env = { ...rt.env, HOME: home, CHECKPOINT_DISABLE: '1', TF_IN_AUTOMATION: '1', TF_INPUT: '0' };
-    // Implicit mirrors count only while no CLI config sets provider_installation:
-    // no TF_CLI_CONFIG_FILE (the machine's points at a missing file, which would
-    // only warn), and HOME's own ~/.terraformrc does not exist.
-    for (const key of Object.keys(env)) {
-      if (
-        ['TF_CLI_CONFIG_FILE', 'TERRAFORM_CONFIG', 'TF_PLUGIN_CACHE_DIR', 'TF_DATA_DIR', 'XDG_DATA_HOME', 'LTTLE_DAEMON'].includes(key) ||
-        key.startsWith('TF_CLI_ARGS')
-      )
-        delete env[key];
-    }
+    env = releaseEnv(rt.env, home);
+    delete env.LTTLE_DAEMON;
   });
 
   after(async () => {
@@ -179,7 +170,7 @@ describe('terraform: the released provider (single executable, implicit local mi
     const run = ok(['init', '-input=false', '-no-color']);
     assert.match(run.stdout, new RegExp(`Installed lttle/lttle v${version.replace(/\./g, '\\.')} \\(unauthenticated\\)`));
     assert.doesNotMatch(run.stdout + run.stderr, /CLI configuration|registry\.terraform\.io\/.well-known/);
-    const cached = path.join(work, '.terraform', 'providers', 'registry.terraform.io', 'lttle', 'lttle', version, platform);
+    const cached = path.join(work, '.terraform', 'providers', 'registry.terraform.io', 'lttle', 'lttle', version, PROVIDER_PLATFORM);
     assert.equal(fs.realpathSync(cached), fs.realpathSync(pluginDir));
     assert.match(fs.readFileSync(path.join(work, '.terraform.lock.hcl'), 'utf8'), /"h1:[A-Za-z0-9+/=]+"/);
     ok(['validate', '-no-color']);
@@ -218,7 +209,7 @@ describe('terraform: the released provider (single executable, implicit local mi
       timeout: 300_000,
     });
     assert.equal(make.status, 0, make.stdout + make.stderr);
-    const installed = path.join(otherHome, '.terraform.d', 'plugins', 'registry.terraform.io', 'lttle', 'lttle', version, platform, exeName);
+    const installed = path.join(implicitMirrorDir(otherHome), exeName);
     assert.ok(fs.readFileSync(installed).equals(fs.readFileSync(path.join(pluginDir, exeName))));
     assert.deepEqual(fs.readdirSync(path.dirname(installed)), [exeName]);
   });
