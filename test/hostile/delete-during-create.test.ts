@@ -49,4 +49,16 @@ describe('hostile input: delete during create', function () {
       assert.ok((await rt.client.health()).pid > 0, 'the daemon still serves');
     });
   }
+
+  it('deleting an app redeployed while it waits for a missing volume answers at once (no boot queued ahead of the delete)', async () => {
+    const spec = { name: 'waiter', image: 'ghcr.io/lttle-cloud/postgres:17-flash', volumes: [{ name: 'missing', path: '/data' }] };
+    await rt.client.applyApp({ ...spec, environment: { MARK: 'one' } });
+    await rt.waitForApp('default', 'waiter', { states: ['waiting'], timeoutMs: 60_000 });
+    await rt.client.applyApp({ ...spec, environment: { MARK: 'two' } });
+    const started = Date.now();
+    await rt.client.deleteApp('default', 'waiter');
+    assert.ok(Date.now() - started < 10_000, `delete took ${Date.now() - started} ms`);
+    assert.equal(await rt.client.getApp('default', 'waiter'), undefined);
+    assert.ok(!fs.existsSync(path.join(rt.home, 'machines', 'default', 'waiter')), 'no machine directory left');
+  });
 });

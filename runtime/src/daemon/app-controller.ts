@@ -1,9 +1,7 @@
-// One app's life: image → volumes → machine → ready, restarts by policy,
-// redeploys on change, and in flash mode suspend on idle / resume on connect.
-// This class decides what happens when; its parts do the work: the record and
-// its state changes (app-state), the machine (app-machine), flash mode
-// (flash-control), the snapshot (snapshot-files), the host listeners
-// (service-listeners) and what follows an exit (restart-policy).
+// One app's life: image → volumes → machine → ready, restarts by policy, redeploys
+// on change, in flash mode suspend on idle / resume on connect. This class decides
+// when; its parts do the work: app-state, app-machine, flash-control,
+// snapshot-files, service-listeners, restart-policy.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { diffApp } from '../../../schema/src/diff';
@@ -25,9 +23,8 @@ export interface AppDeps extends MachineDeps {
   log: (line: string) => void;
 }
 
-/** How long a machine may boot before it is declared ready without a readiness signal. */
+// How long a machine may boot before it is declared ready without a readiness signal.
 const BOOT_DEADLINE_MS = Number(process.env.LTTLE_BOOT_DEADLINE_MS ?? 300_000);
-
 class Cancelled extends Error {}
 
 export class AppController {
@@ -39,6 +36,7 @@ export class AppController {
   private readonly restarts = new Restarts();
   private bootAbort?: AbortController;
   private bootDeadline?: NodeJS.Timeout;
+  private destroying = false; // set before destroy() queues: nothing queued ahead of it boots
   /** The guest's last df of its volumes, and those already warned about as nearly full. */
   private usage: VolumeUsageStatus[] = [];
   private readonly warnedFull = new Set<string>();
@@ -160,7 +158,7 @@ export class AppController {
   private kick(): void {
     void this.app
       .serialise(async () => {
-        if (this.app.deleted) return;
+        if (this.app.deleted || this.destroying) return;
         const generation = this.app.record.generation;
         if (this.vm.running && this.vm.generation === generation) return this.app.observe();
         // Deep-suspended with a snapshot of this generation: the next wake restores it.
@@ -199,7 +197,9 @@ export class AppController {
     const machine = await this.vm.boot(generation, {
       state: (state, message) => this.app.setState(state, message),
       check: () => {
-        if (abort.signal.aborted || this.app.deleted) throw new Cancelled('boot cancelled');
+        if (abort.signal.aborted || this.app.deleted || this.destroying) throw new Cancelled('boot cancelled');
+        // A redeploy while this boot waits (for a volume) queued a newer spec: boot that one instead.
+        if (this.app.record.generation !== generation) throw new Cancelled('superseded by a newer spec');
       },
     });
     this.app.record.accel = this.deps.accel;
@@ -318,6 +318,7 @@ export class AppController {
 
   /** Deletes the app: its machine, overlay, sockets and log. Never its volumes. */
   async destroy(): Promise<void> {
+    this.destroying = true;
     this.bootAbort?.abort();
     await this.app.serialise(async () => {
       this.listeners.close();
