@@ -24,7 +24,8 @@ TF_PLATFORM := linux_$(patsubst x86_64,amd64,$(patsubst aarch64,arm64,$(shell un
 TF_RELEASE := $(BUILD)/terraform
 TF_PROVIDER_ZIP := $(TF_RELEASE)/terraform-provider-lttle_$(TF_PROVIDER_VERSION)_$(TF_PLATFORM).zip
 TF_PROVIDER_EXE := terraform-provider-lttle_v$(TF_PROVIDER_VERSION)
-TF_PLUGIN_DIR := $(HOME)/.terraform.d/plugins/registry.terraform.io/lttle/lttle/$(TF_PROVIDER_VERSION)/$(TF_PLATFORM)
+# terraform reads registry.terraform.io/..., OpenTofu registry.opentofu.org/... (both read ~/.terraform.d/plugins).
+TF_PLUGIN_DIRS := $(foreach host,registry.terraform.io registry.opentofu.org,$(HOME)/.terraform.d/plugins/$(host)/lttle/lttle/$(TF_PROVIDER_VERSION)/$(TF_PLATFORM))
 TF_PROVIDER_INPUTS := $(shell find provider/src schema -type f) \
   package.json package-lock.json tsconfig.json provider/release/build-terraform-provider.mjs $(realpath $(shell command -v node))
 
@@ -41,15 +42,17 @@ $(TF_PROVIDER_ZIP): $(TF_PROVIDER_INPUTS) | node_modules/.installed terraform-re
 install-terraform-provider: $(TF_PROVIDER_ZIP)
 	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
 	unzip -q $(TF_PROVIDER_ZIP) -d "$$tmp" && \
-	mkdir -p "$(TF_PLUGIN_DIR)" && \
-	if [ -f "$(TF_PLUGIN_DIR)/$(TF_PROVIDER_EXE)" ] && ! cmp -s "$$tmp/$(TF_PROVIDER_EXE)" "$(TF_PLUGIN_DIR)/$(TF_PROVIDER_EXE)"; then \
-	  echo "note: this replaces a different build of lttle/lttle $(TF_PROVIDER_VERSION): delete .terraform.lock.hcl where the old one was used"; \
-	fi && \
-	mv "$$tmp/$(TF_PROVIDER_EXE)" "$(TF_PLUGIN_DIR)/$(TF_PROVIDER_EXE).tmp" && \
-	mv -f "$(TF_PLUGIN_DIR)/$(TF_PROVIDER_EXE).tmp" "$(TF_PLUGIN_DIR)/$(TF_PROVIDER_EXE)"
+	for dir in $(TF_PLUGIN_DIRS); do \
+	  mkdir -p "$$dir" && \
+	  if [ -f "$$dir/$(TF_PROVIDER_EXE)" ] && ! cmp -s "$$tmp/$(TF_PROVIDER_EXE)" "$$dir/$(TF_PROVIDER_EXE)"; then \
+	    echo "note: this replaces a different build of lttle/lttle $(TF_PROVIDER_VERSION): delete .terraform.lock.hcl where the old one was used"; \
+	  fi && \
+	  cp "$$tmp/$(TF_PROVIDER_EXE)" "$$dir/$(TF_PROVIDER_EXE).tmp" && \
+	  mv -f "$$dir/$(TF_PROVIDER_EXE).tmp" "$$dir/$(TF_PROVIDER_EXE)" && \
+	  echo "installed $$dir/$(TF_PROVIDER_EXE)" || exit 1; \
+	done
 	@# The former launcher mirror and its CLI config would shadow the implicit mirror.
 	@rm -rf $(TF_RELEASE)/mirror $(TF_RELEASE)/lttle.tfrc
-	@echo "installed $(TF_PLUGIN_DIR)/$(TF_PROVIDER_EXE)"
 	@if [ -n "$$TF_CLI_CONFIG_FILE" ] && grep -qs provider_installation "$$TF_CLI_CONFIG_FILE"; then \
 	  echo "note: TF_CLI_CONFIG_FILE=$$TF_CLI_CONFIG_FILE sets provider_installation, so terraform ignores ~/.terraform.d/plugins; unset it"; \
 	fi
@@ -78,3 +81,23 @@ $(TERRAFORM_BUILT): provider/release/terraform-cli/go.mod provider/release/terra
 # test/terraform-release.test.ts installs the zip the way a user would; every
 # terraform test needs a terraform.
 test: terraform-provider terraform-cli
+
+# OpenTofu v1.12.6 from the Go module proxy into build/terraform/bin/tofu (about
+# 1 minute with a warm Go cache), and the provider's terraform tests that boot no
+# microVM run against it: `source = "lttle/lttle"` means registry.opentofu.org
+# there, which the test mirrors and `make install-terraform-provider` also fill.
+TOFU_BUILT := $(abspath $(TF_RELEASE))/bin/tofu
+TOFU_TESTS := terraform-volume terraform-validation terraform-release
+
+.PHONY: opentofu-cli test-opentofu
+opentofu-cli: $(TOFU_BUILT)
+
+$(TOFU_BUILT): provider/release/opentofu-cli/go.mod provider/release/opentofu-cli/go.sum provider/release/opentofu-cli/tools.go
+	@command -v go >/dev/null || { echo "opentofu-cli: no go on PATH to build it"; exit 1; }
+	cd provider/release/opentofu-cli && CGO_ENABLED=0 GOFLAGS='-mod=readonly -buildvcs=false' \
+	  go build -trimpath -ldflags "-w -s -X 'github.com/opentofu/opentofu/version.dev=no'" -o $@.tmp github.com/opentofu/opentofu/cmd/tofu
+	mv -f $@.tmp $@
+	$@ version
+
+test-opentofu: build terraform-provider $(TOFU_BUILT)
+	TERRAFORM=$(TOFU_BUILT) $(MOCHA) --no-config --timeout 600000 $(foreach t,$(TOFU_TESTS),build/js/test/$(t).test.js)

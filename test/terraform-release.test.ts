@@ -13,7 +13,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { RuntimeClient } from '../runtime/src/client/client';
 import { packageRoot } from '../schema/src/paths';
-import { TERRAFORM } from './fixtures/terraform/harness';
+import { REGISTRY_HOST, TERRAFORM } from './fixtures/terraform/harness';
 import { TestRuntime } from './support/runtime';
 import { implicitMirrorDir, PROVIDER_PLATFORM, PROVIDER_VERSION, RELEASE_DIR, RELEASE_ZIP, releaseEnv } from './support/terraform-release';
 
@@ -62,7 +62,7 @@ describe('terraform: the released provider (single executable, implicit local mi
     for (const f of [zipName, `terraform-provider-lttle_${version}_SHA256SUMS`, 'terraform-registry-manifest.json'])
       fs.copyFileSync(path.join(release, f), path.join(dist, f));
     fs.cpSync(path.join(packageRoot(), 'test', 'fixtures', 'terraform', 'volume'), work, { recursive: true });
-    pluginDir = implicitMirrorDir(home);
+    pluginDir = implicitMirrorDir(home, REGISTRY_HOST);
     rt = new TestRuntime('lttle-tf-release-home-');
     env = releaseEnv(rt.env, home);
     delete env.LTTLE_DAEMON;
@@ -169,8 +169,8 @@ describe('terraform: the released provider (single executable, implicit local mi
   it('terraform init finds it in ~/.terraform.d/plugins with no CLI config file', () => {
     const run = ok(['init', '-input=false', '-no-color']);
     assert.match(run.stdout, new RegExp(`Installed lttle/lttle v${version.replace(/\./g, '\\.')} \\(unauthenticated\\)`));
-    assert.doesNotMatch(run.stdout + run.stderr, /CLI configuration|registry\.terraform\.io\/.well-known/);
-    const cached = path.join(work, '.terraform', 'providers', 'registry.terraform.io', 'lttle', 'lttle', version, PROVIDER_PLATFORM);
+    assert.doesNotMatch(run.stdout + run.stderr, /CLI configuration|registry\.(terraform\.io|opentofu\.org)\/.well-known/);
+    const cached = path.join(work, '.terraform', 'providers', REGISTRY_HOST, 'lttle', 'lttle', version, PROVIDER_PLATFORM);
     assert.equal(fs.realpathSync(cached), fs.realpathSync(pluginDir));
     assert.match(fs.readFileSync(path.join(work, '.terraform.lock.hcl'), 'utf8'), /"h1:[A-Za-z0-9+/=]+"/);
     ok(['validate', '-no-color']);
@@ -209,7 +209,7 @@ describe('terraform: the released provider (single executable, implicit local mi
       timeout: 300_000,
     });
     assert.equal(make.status, 0, make.stdout + make.stderr);
-    const installed = path.join(implicitMirrorDir(otherHome), exeName);
+    const installed = path.join(implicitMirrorDir(otherHome, REGISTRY_HOST), exeName);
     assert.ok(fs.readFileSync(installed).equals(fs.readFileSync(path.join(pluginDir, exeName))));
     assert.deepEqual(fs.readdirSync(path.dirname(installed)), [exeName]);
   });

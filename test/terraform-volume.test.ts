@@ -63,7 +63,7 @@ describe('terraform: lttle_volume', function () {
     // Only the size_bytes output changes (exit code 2 counts outputs); the
     // volume itself matches the new config.
     const plan = h.ok(['plan', '-input=false', '-var', 'size=300Mi']);
-    assert.match(plan.stdout, /Objects have changed outside of Terraform/);
+    assert.match(plan.stdout, /Objects have changed outside of Terraform|changes made outside of OpenTofu/);
     assert.doesNotMatch(plan.stdout, /lttle_volume\.pgdata (will|must) be/);
     h.ok(['apply', '-auto-approve', '-input=false', '-var', 'size=300Mi']);
   });

@@ -10,16 +10,21 @@ export const PROVIDER_PLATFORM = `linux_${process.arch === 'x64' ? 'amd64' : pro
 export const RELEASE_DIR = path.join(packageRoot(), 'build', 'terraform');
 export const RELEASE_ZIP = `terraform-provider-lttle_${PROVIDER_VERSION}_${PROVIDER_PLATFORM}.zip`;
 
-/** ~/.terraform.d/plugins/... of `home`: where terraform init looks without any CLI config. */
-export function implicitMirrorDir(home: string): string {
-  return path.join(home, '.terraform.d', 'plugins', 'registry.terraform.io', 'lttle', 'lttle', PROVIDER_VERSION, PROVIDER_PLATFORM);
+/**
+ * ~/.terraform.d/plugins/... of `home`: where `terraform init` (host
+ * registry.terraform.io) and `tofu init` (registry.opentofu.org) look without any CLI config.
+ */
+export function implicitMirrorDir(home: string, host = 'registry.terraform.io'): string {
+  return path.join(home, '.terraform.d', 'plugins', host, 'lttle', 'lttle', PROVIDER_VERSION, PROVIDER_PLATFORM);
 }
 
 export function installRelease(home: string, zip = path.join(RELEASE_DIR, RELEASE_ZIP)): void {
   if (!fs.existsSync(zip)) throw new Error(`${zip} is missing: run make terraform-provider`);
-  fs.mkdirSync(implicitMirrorDir(home), { recursive: true });
-  const unzip = spawnSync('unzip', ['-q', '-o', zip, '-d', implicitMirrorDir(home)], { encoding: 'utf8' });
-  if (unzip.status !== 0) throw new Error(`unzip ${zip}: ${unzip.stderr}`);
+  for (const host of ['registry.terraform.io', 'registry.opentofu.org']) {
+    fs.mkdirSync(implicitMirrorDir(home, host), { recursive: true });
+    const unzip = spawnSync('unzip', ['-q', '-o', zip, '-d', implicitMirrorDir(home, host)], { encoding: 'utf8' });
+    if (unzip.status !== 0) throw new Error(`unzip ${zip}: ${unzip.stderr}`);
+  }
 }
 
 /**
