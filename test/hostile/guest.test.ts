@@ -92,9 +92,10 @@ describe('hostile guest: the seed app pushed to its limits', function () {
     assert.equal(seq.length, lines, 'every line of the guest is in the log');
     assert.equal(seq[lines - 1], String(lines));
 
-    const slow = sh(`${logs} | (sleep 2; wc -c)`);
+    const slow = sh(`${logs} | (sleep 2; cat)`);
     assert.equal(slow.status, 0, slow.stderr);
-    assert.equal(Number(slow.stdout.trim()), Buffer.byteLength(full.stdout), 'the slow reader got every byte');
+    // The runtime may have added a line of its own since (the app suspending): the log only grows.
+    assert.ok(slow.stdout.startsWith(full.stdout), `the slow reader got every byte (${slow.stdout.length} of at least ${full.stdout.length})`);
     const json = sh(`${lttle} app get --ns ${NS} ${APP} --output json | (sleep 1; cat)`);
     assert.equal(json.status, 0, json.stderr);
     assert.equal((JSON.parse(json.stdout) as AppStatus).spec.name, APP);
@@ -216,7 +217,11 @@ describe('hostile guest: the seed app pushed to its limits', function () {
   it('SIGKILL of lttled during an online grow: after restart the volume passes e2fsck -fn and no row is lost', async () => {
     await serving();
     const grow = rt.client.applyVolume({ name: 'pgdata', namespace: NS, size: '300Mi' }).catch((err: Error) => err);
-    while (record('volumes', 'pgdata')?.state !== 'resizing') await new Promise((r) => setImmediate(r));
+    const deadline = Date.now() + 120_000;
+    while (record('volumes', 'pgdata')?.state !== 'resizing') {
+      assert.ok(Date.now() < deadline, 'the grow started');
+      await new Promise((r) => setImmediate(r));
+    }
     await sleep(200);
     await killDaemon();
     await grow;
