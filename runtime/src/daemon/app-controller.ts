@@ -138,9 +138,10 @@ export class AppController {
   async start(): Promise<void> {
     await this.listeners.sync();
     const state = this.app.record.state;
-    if (state === 'suspended') {
+    if (state === 'suspended' || state === 'suspending') {
       // No QEMU survives a daemon restart (leftovers are killed): the app is deep-suspended now.
-      const checked = this.snapshots.check();
+      // A save cut short is no snapshot, even with a complete header: the record does not vouch for it.
+      const checked = state === 'suspending' ? { reason: 'lttled stopped while the snapshot was being saved' } : this.snapshots.check();
       if ('info' in checked) {
         this.flash.restoredDeep();
         this.app.system('suspended machine waits for a connection (deep: persisted snapshot)');

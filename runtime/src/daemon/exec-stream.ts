@@ -52,6 +52,8 @@ export async function handleExecUpgrade(apps: AppManager, req: IncomingMessage, 
   } catch (err) {
     return reject(socket, 409, 'conflict', (err as Error).message);
   }
+  // The client may have gone while the machine resumed or booted: its 'close' is past, so nothing would end the session.
+  if (socket.destroyed) return release();
   const machine = app.runningMachine;
   if (!machine) {
     release();
@@ -147,7 +149,6 @@ export async function handleExecUpgrade(apps: AppManager, req: IncomingMessage, 
   socket.on('data', onData);
   // The HTTP server may leave an upgraded socket paused; without reading it, a client that dies is never noticed.
   socket.resume();
-  socket.on('error', () => undefined);
   const clientGone = () => {
     // The client went away: end the guest's process group so nothing is orphaned.
     if (!finished && machine.running) machine.send(MsgType.EXEC_SIGNAL, session.channel, '9');

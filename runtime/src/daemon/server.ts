@@ -77,6 +77,9 @@ export function createServer(deps: ServerDeps): http.Server {
   server.keepAliveTimeout = 5_000;
   server.maxConnections = MAX_CONNECTIONS;
   server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    // An upgraded socket has lost the HTTP server's error handler: a client that
+    // resets or goes away (EPIPE, ECONNRESET) must not become an uncaught error.
+    socket.on('error', () => undefined);
     const authorised = !deps.token || authorisedRequest(req, deps.token);
     if (deps.upgrade) deps.upgrade(req, socket, head, authorised);
     else socket.destroy();
