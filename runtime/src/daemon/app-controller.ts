@@ -139,8 +139,7 @@ export class AppController {
     await this.listeners.sync();
     const state = this.app.record.state;
     if (state === 'suspended' || state === 'suspending') {
-      // No QEMU survives a daemon restart (leftovers are killed): the app is deep-suspended now.
-      // A save cut short is no snapshot, even with a complete header: the record does not vouch for it.
+      // No QEMU survives a daemon restart: the app is deep-suspended now. A save cut short is no snapshot.
       const checked = state === 'suspending' ? { reason: 'lttled stopped while the snapshot was being saved' } : this.snapshots.check();
       if ('info' in checked) {
         this.flash.restoredDeep();
