@@ -65,6 +65,7 @@ export function normaliseApp(body: unknown): Normalised<AppSpec> {
     'depends-on': (raw['depends-on'] as string[] | undefined) ?? [],
   };
   if (raw.command !== undefined) spec.command = raw.command as string[];
+  if (raw.args !== undefined) spec.args = raw.args as string[];
   const semantic = checkApp(spec);
   return semantic.length ? { ok: false, issues: semantic } : { ok: true, spec };
 }

@@ -48,7 +48,10 @@ export interface AppSpec {
   name: string;
   namespace: string;
   image: string;
+  /** Replaces the image's ENTRYPOINT (and drops its CMD). */
   command?: string[];
+  /** Replaces the image's CMD. */
+  args?: string[];
   environment: Record<string, string>;
   resources: { cpu: number; memory: number };
   mode: AppMode;

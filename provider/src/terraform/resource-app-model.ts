@@ -44,6 +44,7 @@ export function appBody(v: CtyObject, reader = new BodyReader()): { body: Record
   put('namespace', reader.take(v.namespace, ['namespace']));
   put('image', reader.take(v.image, ['image']));
   put('command', reader.list(v.command, ['command']));
+  put('args', reader.list(v.args, ['args']));
   // The three environment attributes are one map for the model.
   let env: Record<string, unknown> | undefined;
   for (const attribute of ENV_ATTRIBUTES) {
@@ -181,6 +182,7 @@ export function canonical(spec: AppSpec, split: EnvSplit = { plain: [], writeOnl
     namespace: spec.namespace,
     image: spec.image,
     command: spec.command ?? null,
+    args: spec.args ?? null,
     // Unknown keys (an import) are taken as secret: sensitive until the config says otherwise.
     environment: nonEmpty(env.filter(([k]) => split.plain.includes(k))),
     secret_environment: nonEmpty(env.filter(([k]) => !split.plain.includes(k))),

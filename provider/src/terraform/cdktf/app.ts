@@ -24,6 +24,7 @@ export interface AppConfig extends TerraformMetaArguments {
   readonly namespace?: string;
   readonly image: string;
   readonly command?: string[];
+  readonly args?: string[];
   /** Not secret: plans show each key and value. */
   readonly environment?: { [name: string]: string };
   /** Sensitive: hidden in plans, stored in the state. */
