@@ -30,6 +30,7 @@ describe('generic images: the image config and command/args', function () {
       const res = await rt.cli(['machine', 'logs', '--ns', 'images', app]);
       if (pattern.test(res.stdout)) return res.stdout;
       const status = await rt.client.getApp('images', app);
+      if (status?.state === 'error') assert.fail(`app ${app} is in error: ${status.message ?? ''}`);
       if (Date.now() > deadline)
         assert.fail(`logs of ${app} never matched ${pattern} (state ${status?.state}: ${status?.message ?? ''}):\n${res.stdout}${res.stderr}`);
       await new Promise((r) => setTimeout(r, 2000));
