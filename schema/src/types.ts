@@ -31,7 +31,8 @@ export type ConnectionTracking = 'connection-aware' | { 'traffic-aware': { 'inac
 export interface ExposeSpec {
   /** Port the app listens on inside the machine. */
   port: number;
-  internal?: { port: number };
+  /** `namespaces`: other namespaces that may reach the service, `["*"]` for all (absent: only its own). */
+  internal?: { port: number; namespaces?: string[] };
   external?: { host: string; port?: number };
   'connection-tracking': ConnectionTracking;
 }

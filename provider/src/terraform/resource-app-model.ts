@@ -111,7 +111,8 @@ function exposeBody(reader: BodyReader, item: CtyValue, path: string[]): Record<
   const internal = reader.object(obj.internal, [...path, 'internal']);
   if (internal) {
     const p = reader.take(internal.port, [...path, 'internal', 'port']);
-    out.internal = p === undefined ? {} : { port: p };
+    const namespaces = reader.list(internal.namespaces, [...path, 'internal', 'namespaces']);
+    out.internal = { ...(p === undefined ? {} : { port: p }), ...(namespaces === undefined ? {} : { namespaces }) };
   }
   const external = reader.object(obj.external, [...path, 'external']);
   if (external) {
@@ -196,7 +197,7 @@ export function canonical(spec: AppSpec, split: EnvSplit = { plain: [], writeOnl
             key,
             {
               port: e.port,
-              internal: e.internal ? { port: e.internal.port === e.port ? null : e.internal.port } : null,
+              internal: e.internal ? { port: e.internal.port === e.port ? null : e.internal.port, namespaces: e.internal.namespaces ?? null } : null,
               external: e.external ? { host: e.external.host === '127.0.0.1' ? null : e.external.host, port: e.external.port ?? null } : null,
               connection_tracking:
                 e['connection-tracking'] === 'connection-aware'

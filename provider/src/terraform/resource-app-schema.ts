@@ -123,7 +123,13 @@ export const appAttributes: Attribute[] = [
           name: 'internal',
           optional: true,
           description: 'Internal service address.',
-          nested: { nesting: 'single', attributes: [{ name: 'port', type: 'number', optional: true, description: "Service port (default: the app's port)." }] },
+          nested: {
+            nesting: 'single',
+            attributes: [
+              { name: 'port', type: 'number', optional: true, description: "Service port (default: the app's port)." },
+              { name: 'namespaces', type: ['list', 'string'], optional: true, description: 'Other namespaces that may reach the service ("*": all).' },
+            ],
+          },
         },
         {
           name: 'external',

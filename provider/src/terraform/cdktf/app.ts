@@ -13,7 +13,7 @@ export interface FlashMode {
 
 export interface Expose {
   readonly port: number;
-  readonly internal?: { readonly port?: number };
+  readonly internal?: { readonly port?: number; readonly namespaces?: string[] };
   readonly external?: { readonly host?: string; readonly port?: number };
   /** Omitted: connection-aware. */
   readonly connectionTracking?: { readonly trafficAware?: { readonly inactivityTimeout: number } };
