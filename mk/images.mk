@@ -2,7 +2,7 @@
 # the shared recipe library runtime/images/lib/debian-image.sh.
 #   make image-webapp   build/images/webapp/ (OCI layout of ghcr.io/lttle-cloud/webapp:1,
 #                       the examples/webapp server; prints its build time)
-#   make test-webapp    test/webapp.test.ts and the generic-image test
+#   make test-webapp    the generic-image test and the webapp example's tests (YAML, HCL, Pulumi)
 
 WEBAPP_IMAGE_OUT := $(LTTLE_BUILD)/images/webapp
 
@@ -19,5 +19,6 @@ test: image-webapp generic-image-prereqs
 generic-image-prereqs:
 	$(call apt_need,busybox-static)
 
-test-webapp: build guest image image-webapp guest-test-prereqs generic-image-prereqs registry-tools
-	$(MOCHA) --no-config --timeout 1800000 build/js/test/generic-image.test.js build/js/test/webapp.test.js
+test-webapp: build guest image image-webapp guest-test-prereqs generic-image-prereqs registry-tools pulumi-cli terraform-provider terraform-cli
+	$(MOCHA) --no-config --timeout 1800000 build/js/test/generic-image.test.js build/js/test/webapp.test.js \
+	  build/js/test/webapp-examples.test.js build/js/test/terraform-webapp.test.js build/js/test/pulumi-webapp.test.js
