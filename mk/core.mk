@@ -8,7 +8,7 @@
 #   make docs    regenerate docs/resources/*.md from the schemas
 #   make demo    the main job: the seed's PostgreSQL in a microVM, queried through flash mode
 
-HOST_PACKAGES := qemu-system-x86 qemu-utils e2fsprogs debootstrap kmod cpio gzip xz-utils zstd gcc libc6-dev make postgresql-client openssl zip unzip
+HOST_PACKAGES := qemu-system-x86 qemu-utils socat e2fsprogs debootstrap kmod cpio gzip xz-utils zstd gcc libc6-dev make postgresql-client openssl zip unzip
 MOCHA := node_modules/.bin/mocha
 TSC := node_modules/.bin/tsc
 

@@ -52,7 +52,7 @@ image: pg-module
 	sh runtime/images/postgres/build.sh $(PG_IMAGE_OUT) $(GUEST_OUT)/pg/lttle_pg.so
 
 guest-test-prereqs: guest image
-	$(call apt_need,qemu-system-x86 qemu-utils e2fsprogs postgresql-client)
+	$(call apt_need,qemu-system-x86 qemu-utils socat e2fsprogs postgresql-client)
 
 test-guest: guest-test-prereqs
 	npx tsc -p tsconfig.json

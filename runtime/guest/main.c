@@ -19,6 +19,7 @@
  *   flash    the lock socket, the flash trigger and strategies
  *   exec_io, exec   exec sessions: streams and credit; lifecycle and frames
  *   logs     the app's stdout/stderr as LOG frames
+ *   services other apps' internal services: /etc/hosts, listeners, forwarders
  *   app      the app's main process, reaping children
  *   config, shutdown   the CONFIG/CLOCK and SHUTDOWN frames
  */
@@ -32,6 +33,7 @@
 #include "logs.h"
 #include "loop.h"
 #include "net.h"
+#include "services.h"
 #include "shutdown.h"
 #include "volume.h"
 
@@ -63,6 +65,7 @@ int main(void)
     ctl_on(T_PING, ctl_ping);
     ctl_on(T_VOLUME_GROW, volume_grow_frame);
     ctl_on(T_VOLUME_USAGE, volume_usage_frame);
+    ctl_on(T_SERVICES, services_frame);
     for (uint8_t t = T_EXEC_START; t <= T_EXEC_CREDIT; t++)
         ctl_on(t, exec_frame);
 
@@ -73,6 +76,7 @@ int main(void)
     loop_hook(flash_watch, NULL);
     loop_hook(exec_watch, exec_tick);
     loop_hook(logs_watch, NULL);
+    loop_hook(services_watch, NULL);
     loop_hook(flash_tick, NULL);
     loop_hook(shutdown_tick, NULL);
     loop_hook(NULL, ctl_flush);     /* last: what this turn queued goes out now */

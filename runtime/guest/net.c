@@ -1,6 +1,7 @@
 /* The guest's network (see net.h). */
 #include "net.h"
 #include "control.h"
+#include "loop.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -9,6 +10,7 @@
 #include <net/route.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -83,14 +85,33 @@ static void write_file(const char *path, const char *content)
         close(fd);
 }
 
+/* The internal service lines of the latest SERVICES (services.c). */
+static char *service_lines;
+
+void net_hosts(const char *services)
+{
+    const char *name = cfg.hostname ? cfg.hostname : "lttle";
+    if (services != service_lines) {
+        free(service_lines);
+        service_lines = strdup(services);
+    }
+    size_t len = strlen(name) + strlen(service_lines ? service_lines : "") + 128;
+    char *hosts = malloc(len);
+    if (!hosts)
+        die_soft("out of memory");
+    snprintf(hosts, len, "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n%s\t%s\n%s",
+             GUEST_ADDR, name, service_lines ? service_lines : "");
+    /* Renamed into place: a resolver reading it meanwhile sees the old or the new file. */
+    write_file("/etc/hosts.lttle-new", hosts);
+    if (rename("/etc/hosts.lttle-new", "/etc/hosts") < 0)
+        agent_log("replacing /etc/hosts: %s", strerror(errno));
+    free(hosts);
+}
+
 void net_identity(const char *hostname)
 {
-    char hosts[512];
     if (sethostname(hostname, strlen(hostname)) < 0)
         agent_log("hostname: %s", strerror(errno));
-    snprintf(hosts, sizeof(hosts),
-             "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n%s\t%s\n",
-             GUEST_ADDR, hostname);
-    write_file("/etc/hosts", hosts);
+    net_hosts(service_lines ? service_lines : "");
     write_file("/etc/resolv.conf", "nameserver " GUEST_DNS "\n");
 }

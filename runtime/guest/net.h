@@ -7,5 +7,8 @@
 void net_setup(void); /* lo and eth0 up, address, default route */
 /* Host name, /etc/hosts and /etc/resolv.conf for the app. */
 void net_identity(const char *hostname);
+/* Rewrites /etc/hosts (atomically): localhost, the host name, then `services`,
+ * the internal service lines (kept for later rewrites). */
+void net_hosts(const char *services);
 
 #endif

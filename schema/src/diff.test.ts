@@ -42,12 +42,13 @@ describe('diff rules', () => {
     assert.deepEqual(appPlan.changes.find((c) => c.replace)?.path, ['namespace']);
   });
 
-  it('redeploys an app for image, environment, resources, command or volumes changes', () => {
+  it('redeploys an app for image, environment, resources, command, args or volumes changes', () => {
     for (const change of [
       { image: 'other:1' },
       { environment: { A: '2' } },
       { resources: { cpu: 2 } },
       { command: ['sleep', '1'] },
+      { args: ['--verbose'] },
       { volumes: [{ name: 'v', path: '/v' }] },
     ]) {
       const plan = diffApp(app(), app(change));
@@ -77,7 +78,7 @@ describe('diff rules', () => {
 
 describe('change rules from the schema', () => {
   it('reads identity, redeploy and grow fields from x-on-change', () => {
-    assert.deepEqual(REDEPLOY_FIELDS, ['image', 'command', 'environment', 'resources', 'volumes']);
+    assert.deepEqual(REDEPLOY_FIELDS, ['image', 'command', 'args', 'environment', 'resources', 'volumes']);
     const app = changeRules('app');
     assert.equal(app.name, 'replace');
     assert.equal(app.namespace, 'replace');

@@ -50,6 +50,7 @@ const KEYS = [
   'timeout',
   'regular',
   'command',
+  'args',
   'restart-policy',
   'depends-on',
   'x',

@@ -65,6 +65,7 @@ export function normaliseApp(body: unknown): Normalised<AppSpec> {
     'depends-on': (raw['depends-on'] as string[] | undefined) ?? [],
   };
   if (raw.command !== undefined) spec.command = raw.command as string[];
+  if (raw.args !== undefined) spec.args = raw.args as string[];
   const semantic = checkApp(spec);
   return semantic.length ? { ok: false, issues: semantic } : { ok: true, spec };
 }
@@ -97,9 +98,14 @@ function normaliseExpose(raw: Raw): ExposeSpec {
     port,
     'connection-tracking': tracking === undefined || tracking === 'connection-aware' || 'connection-aware' in tracking ? 'connection-aware' : tracking,
   };
-  const internal = raw.internal as { port?: number } | null | undefined;
+  const internal = raw.internal as { port?: number; namespaces?: string[] } | null | undefined;
   const external = raw.external as { host?: string; port?: number } | null | undefined;
-  if (internal !== undefined || external === undefined) out.internal = { port: internal?.port ?? port };
+  if (internal !== undefined || external === undefined) {
+    out.internal = { port: internal?.port ?? port };
+    // Sorted and without duplicates, so a reordered list is no change; "*" alone covers every namespace.
+    const namespaces = [...new Set(internal?.namespaces ?? [])].sort();
+    if (namespaces.length) out.internal.namespaces = namespaces.includes('*') ? ['*'] : namespaces;
+  }
   if (external !== undefined) {
     out.external = { host: external?.host === 'localhost' || !external?.host ? '127.0.0.1' : external.host };
     if (external?.port !== undefined) out.external.port = external.port;

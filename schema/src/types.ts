@@ -31,7 +31,8 @@ export type ConnectionTracking = 'connection-aware' | { 'traffic-aware': { 'inac
 export interface ExposeSpec {
   /** Port the app listens on inside the machine. */
   port: number;
-  internal?: { port: number };
+  /** `namespaces`: other namespaces that may reach the service, `["*"]` for all (absent: only its own). */
+  internal?: { port: number; namespaces?: string[] };
   external?: { host: string; port?: number };
   'connection-tracking': ConnectionTracking;
 }
@@ -48,7 +49,10 @@ export interface AppSpec {
   name: string;
   namespace: string;
   image: string;
+  /** Replaces the image's ENTRYPOINT (and drops its CMD). */
   command?: string[];
+  /** Replaces the image's CMD. */
+  args?: string[];
   environment: Record<string, string>;
   resources: { cpu: number; memory: number };
   mode: AppMode;

@@ -100,7 +100,9 @@ export class TestRegistry {
 }
 
 export interface Layer {
-  files: Record<string, string>;
+  files: Record<string, string | Buffer>;
+  /** File modes other than 0644, e.g. { 'bin/busybox': 0o755 }. */
+  modes?: Record<string, number>;
 }
 
 /**
@@ -124,8 +126,10 @@ export function writeLayout(
     for (const [file, content] of Object.entries(layer.files)) {
       fs.mkdirSync(path.dirname(path.join(src, file)), { recursive: true });
       fs.writeFileSync(path.join(src, file), content);
+      fs.chmodSync(path.join(src, file), layer.modes?.[file] ?? 0o644);
     }
-    const tar = spawnSync('tar', ['-c', '--owner=0', '--group=0', '--mtime=@0', '--sort=name', '-C', src, '.']).stdout;
+    // maxBuffer: the default (1 MiB) would silently truncate a bigger layer.
+    const tar = spawnSync('tar', ['-c', '--owner=0', '--group=0', '--mtime=@0', '--sort=name', '-C', src, '.'], { maxBuffer: 1 << 30 }).stdout;
     fs.rmSync(src, { recursive: true, force: true });
     const gz = zlib.gzipSync(tar);
     return { ...put(gz), diffId: `sha256:${crypto.createHash('sha256').update(tar).digest('hex')}` };

@@ -40,6 +40,7 @@ const INPUTS = [
   'namespace',
   'image',
   'command',
+  'args',
   'environment',
   'resources',
   'mode',

@@ -44,6 +44,7 @@ export function appBody(v: CtyObject, reader = new BodyReader()): { body: Record
   put('namespace', reader.take(v.namespace, ['namespace']));
   put('image', reader.take(v.image, ['image']));
   put('command', reader.list(v.command, ['command']));
+  put('args', reader.list(v.args, ['args']));
   // The three environment attributes are one map for the model.
   let env: Record<string, unknown> | undefined;
   for (const attribute of ENV_ATTRIBUTES) {
@@ -110,7 +111,8 @@ function exposeBody(reader: BodyReader, item: CtyValue, path: string[]): Record<
   const internal = reader.object(obj.internal, [...path, 'internal']);
   if (internal) {
     const p = reader.take(internal.port, [...path, 'internal', 'port']);
-    out.internal = p === undefined ? {} : { port: p };
+    const namespaces = reader.list(internal.namespaces, [...path, 'internal', 'namespaces']);
+    out.internal = { ...(p === undefined ? {} : { port: p }), ...(namespaces === undefined ? {} : { namespaces }) };
   }
   const external = reader.object(obj.external, [...path, 'external']);
   if (external) {
@@ -181,6 +183,7 @@ export function canonical(spec: AppSpec, split: EnvSplit = { plain: [], writeOnl
     namespace: spec.namespace,
     image: spec.image,
     command: spec.command ?? null,
+    args: spec.args ?? null,
     // Unknown keys (an import) are taken as secret: sensitive until the config says otherwise.
     environment: nonEmpty(env.filter(([k]) => split.plain.includes(k))),
     secret_environment: nonEmpty(env.filter(([k]) => !split.plain.includes(k))),
@@ -194,7 +197,7 @@ export function canonical(spec: AppSpec, split: EnvSplit = { plain: [], writeOnl
             key,
             {
               port: e.port,
-              internal: e.internal ? { port: e.internal.port === e.port ? null : e.internal.port } : null,
+              internal: e.internal ? { port: e.internal.port === e.port ? null : e.internal.port, namespaces: e.internal.namespaces ?? null } : null,
               external: e.external ? { host: e.external.host === '127.0.0.1' ? null : e.external.host, port: e.external.port ?? null } : null,
               connection_tracking:
                 e['connection-tracking'] === 'connection-aware'

@@ -16,7 +16,18 @@ export const appAttributes: Attribute[] = [
   { name: 'name', type: 'string', required: true, description: 'Unique name of the app in its namespace. Changing it replaces the app.' },
   { name: 'namespace', type: 'string', optional: true, computed: true, description: 'Namespace (default "default"). Changing it replaces the app.' },
   { name: 'image', type: 'string', required: true, description: 'OCI image reference, e.g. ghcr.io/lttle-cloud/postgres:17-flash.' },
-  { name: 'command', type: ['list', 'string'], optional: true, description: "Overrides the image's entrypoint and command." },
+  {
+    name: 'command',
+    type: ['list', 'string'],
+    optional: true,
+    description: "Replaces the image's ENTRYPOINT (Kubernetes' `command`); the image's CMD is then not used. Changing it redeploys.",
+  },
+  {
+    name: 'args',
+    type: ['list', 'string'],
+    optional: true,
+    description: "Replaces the image's CMD (Kubernetes' `args`): the entrypoint's arguments. Changing it redeploys.",
+  },
   {
     name: 'environment',
     type: ['map', 'string'],
@@ -112,7 +123,13 @@ export const appAttributes: Attribute[] = [
           name: 'internal',
           optional: true,
           description: 'Internal service address.',
-          nested: { nesting: 'single', attributes: [{ name: 'port', type: 'number', optional: true, description: "Service port (default: the app's port)." }] },
+          nested: {
+            nesting: 'single',
+            attributes: [
+              { name: 'port', type: 'number', optional: true, description: "Service port (default: the app's port)." },
+              { name: 'namespaces', type: ['list', 'string'], optional: true, description: 'Other namespaces that may reach the service ("*": all).' },
+            ],
+          },
         },
         {
           name: 'external',

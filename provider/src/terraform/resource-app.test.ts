@@ -22,7 +22,7 @@ const seed = app({
   environment: { POSTGRES_USER: 'user', POSTGRES_DB: 'db' },
   secret_environment: { POSTGRES_PASSWORD: 'password' },
   volumes: [{ name: 'pgdata', namespace: null, path: '/var/lib/postgresql/data' }],
-  expose: { access: { port: 5432, internal: { port: null }, external: null, connection_tracking: null } },
+  expose: { access: { port: 5432, internal: { port: null, namespaces: null }, external: null, connection_tracking: null } },
 });
 const prior: CtyObject = { ...seed, id: 'samples/postgresql', state: 'suspended', generation: 1, services: {} };
 

@@ -1,20 +1,22 @@
 // One app's life: image → volumes → machine → ready, restarts by policy, redeploys
 // on change, in flash mode suspend on idle / resume on connect. This class decides
-// when; its parts do the work: app-state, app-machine, flash-control,
-// snapshot-files, service-listeners, restart-policy.
+// when; its parts do the work: app-state, app-machine, flash-control, snapshot-files,
+// service-listeners, internal-services, restart-policy.
 import * as fs from 'node:fs';
+import type { Socket } from 'node:net';
 import * as path from 'node:path';
 import { diffApp } from '../../../schema/src/diff';
-import type { AppSpec, AppStatus, MachineState, ServiceStatus, VolumeUsageStatus } from '../../../schema/src/types';
+import type { AppSpec, AppStatus, MachineState, VolumeUsageStatus } from '../../../schema/src/types';
 import type { StateStore } from '../state/store';
 import type { Machine } from '../vm/machine';
 import { AppMachine, machineDir, type MachineDeps } from './app-machine';
 import { AppState, type AppRecord } from './app-state';
+import type { ServiceApp } from './internal-services';
 import { flashSettings } from '../../../schema/src/normalize';
 import { FlashControl } from './flash-control';
 import type { LogStore } from './log-store';
 import { Restarts } from './restart-policy';
-import { ServiceListeners } from './service-listeners';
+import { serviceStatus, ServiceListeners } from './service-listeners';
 import { SnapshotFiles } from './snapshot-files';
 import { usageStatus } from './volume-usage';
 
@@ -27,7 +29,7 @@ export interface AppDeps extends MachineDeps {
 const BOOT_DEADLINE_MS = Number(process.env.LTTLE_BOOT_DEADLINE_MS ?? 300_000);
 class Cancelled extends Error {}
 
-export class AppController {
+export class AppController implements ServiceApp {
   private readonly app: AppState;
   private readonly vm: AppMachine;
   private readonly snapshots: SnapshotFiles;
@@ -92,7 +94,7 @@ export class AppController {
       state: r.state,
       ...(r.message ? { message: r.message } : {}),
       ...(r.accel ? { accel: r.accel } : {}),
-      services: this.services(),
+      services: serviceStatus(this.spec, r.hostPorts),
       ...(flash ? { flash } : {}),
       ...(this.vm.running && this.usage.length ? { volumes: this.usage } : {}),
       generation: r.specGeneration ?? r.generation,
@@ -102,13 +104,13 @@ export class AppController {
     };
   }
 
-  private services(): ServiceStatus[] {
-    return Object.entries(this.spec.expose).map(([key, expose]) => ({
-      name: key,
-      address: `tcp://${this.spec.name}-${key}.${this.spec.namespace}.svc.lttle.local:${expose.internal?.port ?? expose.port}`,
-      hostAddress: `${expose.external?.host ?? '127.0.0.1'}:${this.app.record.hostPorts[key] ?? 0}`,
-      targetPort: expose.port,
-    }));
+  serveInternal(key: string, socket: Socket, client: string): boolean {
+    return this.listeners.serve(key, socket, client);
+  }
+
+  pushServices(): void {
+    // A suspended guest learns them when it resumes.
+    if (this.app.record.state !== 'suspended' && this.app.record.state !== 'suspending') this.vm.pushServices();
   }
 
   // ---- desired state ----

@@ -11,14 +11,17 @@ import { stopSignalNumber } from '../image/oci';
 import { freePort } from '../proxy/service-proxy';
 import { run } from '../util/process';
 import type { Accel } from '../vm/accel';
+import { servicesPayload, MACHINE_CHANNEL, MsgType } from '../vm/channel';
 import { Machine } from '../vm/machine';
 import type { DiskSpec, QemuSpec } from '../vm/qemu-command';
 import type { AppState } from './app-state';
+import { SERVICE_GATEWAY, type InternalServices } from './internal-services';
 import { agentConfig, volumeDisks, type VolumeLookup } from './machine-config';
 import type { SnapshotFiles } from './snapshot-files';
 
 export interface MachineDeps extends VolumeLookup {
   home: string;
+  internal: InternalServices;
   accel: Accel;
   kernel: string;
   initrd: string;
@@ -118,10 +121,12 @@ export class AppMachine extends EventEmitter<AppMachineEvents> {
     for (const key of Object.keys(spec.expose)) this.portForwards[key] = await freePort();
     progress.check();
 
+    await this.deps.internal.listen(this.app.id, this.socketPath('svc'));
     progress.state('booting');
     this.app.system(`booting ${spec.image} (${spec.resources.cpu} vCPU, ${spec.resources.memory} MiB, ${this.deps.accel})`);
     const machine = await Machine.start(this.qemuSpec(overlay, disks, false), path.join(dir, 'qemu.log'), agentConfig(spec, this.image, disks));
     this.attach(machine, generation);
+    this.pushServices();
     return machine;
   }
 
@@ -134,6 +139,7 @@ export class AppMachine extends EventEmitter<AppMachineEvents> {
     const volumes = volumeDisks(this.app.spec, this.deps, false);
     if ('waitingFor' in volumes) throw new Error(`cannot restore: ${volumes.waitingFor}`);
     this.portForwards = { ...snapshot.forwards };
+    await this.deps.internal.listen(this.app.id, this.socketPath('svc'));
     const machine = await Machine.start(this.qemuSpec(this.overlay(snapshot.generation), volumes.disks, true), path.join(this.app.dir, 'qemu.log'));
     await snapshots.load(machine);
     this.attach(machine, snapshot.generation);
@@ -171,8 +177,22 @@ export class AppMachine extends EventEmitter<AppMachineEvents> {
     this.machine = undefined;
   }
 
+  /**
+   * Sends the running guest the internal services its namespace may reach (PROTOCOL.md, SERVICES).
+   * Not its own: it reaches them on localhost, and the agent's listener would take their port from the app.
+   */
+  pushServices(): void {
+    const services = this.deps.internal.visibleTo(this.app.spec.namespace).filter((s) => s.app !== this.app.id);
+    try {
+      this.running?.send(MsgType.SERVICES, MACHINE_CHANNEL, servicesPayload(services));
+    } catch {
+      // The channel is gone with the machine: the next boot or resume sends the list again.
+    }
+  }
+
   removeSockets(): void {
-    for (const socket of ['qmp', 'ctl']) fs.rmSync(this.socketPath(socket), { force: true });
+    this.deps.internal.close(this.app.id);
+    for (const socket of ['qmp', 'ctl', 'svc']) fs.rmSync(this.socketPath(socket), { force: true });
   }
 
   private overlay(generation: number): string {
@@ -197,6 +217,7 @@ export class AppMachine extends EventEmitter<AppMachineEvents> {
       forwards: Object.entries(this.portForwards).map(([key, hostPort]) => ({ hostPort, guestPort: spec.expose[key].port })),
       qmpSocket: this.socketPath('qmp'),
       controlSocket: this.socketPath('ctl'),
+      services: { gateway: SERVICE_GATEWAY, socket: this.socketPath('svc') },
       consoleLog: path.join(this.app.dir, 'console.log'),
       memoryFile: path.join(this.app.dir, 'memory'),
       incoming,

@@ -6,6 +6,7 @@ import { diffApp } from '../../../schema/src/diff';
 import type { AppSpec, AppStatus, VolumeUsageStatus } from '../../../schema/src/types';
 import { AppController, type AppDeps } from './app-controller';
 import { killLeftover } from './app-machine';
+import { InternalServices } from './internal-services';
 import type { AppRecord } from './app-state';
 import { ConflictError, NotFoundError } from '../../../schema/src/errors';
 import type { KeyedMutex } from './keyed-mutex';
@@ -17,11 +18,14 @@ const USAGE_POLL_MS = Number(process.env.LTTLE_USAGE_POLL_MS ?? 60_000);
 
 export class AppManager {
   private readonly apps = new Map<string, AppController>();
+  private readonly internal: InternalServices;
 
-  constructor(private readonly deps: Omit<AppDeps, 'volumeUser'>) {}
+  constructor(private readonly deps: Omit<AppDeps, 'volumeUser' | 'internal'>) {
+    this.internal = new InternalServices(() => this.apps.values(), deps.log);
+  }
 
   private controller(record: AppRecord): AppController {
-    const app = new AppController(record, { ...this.deps, volumeUser: (volume, except) => this.volumeUser(volume, except) });
+    const app = new AppController(record, { ...this.deps, internal: this.internal, volumeUser: (volume, except) => this.volumeUser(volume, except) });
     app.removeRequested = () => void this.delete(record.spec.namespace, record.spec.name).catch(() => undefined);
     this.apps.set(app.id, app);
     return app;
@@ -100,6 +104,7 @@ export class AppManager {
     if (dryRun) return { status: existing?.status() ?? null, plan };
     if (existing) {
       await existing.apply(spec);
+      this.internal.changed();
       return { status: existing.status(), plan };
     }
     const now = new Date().toISOString();
@@ -117,6 +122,7 @@ export class AppManager {
     this.deps.store.put(spec.namespace, spec.name, record);
     const app = this.controller(record);
     await app.start();
+    this.internal.changed();
     return { status: app.status(), plan };
   }
 
@@ -125,10 +131,12 @@ export class AppManager {
     if (!app) throw NotFoundError.of(`app ${namespace}/${name}`);
     this.apps.delete(app.id);
     await app.destroy();
+    this.internal.changed();
     this.deps.log(`app ${app.id}: deleted`);
   }
 
   async stopAll(): Promise<void> {
+    this.internal.closeAll();
     await Promise.all([...this.apps.values()].map((a) => a.shutdownForDaemonStop().catch(() => undefined)));
   }
 

@@ -272,6 +272,8 @@ export class FlashControl {
       this.snapshots.drop();
       await machine.resume();
       await machine.syncClock();
+      // Services may have come or gone while it slept.
+      this.vm.pushServices();
       const ms = Math.round((Number(process.hrtime.bigint() - started) / 1e6) * 100) / 100;
       const flash = this.app.record.flash;
       const now = new Date().toISOString();

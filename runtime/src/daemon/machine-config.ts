@@ -2,7 +2,7 @@
 // disks and the guest agent's configuration (command, environment, readiness).
 import type { AppSpec } from '../../../schema/src/types';
 import type { ResolvedImage } from '../image/image-store';
-import { READINESS_LABEL } from '../image/oci';
+import { READINESS_LABEL, type ImageRuntimeConfig } from '../image/oci';
 import type { AgentConfig } from '../vm/machine';
 import type { DiskSpec } from '../vm/qemu-command';
 import type { VolumeRecord } from '../volume/volume-manager';
@@ -38,24 +38,47 @@ export function volumeDisks(spec: AppSpec, lookup: VolumeLookup, exclusive: bool
   return { disks };
 }
 
+/**
+ * The process the machine runs, as Kubernetes combines them: `command` replaces the
+ * image's ENTRYPOINT and drops its CMD (which were arguments for that entrypoint);
+ * `args` replaces the CMD.
+ */
+export function processArgs(spec: Pick<AppSpec, 'image' | 'command' | 'args'>, config: ImageRuntimeConfig): string[] {
+  const entrypoint = spec.command ?? config.Entrypoint ?? [];
+  const args = spec.args ?? (spec.command ? [] : (config.Cmd ?? []));
+  const argv = [...entrypoint, ...args];
+  if (!argv.length) throw new Error(`image ${spec.image} has no entrypoint or cmd, and the app sets no command (or args)`);
+  return argv;
+}
+
+/** The image's first exposed TCP port ("8080/tcp" or "8080"), if any. */
+export function exposedPort(config: ImageRuntimeConfig): number | undefined {
+  for (const key of Object.keys(config.ExposedPorts ?? {})) {
+    const m = /^(\d+)(?:\/tcp)?$/.exec(key);
+    if (m) return Number(m[1]);
+  }
+  return undefined;
+}
+
 export function agentConfig(spec: AppSpec, image: ResolvedImage | undefined, disks: DiskSpec[]): AgentConfig {
   const config = image?.config.config ?? {};
-  const args = spec.command ?? [...(config.Entrypoint ?? []), ...(config.Cmd ?? [])];
-  if (!args.length) throw new Error(`image ${spec.image} has no entrypoint or command, and the app sets no command`);
   const env = new Map<string, string>();
   for (const e of config.Env ?? []) {
     const eq = e.indexOf('=');
     if (eq > 0) env.set(e.slice(0, eq), e.slice(eq + 1));
   }
   for (const [k, v] of Object.entries(spec.environment)) env.set(k, v);
-  const firstPort = Object.values(spec.expose)[0]?.port;
+  // The readiness label and the exposed ports describe the image's own entrypoint,
+  // not a command the app puts in its place (other args keep that entrypoint).
+  const ownEntrypoint = !spec.command;
+  const port = Object.values(spec.expose)[0]?.port ?? (ownEntrypoint ? exposedPort(config) : undefined);
   // A regular app is ready when its image says so (PostgreSQL's module: once it accepts
-  // connections), else once it listens on its first exposed port, else once started.
-  // The label describes the image's own entrypoint, not a command the app puts in its place.
-  const imageReadiness = spec.command ? undefined : config.Labels?.[READINESS_LABEL];
-  const readiness = flashSettings(spec)?.strategy ?? imageReadiness ?? (firstPort ? `listen-on-port:${firstPort}` : 'user-space-ready');
+  // connections), else once it listens on its first exposed port (the app's, else the
+  // image's EXPOSE), else once started.
+  const imageReadiness = ownEntrypoint ? config.Labels?.[READINESS_LABEL] : undefined;
+  const readiness = flashSettings(spec)?.strategy ?? imageReadiness ?? (port ? `listen-on-port:${port}` : 'user-space-ready');
   return {
-    args,
+    args: processArgs(spec, config),
     env: [...env].map(([k, v]) => `${k}=${v}`),
     workdir: config.WorkingDir || undefined,
     user: config.User || undefined,

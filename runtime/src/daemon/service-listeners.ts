@@ -1,8 +1,21 @@
 // The host side of an app's services: one listening proxy per exposed service,
 // open while the app exists (machine running or not), on a host port that stays
 // the same for the app's life (kept in the record).
+import type { Socket } from 'node:net';
+import type { AppSpec, ServiceStatus } from '../../../schema/src/types';
 import { ServiceProxy, type ConnectionGate } from '../proxy/service-proxy';
 import type { AppState } from './app-state';
+import { serviceHost } from './internal-services';
+
+/** The services of `app get`: internal name and host address of each. */
+export function serviceStatus(spec: AppSpec, hostPorts: Record<string, number>): ServiceStatus[] {
+  return Object.entries(spec.expose).map(([key, expose]) => ({
+    name: key,
+    address: `tcp://${serviceHost(spec, key)}:${expose.internal?.port ?? expose.port}`,
+    hostAddress: `${expose.external?.host ?? '127.0.0.1'}:${hostPorts[key] ?? 0}`,
+    targetPort: expose.port,
+  }));
+}
 
 export class ServiceListeners {
   private readonly proxies = new Map<string, ServiceProxy>();
@@ -41,6 +54,13 @@ export class ServiceListeners {
       record.hostPorts[key] = port;
     }
     this.app.persist();
+  }
+
+  /** Serves a connection from another app's guest like one to the host listener; false without such a service. */
+  serve(key: string, socket: Socket, client: string): boolean {
+    const proxy = this.proxies.get(key);
+    proxy?.handle(socket, client);
+    return Boolean(proxy);
   }
 
   close(): void {

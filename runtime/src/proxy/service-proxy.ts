@@ -1,4 +1,5 @@
-// A service's host listener: accepts clients on 127.0.0.1, asks the app's
+// A service's host listener: accepts clients on 127.0.0.1 (and, through
+// handle(), other apps' connections to its internal name), asks the app's
 // gate to make the machine runnable (resume on connect), then forwards to the
 // machine's hostfwd port. Tracks each connection's last traffic for
 // traffic-aware connection tracking.
@@ -38,7 +39,7 @@ export class ServiceProxy {
   /** Starts listening; resolves with the bound port. */
   listen(): Promise<number> {
     // Half-open: a client that shuts down its sending side still gets the whole answer.
-    this.server = net.createServer({ allowHalfOpen: true }, (client) => this.accept(client));
+    this.server = net.createServer({ allowHalfOpen: true }, (client) => this.handle(client));
     return new Promise((resolve, reject) => {
       this.server!.once('error', reject);
       this.server!.listen(this.port, this.host, () => resolve((this.server!.address() as net.AddressInfo).port));
@@ -51,8 +52,12 @@ export class ServiceProxy {
     this.sockets.clear();
   }
 
-  private accept(client: net.Socket): void {
-    const conn: TrackedConnection = { id: nextId++, service: this.service, client: `${client.remoteAddress}:${client.remotePort}`, lastActivity: Date.now() };
+  /**
+   * Serves one client: a connection to the host listener, or one from another
+   * app's guest through its internal service name (`label` says which app).
+   */
+  handle(client: net.Socket, label = `${client.remoteAddress}:${client.remotePort}`): void {
+    const conn: TrackedConnection = { id: nextId++, service: this.service, client: label, lastActivity: Date.now() };
     this.sockets.add(client);
     client.pause();
     let upstream: net.Socket | undefined;

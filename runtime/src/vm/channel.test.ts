@@ -10,6 +10,7 @@ import {
   encodeFrame,
   encodeRecords,
   parseExitStatus,
+  servicesPayload,
   parseVolumeGrown,
   parseVolumeUsage,
   typeName,
@@ -154,6 +155,18 @@ describe('vm/channel', () => {
 
     it('formats the clock in nanoseconds', () => {
       assert.equal(clockPayload(1700000000123), '1700000000123000000');
+    });
+  });
+
+  describe('services', () => {
+    it('lists the reachable internal services as service=HOST:PORT records (0x07)', () => {
+      const payload = servicesPayload([
+        { host: 'postgresql-access.samples.svc.lttle.local', port: 5432 },
+        { host: 'web-http.samples.svc.lttle.local', port: 80 },
+      ]);
+      assert.equal(payload.toString('latin1'), 'service=postgresql-access.samples.svc.lttle.local:5432\0service=web-http.samples.svc.lttle.local:80\0');
+      assert.equal(servicesPayload([]).length, 0, 'an empty list clears the names');
+      assert.equal(typeName(0x07), 'SERVICES');
     });
   });
 

@@ -11,6 +11,7 @@ export const MsgType = {
   PING: 0x04,
   VOLUME_GROW: 0x05,
   VOLUME_USAGE: 0x06,
+  SERVICES: 0x07,
   EXEC_START: 0x10,
   EXEC_STDIN: 0x11,
   EXEC_EOF: 0x12,
@@ -252,4 +253,9 @@ export function parseVolumeUsage(payload: Buffer): VolumeUsage[] {
     // other keys: fields a newer agent may add
   }
   return out;
+}
+
+/** SERVICES payload: the internal services the guest may reach, `service=HOST:PORT` each (the whole list). */
+export function servicesPayload(services: Iterable<{ host: string; port: number }>): Buffer {
+  return encodeRecords([...services].map((s): RecordEntry => ['service', `${s.host}:${s.port}`]));
 }

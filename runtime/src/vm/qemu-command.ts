@@ -24,6 +24,8 @@ export interface QemuSpec {
   forwards: PortForward[];
   qmpSocket: string;
   controlSocket: string;
+  /** Guest connections to `gateway` run `socat` to this unix socket, one per connection (internal services). */
+  services?: { gateway: { address: string; port: number }; socket: string };
   consoleLog: string;
   /** Guest RAM in this file (shared), so a snapshot only needs the device state. */
   memoryFile?: string;
@@ -87,7 +89,14 @@ export function qemuArgs(spec: QemuSpec): string[] {
     );
   });
   // restrict=on: the guest reaches nothing outside; only the forwarded ports reach it, on loopback.
-  const forwards = spec.forwards.map((f) => `,hostfwd=tcp:127.0.0.1:${f.hostPort}-:${f.guestPort}`).join('');
+  let forwards = spec.forwards.map((f) => `,hostfwd=tcp:127.0.0.1:${f.hostPort}-:${f.guestPort}`).join('');
+  if (spec.services) {
+    // cmd: rather than chardev: libslirp runs the command once per guest connection with the
+    // connection as its stdin/stdout, while a chardev would carry all connections in one stream.
+    // The rule is fixed for the machine's life, so a snapshot restores into the same network.
+    const { gateway, socket } = spec.services;
+    forwards += `,guestfwd=tcp:${gateway.address}:${gateway.port}-cmd:socat -lf /dev/null STDIO UNIX-CONNECT:${socket.replace(/,/g, ',,')}`;
+  }
   args.push('-netdev', `user,id=net0,restrict=on${forwards}`, '-device', 'virtio-net-device,netdev=net0');
   if (spec.incoming) args.push('-incoming', 'defer');
   return args;

@@ -24,8 +24,10 @@ export interface AppArgs {
   namespace?: pulumi.Input<string>;
   /** OCI image reference, e.g. `ghcr.io/lttle-cloud/postgres:17-flash`. Changing it redeploys. */
   image: pulumi.Input<string>;
-  /** Overrides the image's entrypoint and command. Changing it redeploys. */
+  /** Replaces the image's ENTRYPOINT (Kubernetes' `command`); the image's CMD is then not used. Changing it redeploys. */
   command?: pulumi.Input<pulumi.Input<string>[]>;
+  /** Replaces the image's CMD (Kubernetes' `args`): the entrypoint's arguments. Changing it redeploys. */
+  args?: pulumi.Input<pulumi.Input<string>[]>;
   /**
    * Environment variables. Values are secret (stored encrypted in the state,
    * masked in output, never logged); pass `pulumi.secret(...)` for passwords
@@ -68,6 +70,7 @@ export class App extends pulumi.CustomResource {
   declare readonly namespace: pulumi.Output<string>;
   declare readonly image: pulumi.Output<string>;
   declare readonly command: pulumi.Output<string[] | undefined>;
+  declare readonly args: pulumi.Output<string[] | undefined>;
   /** Secret. */
   declare readonly environment: pulumi.Output<Record<string, string> | undefined>;
   declare readonly resources: pulumi.Output<{ cpu?: number; memory?: number } | undefined>;
@@ -95,6 +98,7 @@ export class App extends pulumi.CustomResource {
       'namespace',
       'image',
       'command',
+      'args',
       'environment',
       'resources',
       'mode',

@@ -56,7 +56,7 @@ export interface ExposeArgs {
   /** Port the app listens on inside the machine. */
   port: pulumi.Input<number>;
   /** Internal service `<app>-<key>.<namespace>.svc.lttle.local:<port>`; `{}` uses the app's port. */
-  internal?: pulumi.Input<{ port?: pulumi.Input<number> }>;
+  internal?: pulumi.Input<{ port?: pulumi.Input<number>; namespaces?: pulumi.Input<pulumi.Input<string>[]> }>;
   /** A listener on the host's loopback (127.0.0.1, localhost or ::1), on `port` or any free port. */
   external?: pulumi.Input<{ host?: pulumi.Input<string>; port?: pulumi.Input<number> }>;
   /** What keeps a flash machine awake. */
@@ -88,7 +88,7 @@ export interface VolumeMountOutput {
 
 export interface ExposeOutput {
   port: number;
-  internal?: { port?: number };
+  internal?: { port?: number; namespaces?: string[] };
   external?: { host?: string; port?: number };
   connectionTracking?: ConnectionTracking;
 }

@@ -13,7 +13,7 @@ export interface FlashMode {
 
 export interface Expose {
   readonly port: number;
-  readonly internal?: { readonly port?: number };
+  readonly internal?: { readonly port?: number; readonly namespaces?: string[] };
   readonly external?: { readonly host?: string; readonly port?: number };
   /** Omitted: connection-aware. */
   readonly connectionTracking?: { readonly trafficAware?: { readonly inactivityTimeout: number } };
@@ -24,6 +24,7 @@ export interface AppConfig extends TerraformMetaArguments {
   readonly namespace?: string;
   readonly image: string;
   readonly command?: string[];
+  readonly args?: string[];
   /** Not secret: plans show each key and value. */
   readonly environment?: { [name: string]: string };
   /** Sensitive: hidden in plans, stored in the state. */

@@ -85,6 +85,7 @@ export function describeApp(app: AppStatus, revealSecrets: boolean): string {
   }
   rows.push(['image', spec.image]);
   if (spec.command) rows.push(['command', spec.command.map((a) => JSON.stringify(a)).join(' ')]);
+  if (spec.args) rows.push(['args', spec.args.map((a) => JSON.stringify(a)).join(' ')]);
   rows.push(
     ['cpus', String(spec.resources.cpu)],
     ['memory', `${spec.resources.memory} MiB`],
