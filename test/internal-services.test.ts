@@ -137,4 +137,13 @@ describe('internal services between apps', function () {
     // Control: the same probe does see the guest's own listener (the internal name's address).
     assert.equal(await reachable('samples', SEED_NAME, 5432), 'open');
   });
+
+  it('serves the names again after the daemon restarts (guests booted again, the database restored on connect)', async () => {
+    await rt.stopDaemon();
+    // The next request starts the daemon again; it boots the clients it had stopped.
+    for (const ns of ['samples', 'other']) await rt.waitForApp(ns, 'client', { states: ['ready'], timeoutMs: 600_000 });
+    const res = await query('samples', 'select 40 + 2');
+    assert.equal(res.stdout.trim(), '42', res.stderr);
+    assert.notEqual((await inClient('other', `getent hosts ${SEED_NAME}`)).code, 0, 'still hidden from namespace other');
+  });
 });
