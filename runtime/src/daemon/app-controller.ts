@@ -104,13 +104,10 @@ export class AppController implements ServiceApp {
     };
   }
 
-  serveInternal(key: string, socket: Socket, client: string): boolean {
-    return this.listeners.serve(key, socket, client);
-  }
+  serveInternal = (key: string, socket: Socket, client: string): boolean => this.listeners.serve(key, socket, client);
 
   pushServices(): void {
-    // A suspended guest learns them when it resumes.
-    if (this.app.record.state !== 'suspended' && this.app.record.state !== 'suspending') this.vm.pushServices();
+    if (!['suspended', 'suspending'].includes(this.app.record.state)) this.vm.pushServices(); // else at its resume
   }
 
   // ---- desired state ----
