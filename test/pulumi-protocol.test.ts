@@ -59,13 +59,14 @@ describe('pulumi provider protocol: plugin, schema, config, preview (no runtime)
     const app = await plugin.preview(APP, 'postgresql', {
       namespace: 'samples',
       image: 'ghcr.io/lttle-cloud/postgres:17-flash',
-      mode: { flash: { strategy: 'manual', timeout: 3 } },
+      mode: { flash: { strategy: 'manual', timeout: 3, deepSuspendAfter: 120 } },
       environment: { POSTGRES_PASSWORD: { [SIG_KEY]: SECRET_SIG, value: 'preview-secret' } },
       volumes: [{ name: UNKNOWN, path: '/var/lib/postgresql/data' }],
       expose: { access: { port: 5432, internal: {} } },
     });
     assert.equal(app.op, 'create');
     assert.deepEqual(app.outputs.volumes, [{ name: UNKNOWN, path: '/var/lib/postgresql/data' }]);
+    assert.deepEqual(app.outputs.mode, { flash: { strategy: 'manual', timeout: 3, deepSuspendAfter: 120 } });
     assert.deepEqual(app.outputs.environment, { [SIG_KEY]: SECRET_SIG, value: { POSTGRES_PASSWORD: 'preview-secret' } });
     assert.equal(app.outputs.services, UNKNOWN);
     // No daemon was started, no file appeared.
@@ -77,11 +78,16 @@ describe('pulumi provider protocol: plugin, schema, config, preview (no runtime)
   it('Check failures name the camelCase property path and never echo secrets', async () => {
     const c = await plugin.check(APP, 'postgresql', {
       image: 'img',
-      mode: { flash: { strategy: 'manual', timeout: -1 } },
+      mode: { flash: { strategy: 'manual', timeout: -1, deepSuspendAfter: 1.5 } },
       restartPolicy: 'sometimes',
       environment: { POSTGRES_PASSWORD: { [SIG_KEY]: SECRET_SIG, value: { not: 'a-string-s3cret' } } },
     });
-    assert.deepEqual(c.failures.map((f) => f.property).sort(), ['environment.POSTGRES_PASSWORD', 'mode.flash.timeout', 'restartPolicy']);
+    assert.deepEqual(c.failures.map((f) => f.property).sort(), [
+      'environment.POSTGRES_PASSWORD',
+      'mode.flash.deepSuspendAfter',
+      'mode.flash.timeout',
+      'restartPolicy',
+    ]);
     assert.ok(!JSON.stringify(c.failures).includes('a-string-s3cret'));
   });
 

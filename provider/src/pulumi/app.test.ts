@@ -95,6 +95,28 @@ describe('pulumi App: Check', () => {
   });
 });
 
+describe('pulumi App: deepSuspendAfter', () => {
+  it('reaches the model as mode.flash.deep-suspend-after (0 = never) and a bad value names the property', () => {
+    const r = app.toSpec(inputs({ mode: { flash: { strategy: 'manual', timeout: 3, deepSuspendAfter: 0 } } }));
+    assert.ok(r.ok);
+    assert.deepEqual(r.spec.mode, { flash: { strategy: 'manual', timeout: 3, 'deep-suspend-after': 0 } });
+    const bad = app.check(decode({ ...seedApp(), mode: { flash: { strategy: 'manual', timeout: 3, deepSuspendAfter: -5 } } }), undefined, 'postgresql');
+    assert.deepEqual(
+      bad.failures.map((f) => f.property),
+      ['mode.flash.deepSuspendAfter'],
+    );
+    assert.match(bad.failures[0].reason, /^mode\.flash\.deepSuspendAfter must be an integer >= 0/);
+  });
+
+  it('a changed deepSuspendAfter updates in place, without a replacement', () => {
+    const news = { ...inputs(), mode: { flash: { strategy: 'manual', timeout: 3, deepSuspendAfter: 300 } } };
+    const r = app.diff(inputs(), decode(news));
+    assert.equal(r.changed, true);
+    assert.deepEqual(r.replaces, []);
+    assert.ok(r.diffs.includes('mode'));
+  });
+});
+
 describe('pulumi App: Diff', () => {
   it('no change -> nothing to do', () => {
     const r = app.diff(inputs(), decode(inputs()));

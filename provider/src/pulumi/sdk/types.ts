@@ -22,6 +22,12 @@ export interface FlashModeArgs {
   strategy?: pulumi.Input<FlashStrategy>;
   /** Idle seconds after the last connection before the machine is suspended (default 10). */
   timeout?: pulumi.Input<number>;
+  /**
+   * Seconds suspended with no client connection open before the snapshot is made durable and
+   * QEMU exits (deep suspend: no host memory held); 0 = never (default 60). An open idle
+   * connection (traffic-aware tracking) keeps the ordinary suspend.
+   */
+  deepSuspendAfter?: pulumi.Input<number>;
 }
 
 /**
@@ -93,4 +99,4 @@ export interface ExposeOutput {
   connectionTracking?: ConnectionTracking;
 }
 
-export type AppModeOutput = 'regular' | { flash: { strategy?: FlashStrategy; timeout?: number } };
+export type AppModeOutput = 'regular' | { flash: { strategy?: FlashStrategy; timeout?: number; deepSuspendAfter?: number } };
