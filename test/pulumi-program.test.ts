@@ -70,7 +70,8 @@ describe('pulumi program: examples/pulumi-postgres (mocks)', function () {
       ['lttle:index:Volume pgdata', 'lttle:index:App postgresql'],
     );
     const [volume, app] = registered;
-    assert.deepEqual({ ...volume.inputs }, { namespace: 'samples', mode: 'writeable', size: '100Mi' });
+    assert.deepEqual({ ...volume.inputs }, { name: 'pgdata', namespace: 'samples', mode: 'writeable', size: '100Mi' });
+    assert.equal(app.inputs.name, 'postgresql', 'the seed names are explicit, not autonamed');
     assert.equal(app.inputs.image, 'ghcr.io/lttle-cloud/postgres:17-flash');
     assert.deepEqual(app.inputs.mode, { flash: { strategy: 'manual', timeout: 3 } });
     assert.deepEqual(app.inputs.resources, { cpu: 1, memory: 256 });

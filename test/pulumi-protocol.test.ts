@@ -75,6 +75,26 @@ describe('pulumi provider protocol: plugin, schema, config, preview (no runtime)
     assert.ok(!plugin.stderr.includes('preview-secret'));
   });
 
+  it("autonaming: no name -> resource name + suffix from the engine's seed; the engine's autonaming options are honoured", async () => {
+    const hs = await plugin.handshake();
+    assert.equal(hs.getSupportsAutonamingConfiguration(), true);
+    const news = { namespace: 'samples', size: '10Mi' };
+    const seed = new Uint8Array(32).fill(7);
+    const a = await plugin.check(VOLUME, 'scratch', news, undefined, { seed });
+    const again = await plugin.check(VOLUME, 'scratch', news, undefined, { seed });
+    assert.match(String(a.inputs.name), /^scratch-[a-z0-9]{8}$/);
+    assert.equal(again.inputs.name, a.inputs.name, 'preview and up see one name');
+    const kept = await plugin.check(VOLUME, 'scratch', { ...news, size: '20Mi' }, a.inputs, { seed: new Uint8Array(32).fill(8) });
+    assert.equal(kept.inputs.name, a.inputs.name, 'an update keeps the name');
+    const Mode = providerPb.CheckRequest.AutonamingOptions.Mode;
+    const proposed = await plugin.check(VOLUME, 'scratch', news, undefined, { proposedName: 'dev-scratch', mode: Mode.ENFORCE });
+    assert.equal(proposed.inputs.name, 'dev-scratch');
+    const off = await plugin.check(VOLUME, 'scratch', news, undefined, { mode: Mode.DISABLE });
+    assert.equal(off.failures[0]?.property, 'name');
+    assert.match(off.failures[0].reason, /autonaming is disabled/);
+    assert.equal(home.socketExists, false);
+  });
+
   it('Check failures name the camelCase property path and never echo secrets', async () => {
     const c = await plugin.check(APP, 'postgresql', {
       image: 'img',

@@ -8,13 +8,18 @@ const config = new pulumi.Config();
 // `pulumi config set --secret postgresPassword ...`; the seed's "password" otherwise, still as a secret.
 const password = config.getSecret('postgresPassword') ?? pulumi.secret('password');
 
+// Explicit names keep the seed's: without `name`, a resource is autonamed
+// (its Pulumi name plus a random suffix, e.g. pgdata-k3x9q2mz), so two stacks
+// can share a host and a replacement creates the new one before deleting the old.
 const pgdata = new lttle.Volume('pgdata', {
+  name: 'pgdata',
   namespace: 'samples',
   mode: 'writeable',
   size: '100Mi',
 });
 
 const postgresql = new lttle.App('postgresql', {
+  name: 'postgresql',
   namespace: 'samples',
   image: 'ghcr.io/lttle-cloud/postgres:17-flash',
   resources: { cpu: 1, memory: 256 },

@@ -198,7 +198,7 @@ function describe(node: JsonSchema): string | undefined {
   return undefined;
 }
 
-const IDENTITY_DOC = ' Changing it replaces the resource (the old one is deleted first: names are unique on the host).';
+const IDENTITY_DOC = ' Changing it replaces the resource (deleting the old one first when the name is explicit: names are unique on the host).';
 
 export function generatePulumiSchema(root = packageRoot()): Record<string, unknown> {
   const gen = new Generator(path.join(root, 'schema'));
@@ -211,7 +211,8 @@ export function generatePulumiSchema(root = packageRoot()): Record<string, unkno
       inputs[key].description = `${inputs[key].description ?? ''}${IDENTITY_DOC}`.trim();
       inputs[key].willReplaceOnChanges = true;
     }
-    inputs.name.description += ' Defaults to the Pulumi resource name.';
+    inputs.name.description +=
+      " Without it the resource is autonamed: its Pulumi name plus a random suffix (e.g. pgdata-k3x9q2mz), or the name the stack's `autonaming` configuration gives; an autonamed resource is replaced by creating the new one first.";
     // `dependsOn` would shadow the resource option in every SDK language.
     if (inputs.dependsOn) {
       inputs.dependsOnApps = inputs.dependsOn;

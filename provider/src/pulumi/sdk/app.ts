@@ -16,7 +16,7 @@ import { withVersion } from './version';
 export interface AppArgs {
   /**
    * Unique name in the namespace: starts with a letter; letters, digits, `-`, `_`
-   * (no `--`). Defaults to the Pulumi resource name. Changing it replaces the app
+   * (no `--`). Without it: autonamed, the Pulumi name plus a random suffix. Changing it replaces the app
    * (deleting the old one first).
    */
   name?: pulumi.Input<string>;

@@ -5,7 +5,7 @@ import { withVersion } from './version';
 export interface VolumeArgs {
   /**
    * Unique name in the namespace: starts with a letter; letters, digits, `-`, `_`
-   * (no `--`). Defaults to the Pulumi resource name. Changing it replaces the
+   * (no `--`). Without it: autonamed, the Pulumi name plus a random suffix. Changing it replaces the
    * volume (deleting the old one first) and loses its data.
    */
   name?: pulumi.Input<string>;
