@@ -11,6 +11,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { RuntimeClient } from '../runtime/src/client/client';
+import { pluginVersion } from '../provider/src/pulumi/server';
 import { packageRoot } from '../schema/src/paths';
 import { hostPort, psql } from './support/psql';
 import { machinePids, TestRuntime } from './support/runtime';
@@ -82,20 +83,28 @@ describe('pulumi e2e: the real CLI on examples/pulumi-postgres', function () {
       throw new Error(`${BIN}/pulumi is missing: run \`make pulumi-cli\` (builds the Pulumi CLI from Go modules; see README.md, section Pulumi)`);
     rt = new TestRuntime('lttle-pulumi-e2e-');
     client = new RuntimeClient({ env: rt.env });
-    // A copy of the example whose SDK import and plugin path point back into the checkout.
+    // A copy of the example, installed as a user's project would be: the SDK from
+    // `make sdk`'s tarball by `npm install`; the plugin from the checkout's bin/.
+    const tarball = path.join(root, 'build', 'sdk', `lttle-pulumi-${pluginVersion()}.tgz`);
+    if (!fs.existsSync(tarball)) throw new Error(`${tarball} is missing: run \`make sdk\``);
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'lttle-pulumi-e2e-work-'));
     const src = path.join(root, 'examples', 'pulumi-postgres');
-    fs.writeFileSync(
-      path.join(work, 'index.ts'),
-      fs.readFileSync(path.join(src, 'index.ts'), 'utf8').replace('../../provider/src/pulumi/sdk', path.join(root, 'provider', 'src', 'pulumi', 'sdk')),
-    );
+    fs.copyFileSync(path.join(src, 'index.ts'), path.join(work, 'index.ts'));
+    fs.copyFileSync(path.join(src, 'tsconfig.json'), path.join(work, 'tsconfig.json'));
     fs.writeFileSync(
       path.join(work, 'Pulumi.yaml'),
       fs.readFileSync(path.join(src, 'Pulumi.yaml'), 'utf8').replace('path: ../../bin', `path: ${path.join(root, 'bin')}`),
     );
-    for (const f of ['package.json', 'tsconfig.json']) fs.copyFileSync(path.join(src, f), path.join(work, f));
-    // One @pulumi/pulumi: the checkout's (the SDK resolves the same copy).
-    fs.symlinkSync(path.join(root, 'node_modules'), path.join(work, 'node_modules'));
+    const pkg = JSON.parse(fs.readFileSync(path.join(src, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    pkg.dependencies['@lttle/pulumi'] = `file:${tarball}`;
+    fs.writeFileSync(path.join(work, 'package.json'), JSON.stringify(pkg, null, 2));
+    const npm = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], {
+      cwd: work,
+      encoding: 'utf8',
+      timeout: 10 * 60_000,
+    });
+    assert.equal(npm.status, 0, `npm install in the example failed:\n${npm.stdout}\n${npm.stderr}`);
+    assert.ok(fs.existsSync(path.join(work, 'node_modules', '@lttle', 'pulumi', 'index.js')), 'the SDK is installed from the tarball');
     state = path.join(work, 'state');
     fs.mkdirSync(state);
     fs.mkdirSync(path.join(work, 'pulumi-home'));

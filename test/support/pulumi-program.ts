@@ -1,10 +1,18 @@
 // Compiles examples/<name>/index.ts to build/js/examples/<name>/index.js (the
 // path the project tsconfig would use), so program tests can load it with
-// mocks: its relative SDK import then resolves to the built SDK.
+// mocks. The example imports `@lttle/pulumi`, which a user installs from the
+// tarball; here it resolves to the same compiled SDK in build/sdk (`make sdk`).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as ts from 'typescript';
 import { packageRoot } from '../../schema/src/paths';
+
+/** The compiled generated SDK that `make sdk` packs. */
+export function builtSdk(): string {
+  const dir = path.join(packageRoot(), 'build', 'sdk', 'nodejs', 'bin');
+  if (!fs.existsSync(path.join(dir, 'index.js'))) throw new Error(`${dir} is missing: run \`make sdk\``);
+  return dir;
+}
 
 export function compileExample(name: string): string {
   const root = packageRoot();
@@ -18,7 +26,7 @@ export function compileExample(name: string): string {
   if (result.diagnostics?.length)
     throw new Error(ts.formatDiagnostics(result.diagnostics, { getCanonicalFileName: (f) => f, getCurrentDirectory: () => root, getNewLine: () => '\n' }));
   fs.mkdirSync(path.dirname(out), { recursive: true });
-  fs.writeFileSync(out, result.outputText);
+  fs.writeFileSync(out, result.outputText.replace(/require\("@lttle\/pulumi"\)/g, `require(${JSON.stringify(builtSdk())})`));
   return out;
 }
 
@@ -35,6 +43,8 @@ export function typeCheckExample(name: string): string[] {
     noEmit: true,
     types: ['node'],
     typeRoots: [path.join(root, 'node_modules', '@types')],
+    baseUrl: root,
+    paths: { '@lttle/pulumi': [builtSdk()] },
   });
   return ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
 }

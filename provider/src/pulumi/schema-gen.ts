@@ -286,7 +286,20 @@ export function generatePulumiSchema(root = packageRoot()): Record<string, unkno
     provider: { description: 'The lttle provider: which runtime to talk to.', inputProperties: config, properties: config },
     resources: { [token('Volume')]: volume, [token('App')]: app },
     types: Object.fromEntries(Object.entries(gen.types).sort(([a], [b]) => a.localeCompare(b))),
-    language: { nodejs: { packageName: 'lttle', packageDescription: 'lttle: apps in microVMs with flash mode' } },
+    // Pulumi's codegen (test/tools/pulumi/gen-sdk, `make sdk`) reads these. The Node.js
+    // SDK depends on the @pulumi/pulumi this project runs on (Node 20): the codegen's
+    // default (^3.269) wants Node >= 22.
+    language: {
+      nodejs: {
+        packageName: '@lttle/pulumi',
+        packageDescription: 'lttle: apps in microVMs with flash mode',
+        dependencies: { '@pulumi/pulumi': '^3.248.0' },
+        devDependencies: { typescript: '^5.0.0', '@types/node': '^20.0.0' },
+        respectSchemaVersion: true,
+      },
+      python: { packageName: 'pulumi_lttle', respectSchemaVersion: true, requires: { pulumi: '>=3.0.0,<4.0.0' } },
+      go: { importBasePath: 'github.com/lttle-cloud/lttle/sdk/go/lttle', respectSchemaVersion: true, generateResourceContainerTypes: true },
+    },
   };
 }
 
