@@ -220,6 +220,25 @@ describe('pulumi e2e: the real CLI on examples/pulumi-postgres', function () {
     pulumi('preview', '--expect-no-changes');
   });
 
+  it('a volume without a name is autonamed (Pulumi name + suffix), keeps its name on update, and a namespace change creates the new one first', async () => {
+    program((s) => `${s}\nexport const scratch = new lttle.Volume('scratch', { namespace: 'samples', size: '8Mi' }).name;\n`);
+    pulumi('up', '--yes');
+    const named = (await client.listVolumes()).filter((v) => v.spec.name.startsWith('scratch'));
+    assert.equal(named.length, 1);
+    const name = named[0].spec.name;
+    assert.match(name, /^scratch-[a-z0-9]{8}$/);
+    pulumi('preview', '--expect-no-changes');
+    program((s) => s.replace("size: '8Mi' }", "size: '16Mi' }"));
+    pulumi('up', '--yes');
+    assert.equal((await client.getVolume('samples', name))?.spec.size, 16 * 1024 * 1024, 'grown in place under the same name');
+    program((s) => s.replace("new lttle.Volume('scratch', { namespace: 'samples'", "new lttle.Volume('scratch', { namespace: 'scratch'"));
+    const moved = pulumi('up', '--yes');
+    // create-replacement before delete-replaced: the engine's order when deleteBeforeReplace is false.
+    assert.ok(moved.indexOf('create-replacement') < moved.indexOf('delete-replaced') || /\+-\s+lttle:index:Volume\s+scratch\s+replaced/.test(moved), moved);
+    assert.equal(await client.getVolume('samples', name), undefined);
+    assert.equal((await client.listVolumes()).filter((v) => v.spec.namespace === 'scratch').length, 1);
+  });
+
   it('pulumi destroy leaves no VM, no volume, no listener; pulumi stack rm removes the stack', async () => {
     pulumi('destroy', '--yes');
     assert.deepEqual(machinePids(rt.home), []);
