@@ -39,11 +39,14 @@ describe('pulumi e2e: a Python program (examples/pulumi-postgres-py) with the ge
       path.join(work, 'Pulumi.yaml'),
       fs.readFileSync(path.join(src, 'Pulumi.yaml'), 'utf8').replace('path: ../../bin', `path: ${path.join(root, 'bin')}`),
     );
-    // What a user does: a virtualenv with the requirements and the SDK.
+    // What a user does: a virtualenv with the requirements and the SDK (from a
+    // copy: pip builds in the source tree, which must stay as generated).
     const venv = path.join(work, 'venv');
+    const sdk = path.join(work, 'pulumi-sdk-python');
+    fs.cpSync(path.join(root, 'provider', 'pulumi-sdk', 'python'), sdk, { recursive: true });
     const steps: [string, string[]][] = [
       ['python3', ['-m', 'venv', venv]],
-      [path.join(venv, 'bin', 'pip'), ['install', '-q', '-r', 'requirements.txt', path.join(root, 'provider', 'pulumi-sdk', 'python')]],
+      [path.join(venv, 'bin', 'pip'), ['install', '-q', '-r', 'requirements.txt', sdk]],
     ];
     for (const [cmd, args] of steps) {
       const r = spawnSync(cmd, args, { cwd: work, encoding: 'utf8', timeout: 10 * 60_000 });
