@@ -60,7 +60,7 @@ docs: build
 
 # Unit tests sit beside their sources; integration tests (real daemon, real VMs, real
 # terraform, the Pulumi gRPC protocol) under test/.
-test: setup build guest image guest-test-prereqs pulumi-cli
+test: setup build guest image guest-test-prereqs pulumi-cli pulumi-gen-sdk sdk
 	$(MOCHA) --config .mocharc.json
 
 demo: setup build guest image

@@ -11,8 +11,10 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { RuntimeClient } from '../runtime/src/client/client';
+import { pluginVersion } from '../provider/src/pulumi/server';
 import { packageRoot } from '../schema/src/paths';
 import { hostPort, psql } from './support/psql';
+import { installExample } from './support/pulumi-program';
 import { machinePids, TestRuntime } from './support/runtime';
 
 const root = packageRoot();
@@ -82,20 +84,9 @@ describe('pulumi e2e: the real CLI on examples/pulumi-postgres', function () {
       throw new Error(`${BIN}/pulumi is missing: run \`make pulumi-cli\` (builds the Pulumi CLI from Go modules; see README.md, section Pulumi)`);
     rt = new TestRuntime('lttle-pulumi-e2e-');
     client = new RuntimeClient({ env: rt.env });
-    // A copy of the example whose SDK import and plugin path point back into the checkout.
+    // A copy of the example, installed as a user's project would be.
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'lttle-pulumi-e2e-work-'));
-    const src = path.join(root, 'examples', 'pulumi-postgres');
-    fs.writeFileSync(
-      path.join(work, 'index.ts'),
-      fs.readFileSync(path.join(src, 'index.ts'), 'utf8').replace('../../provider/src/pulumi/sdk', path.join(root, 'provider', 'src', 'pulumi', 'sdk')),
-    );
-    fs.writeFileSync(
-      path.join(work, 'Pulumi.yaml'),
-      fs.readFileSync(path.join(src, 'Pulumi.yaml'), 'utf8').replace('path: ../../bin', `path: ${path.join(root, 'bin')}`),
-    );
-    for (const f of ['package.json', 'tsconfig.json']) fs.copyFileSync(path.join(src, f), path.join(work, f));
-    // One @pulumi/pulumi: the checkout's (the SDK resolves the same copy).
-    fs.symlinkSync(path.join(root, 'node_modules'), path.join(work, 'node_modules'));
+    installExample('pulumi-postgres', work, pluginVersion());
     state = path.join(work, 'state');
     fs.mkdirSync(state);
     fs.mkdirSync(path.join(work, 'pulumi-home'));
@@ -209,6 +200,25 @@ describe('pulumi e2e: the real CLI on examples/pulumi-postgres', function () {
     const tsc = spawnSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', work, '--noEmit'], { encoding: 'utf8' });
     assert.equal(tsc.status, 0, `tsc on the program with the imported volume:\n${tsc.stdout}${tsc.stderr}`);
     pulumi('preview', '--expect-no-changes');
+  });
+
+  it('a volume without a name is autonamed (Pulumi name + suffix), keeps its name on update, and a namespace change creates the new one first', async () => {
+    program((s) => `${s}\nexport const scratch = new lttle.Volume('scratch', { namespace: 'samples', size: '8Mi' }).name;\n`);
+    pulumi('up', '--yes');
+    const named = (await client.listVolumes()).filter((v) => v.spec.name.startsWith('scratch'));
+    assert.equal(named.length, 1);
+    const name = named[0].spec.name;
+    assert.match(name, /^scratch-[a-z0-9]{8}$/);
+    pulumi('preview', '--expect-no-changes');
+    program((s) => s.replace("size: '8Mi' }", "size: '16Mi' }"));
+    pulumi('up', '--yes');
+    assert.equal((await client.getVolume('samples', name))?.spec.size, 16 * 1024 * 1024, 'grown in place under the same name');
+    program((s) => s.replace("new lttle.Volume('scratch', { namespace: 'samples'", "new lttle.Volume('scratch', { namespace: 'scratch'"));
+    const moved = pulumi('up', '--yes');
+    // create-replacement before delete-replaced: the engine's order when deleteBeforeReplace is false.
+    assert.ok(moved.indexOf('create-replacement') < moved.indexOf('delete-replaced') || /\+-\s+lttle:index:Volume\s+scratch\s+replaced/.test(moved), moved);
+    assert.equal(await client.getVolume('samples', name), undefined);
+    assert.equal((await client.listVolumes()).filter((v) => v.spec.namespace === 'scratch').length, 1);
   });
 
   it('pulumi destroy leaves no VM, no volume, no listener; pulumi stack rm removes the stack', async () => {

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
 import { packageRoot } from '../schema/src/paths';
 import { SECRET_SIG, SIG_KEY } from '../provider/src/pulumi/values';
-import { compileExample, typeCheckExample } from './support/pulumi-program';
+import { builtSdk, compileExample, typeCheckExample } from './support/pulumi-program';
 
 interface Registered {
   type: string;
@@ -70,7 +70,8 @@ describe('pulumi program: examples/pulumi-postgres (mocks)', function () {
       ['lttle:index:Volume pgdata', 'lttle:index:App postgresql'],
     );
     const [volume, app] = registered;
-    assert.deepEqual({ ...volume.inputs }, { namespace: 'samples', mode: 'writeable', size: '100Mi' });
+    assert.deepEqual({ ...volume.inputs }, { name: 'pgdata', namespace: 'samples', mode: 'writeable', size: '100Mi' });
+    assert.equal(app.inputs.name, 'postgresql', 'the seed names are explicit, not autonamed');
     assert.equal(app.inputs.image, 'ghcr.io/lttle-cloud/postgres:17-flash');
     assert.deepEqual(app.inputs.mode, { flash: { strategy: 'manual', timeout: 3 } });
     assert.deepEqual(app.inputs.resources, { cpu: 1, memory: 256 });
@@ -84,7 +85,7 @@ describe('pulumi program: examples/pulumi-postgres (mocks)', function () {
     // The engine (here the mock monitor) receives the environment as a secret value.
     assert.deepEqual(app.inputs.environment, { [SIG_KEY]: SECRET_SIG, value: { POSTGRES_PASSWORD: 'password', POSTGRES_USER: 'user', POSTGRES_DB: 'db' } });
     assert.match(fs.readFileSync(path.join(packageRoot(), 'examples', 'pulumi-postgres', 'index.ts'), 'utf8'), /pulumi\.secret\('password'\)/);
-    const { App } = require('../provider/src/pulumi/sdk') as typeof import('../provider/src/pulumi/sdk');
+    const { App } = require(builtSdk()) as { App: new (name: string, args: Record<string, unknown>) => { environment: pulumi.Output<unknown> } };
     const res = new App('probe', { image: 'img', environment: { A: 'plain' } });
     assert.equal(await pulumi.isSecret(res.environment), true);
   });

@@ -59,13 +59,14 @@ describe('pulumi provider protocol: plugin, schema, config, preview (no runtime)
     const app = await plugin.preview(APP, 'postgresql', {
       namespace: 'samples',
       image: 'ghcr.io/lttle-cloud/postgres:17-flash',
-      mode: { flash: { strategy: 'manual', timeout: 3 } },
+      mode: { flash: { strategy: 'manual', timeout: 3, deepSuspendAfter: 120 } },
       environment: { POSTGRES_PASSWORD: { [SIG_KEY]: SECRET_SIG, value: 'preview-secret' } },
       volumes: [{ name: UNKNOWN, path: '/var/lib/postgresql/data' }],
       expose: { access: { port: 5432, internal: {} } },
     });
     assert.equal(app.op, 'create');
     assert.deepEqual(app.outputs.volumes, [{ name: UNKNOWN, path: '/var/lib/postgresql/data' }]);
+    assert.deepEqual(app.outputs.mode, { flash: { strategy: 'manual', timeout: 3, deepSuspendAfter: 120 } });
     assert.deepEqual(app.outputs.environment, { [SIG_KEY]: SECRET_SIG, value: { POSTGRES_PASSWORD: 'preview-secret' } });
     assert.equal(app.outputs.services, UNKNOWN);
     // No daemon was started, no file appeared.
@@ -74,14 +75,39 @@ describe('pulumi provider protocol: plugin, schema, config, preview (no runtime)
     assert.ok(!plugin.stderr.includes('preview-secret'));
   });
 
+  it("autonaming: no name -> resource name + suffix from the engine's seed; the engine's autonaming options are honoured", async () => {
+    const hs = await plugin.handshake();
+    assert.equal(hs.getSupportsAutonamingConfiguration(), true);
+    const news = { namespace: 'samples', size: '10Mi' };
+    const seed = new Uint8Array(32).fill(7);
+    const a = await plugin.check(VOLUME, 'scratch', news, undefined, { seed });
+    const again = await plugin.check(VOLUME, 'scratch', news, undefined, { seed });
+    assert.match(String(a.inputs.name), /^scratch-[a-z0-9]{8}$/);
+    assert.equal(again.inputs.name, a.inputs.name, 'preview and up see one name');
+    const kept = await plugin.check(VOLUME, 'scratch', { ...news, size: '20Mi' }, a.inputs, { seed: new Uint8Array(32).fill(8) });
+    assert.equal(kept.inputs.name, a.inputs.name, 'an update keeps the name');
+    const Mode = providerPb.CheckRequest.AutonamingOptions.Mode;
+    const proposed = await plugin.check(VOLUME, 'scratch', news, undefined, { proposedName: 'dev-scratch', mode: Mode.ENFORCE });
+    assert.equal(proposed.inputs.name, 'dev-scratch');
+    const off = await plugin.check(VOLUME, 'scratch', news, undefined, { mode: Mode.DISABLE });
+    assert.equal(off.failures[0]?.property, 'name');
+    assert.match(off.failures[0].reason, /autonaming is disabled/);
+    assert.equal(home.socketExists, false);
+  });
+
   it('Check failures name the camelCase property path and never echo secrets', async () => {
     const c = await plugin.check(APP, 'postgresql', {
       image: 'img',
-      mode: { flash: { strategy: 'manual', timeout: -1 } },
+      mode: { flash: { strategy: 'manual', timeout: -1, deepSuspendAfter: 1.5 } },
       restartPolicy: 'sometimes',
       environment: { POSTGRES_PASSWORD: { [SIG_KEY]: SECRET_SIG, value: { not: 'a-string-s3cret' } } },
     });
-    assert.deepEqual(c.failures.map((f) => f.property).sort(), ['environment.POSTGRES_PASSWORD', 'mode.flash.timeout', 'restartPolicy']);
+    assert.deepEqual(c.failures.map((f) => f.property).sort(), [
+      'environment.POSTGRES_PASSWORD',
+      'mode.flash.deepSuspendAfter',
+      'mode.flash.timeout',
+      'restartPolicy',
+    ]);
     assert.ok(!JSON.stringify(c.failures).includes('a-string-s3cret'));
   });
 

@@ -8,6 +8,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { packageRoot } from '../schema/src/paths';
+import { pluginVersion } from '../provider/src/pulumi/server';
+import { installExample } from './support/pulumi-program';
 import { TestRuntime } from './support/runtime';
 
 const root = packageRoot();
@@ -37,20 +39,9 @@ describe('pulumi e2e: the real CLI on examples/pulumi-webapp', function () {
     if (!fs.existsSync(path.join(BIN, 'pulumi')))
       throw new Error(`${BIN}/pulumi is missing: run \`make pulumi-cli\` (builds the Pulumi CLI from Go modules; see README.md, section Pulumi)`);
     rt = new TestRuntime('lttle-pulumi-webapp-');
-    // A copy of the example whose SDK import and plugin path point back into the checkout.
+    // A copy of the example, installed as a user's project would be.
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'lttle-pulumi-webapp-work-'));
-    const src = path.join(root, 'examples', 'pulumi-webapp');
-    fs.writeFileSync(
-      path.join(work, 'index.ts'),
-      fs.readFileSync(path.join(src, 'index.ts'), 'utf8').replace('../../provider/src/pulumi/sdk', path.join(root, 'provider', 'src', 'pulumi', 'sdk')),
-    );
-    fs.writeFileSync(
-      path.join(work, 'Pulumi.yaml'),
-      fs.readFileSync(path.join(src, 'Pulumi.yaml'), 'utf8').replace('path: ../../bin', `path: ${path.join(root, 'bin')}`),
-    );
-    for (const f of ['package.json', 'tsconfig.json']) fs.copyFileSync(path.join(src, f), path.join(work, f));
-    // One @pulumi/pulumi: the checkout's (the SDK resolves the same copy).
-    fs.symlinkSync(path.join(root, 'node_modules'), path.join(work, 'node_modules'));
+    installExample('pulumi-webapp', work, pluginVersion());
     fs.mkdirSync(path.join(work, 'state'));
     fs.mkdirSync(path.join(work, 'pulumi-home'));
     env = {

@@ -37,6 +37,26 @@ describe('terraform: examples/terraform-postgres, lttle_app (real microVMs)', fu
     h.ok(['plan', '-detailed-exitcode', '-input=false'], 0);
   });
 
+  it('deep_suspend_after: the state shows the default 60; setting 0 updates in place without a redeploy', async () => {
+    const state = JSON.parse(fs.readFileSync(path.join(h.work, 'terraform.tfstate'), 'utf8')) as {
+      resources: { type: string; instances: { attributes: { mode: { flash: Record<string, unknown> } } }[] }[];
+    };
+    const tfApp = state.resources.find((r) => r.type === 'lttle_app');
+    assert.equal(tfApp?.instances[0].attributes.mode.flash.deep_suspend_after, 60);
+    const before = await h.client().getApp('samples', 'postgresql');
+    const plan = h.ok(['plan', '-detailed-exitcode', '-input=false', '-var', 'deep_suspend_after=0'], 2);
+    assert.match(plan.stdout, /deep_suspend_after\s+=\s+60 -> 0/);
+    assert.match(plan.stdout, /lttle_app\.postgresql will be updated in-place/);
+    h.ok(['apply', '-auto-approve', '-input=false', '-var', 'deep_suspend_after=0']);
+    const after = await h.client().getApp('samples', 'postgresql');
+    assert.deepEqual(after?.spec.mode, { flash: { strategy: 'manual', timeout: 3, 'deep-suspend-after': 0 } });
+    assert.equal(after?.createdAt, before?.createdAt, 'same app');
+    h.ok(['plan', '-detailed-exitcode', '-input=false', '-var', 'deep_suspend_after=0'], 0);
+    // Back to the default for the steps below.
+    h.ok(['apply', '-auto-approve', '-input=false']);
+    h.ok(['plan', '-detailed-exitcode', '-input=false'], 0);
+  });
+
   it('keeps the write-only password out of plans, plan files, the state and logs; shows plain variables by key', () => {
     const plan = h.ok(['plan', '-input=false', '-var', 'db=db2', '-out=db2.tfplan']);
     assert.doesNotMatch(plan.stdout + plan.stderr, new RegExp(PASSWORD));

@@ -194,11 +194,17 @@ export class Plugin {
     return this.call('configure', req);
   }
 
+  handshake(): Promise<providerPb.ProviderHandshakeResponse> {
+    return this.call('handshake', new providerPb.ProviderHandshakeRequest().setEngineAddress('127.0.0.1:0'));
+  }
+
+  /** `naming`: the engine's seed (32 zero bytes unless given) and autonaming options (sent when the provider supports them). */
   async check(
     type: string,
     name: string,
     news: JsonObject,
     olds?: JsonObject,
+    naming: { seed?: Uint8Array; proposedName?: string; mode?: providerPb.CheckRequest.AutonamingOptions.Mode } = {},
   ): Promise<{ inputs: JsonObject; failures: { property: string; reason: string }[] }> {
     const req = new providerPb.CheckRequest()
       .setUrn(urnOf(type, name))
@@ -206,7 +212,9 @@ export class Plugin {
       .setType(type)
       .setNews(toStruct(news))
       .setOlds(toStruct(olds ?? {}))
-      .setRandomseed(new Uint8Array(32));
+      .setRandomseed(naming.seed ?? new Uint8Array(32));
+    if (naming.mode !== undefined)
+      req.setAutonaming(new providerPb.CheckRequest.AutonamingOptions().setProposedName(naming.proposedName ?? '').setMode(naming.mode));
     const res = await this.call<providerPb.CheckRequest, providerPb.CheckResponse>('check', req);
     return {
       inputs: res.getInputs()?.toJavaScript() as JsonObject,

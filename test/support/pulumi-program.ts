@@ -1,10 +1,19 @@
 // Compiles examples/<name>/index.ts to build/js/examples/<name>/index.js (the
 // path the project tsconfig would use), so program tests can load it with
-// mocks: its relative SDK import then resolves to the built SDK.
+// mocks. The example imports `@lttle/pulumi`, which a user installs from the
+// tarball; here it resolves to the same compiled SDK in build/sdk (`make sdk`).
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as ts from 'typescript';
 import { packageRoot } from '../../schema/src/paths';
+
+/** The compiled generated SDK that `make sdk` packs. */
+export function builtSdk(): string {
+  const dir = path.join(packageRoot(), 'build', 'sdk', 'nodejs', 'bin');
+  if (!fs.existsSync(path.join(dir, 'index.js'))) throw new Error(`${dir} is missing: run \`make sdk\``);
+  return dir;
+}
 
 export function compileExample(name: string): string {
   const root = packageRoot();
@@ -18,7 +27,7 @@ export function compileExample(name: string): string {
   if (result.diagnostics?.length)
     throw new Error(ts.formatDiagnostics(result.diagnostics, { getCanonicalFileName: (f) => f, getCurrentDirectory: () => root, getNewLine: () => '\n' }));
   fs.mkdirSync(path.dirname(out), { recursive: true });
-  fs.writeFileSync(out, result.outputText);
+  fs.writeFileSync(out, result.outputText.replace(/require\("@lttle\/pulumi"\)/g, `require(${JSON.stringify(builtSdk())})`));
   return out;
 }
 
@@ -35,6 +44,36 @@ export function typeCheckExample(name: string): string[] {
     noEmit: true,
     types: ['node'],
     typeRoots: [path.join(root, 'node_modules', '@types')],
+    baseUrl: root,
+    paths: { '@lttle/pulumi': [builtSdk()] },
   });
   return ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+}
+
+/**
+ * Copies examples/<name> into `work` and installs it as a user's project is:
+ * `npm install` with the SDK from `make sdk`'s tarball; the plugin path in
+ * Pulumi.yaml points back at the checkout's bin/.
+ */
+export function installExample(name: string, work: string, version: string): void {
+  const root = packageRoot();
+  const tarball = path.join(root, 'build', 'sdk', `lttle-pulumi-${version}.tgz`);
+  if (!fs.existsSync(tarball)) throw new Error(`${tarball} is missing: run \`make sdk\``);
+  const src = path.join(root, 'examples', name);
+  fs.copyFileSync(path.join(src, 'index.ts'), path.join(work, 'index.ts'));
+  fs.copyFileSync(path.join(src, 'tsconfig.json'), path.join(work, 'tsconfig.json'));
+  fs.writeFileSync(
+    path.join(work, 'Pulumi.yaml'),
+    fs.readFileSync(path.join(src, 'Pulumi.yaml'), 'utf8').replace('path: ../../bin', `path: ${path.join(root, 'bin')}`),
+  );
+  const pkg = JSON.parse(fs.readFileSync(path.join(src, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+  pkg.dependencies['@lttle/pulumi'] = `file:${tarball}`;
+  fs.writeFileSync(path.join(work, 'package.json'), JSON.stringify(pkg, null, 2));
+  const npm = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], {
+    cwd: work,
+    encoding: 'utf8',
+    timeout: 10 * 60_000,
+  });
+  if (npm.status !== 0) throw new Error(`npm install in the example failed:\n${npm.stdout}\n${npm.stderr}`);
+  if (!fs.existsSync(path.join(work, 'node_modules', '@lttle', 'pulumi', 'index.js'))) throw new Error('the SDK was not installed from the tarball');
 }

@@ -35,20 +35,20 @@ describe('pulumi App: Check', () => {
     assert.ok(ok.ok);
     assert.deepEqual(ok.spec['depends-on'], ['samples/other']);
     assert.deepEqual(app.specToInputs(ok.spec).dependsOnApps, ['samples/other']);
-    const bad = app.check(decode(inputs({ dependsOnApps: [42] })), undefined, 'postgresql');
+    const bad = app.check(decode(inputs({ dependsOnApps: [42] })), undefined, { logicalName: 'postgresql' });
     assert.match(bad.failures[0]?.property ?? '', /^dependsOnApps/);
   });
 
-  it('accepts the seed app, defaults the name to the resource name and keeps secrets wrapped', () => {
-    const r = app.check(decode(seedApp()), undefined, 'postgresql');
+  it('accepts the seed app, autonames it from the resource name and keeps secrets wrapped', () => {
+    const r = app.check(decode(seedApp()), undefined, { logicalName: 'postgresql' });
     assert.deepEqual(r.failures, []);
-    assert.equal(r.inputs.name, 'postgresql');
+    assert.match(String(r.inputs.name), /^postgresql-[a-z0-9]{8}$/);
     assert.deepEqual((r.inputs.environment as Record<string, unknown>).POSTGRES_PASSWORD, { [SIG_KEY]: SECRET_SIG, value: 'password' });
   });
 
   it('names the failing property in camelCase', () => {
     const news = { ...seedApp(), mode: { flash: { strategy: 'manual', timeout: 0 } }, restartPolicy: 'sometimes' };
-    const r = app.check(decode(news), undefined, 'postgresql');
+    const r = app.check(decode(news), undefined, { logicalName: 'postgresql' });
     const props = r.failures.map((f) => f.property).sort();
     assert.deepEqual(props, ['mode.flash.timeout', 'restartPolicy']);
     const timeout = r.failures.find((f) => f.property === 'mode.flash.timeout');
@@ -57,7 +57,7 @@ describe('pulumi App: Check', () => {
 
   it('reports a bad expose entry under its key and unknown fields with a suggestion', () => {
     const news = { ...seedApp(), expose: { access: { port: 70000, internal: {} } }, imag: 'x' };
-    const r = app.check(decode(news), undefined, 'postgresql');
+    const r = app.check(decode(news), undefined, { logicalName: 'postgresql' });
     assert.ok(
       r.failures.some((f) => f.property === 'expose.access.port'),
       JSON.stringify(r.failures),
@@ -67,14 +67,14 @@ describe('pulumi App: Check', () => {
 
   it('does not judge unknown values (preview)', () => {
     const news = { ...seedApp(), volumes: [{ name: UNKNOWN, path: '/var/lib/postgresql/data' }], resources: { cpu: UNKNOWN, memory: 256 } };
-    const r = app.check(decode(news), undefined, 'postgresql');
+    const r = app.check(decode(news), undefined, { logicalName: 'postgresql' });
     assert.deepEqual(r.failures, []);
     assert.equal((r.inputs.volumes as { name: string }[])[0].name, UNKNOWN);
   });
 
   it('never puts secret values into failure reasons', () => {
     const news = { ...seedApp(), environment: { POSTGRES_PASSWORD: secret({ nested: 'hunter2' }) } };
-    const r = app.check(decode(news), undefined, 'postgresql');
+    const r = app.check(decode(news), undefined, { logicalName: 'postgresql' });
     assert.ok(r.failures.length > 0);
     assert.ok(!JSON.stringify(r.failures).includes('hunter2'));
   });
@@ -92,6 +92,48 @@ describe('pulumi App: Check', () => {
     assert.equal(r.spec['restart-policy'], 'never');
     assert.deepEqual(r.spec.mode, { flash: { strategy: { 'nth-listen': 2 }, timeout: 3 } });
     assert.deepEqual(r.spec.expose.access['connection-tracking'], { 'traffic-aware': { 'inactivity-timeout': 5 } });
+  });
+});
+
+describe('pulumi App: deepSuspendAfter', () => {
+  it('reaches the model as mode.flash.deep-suspend-after (0 = never) and a bad value names the property', () => {
+    const r = app.toSpec(inputs({ mode: { flash: { strategy: 'manual', timeout: 3, deepSuspendAfter: 0 } } }));
+    assert.ok(r.ok);
+    assert.deepEqual(r.spec.mode, { flash: { strategy: 'manual', timeout: 3, 'deep-suspend-after': 0 } });
+    const bad = app.check(decode({ ...seedApp(), mode: { flash: { strategy: 'manual', timeout: 3, deepSuspendAfter: -5 } } }), undefined, {
+      logicalName: 'postgresql',
+    });
+    assert.deepEqual(
+      bad.failures.map((f) => f.property),
+      ['mode.flash.deepSuspendAfter'],
+    );
+    assert.match(bad.failures[0].reason, /^mode\.flash\.deepSuspendAfter must be an integer >= 0/);
+  });
+
+  it('a changed deepSuspendAfter updates in place, without a replacement', () => {
+    const news = { ...inputs(), mode: { flash: { strategy: 'manual', timeout: 3, deepSuspendAfter: 300 } } };
+    const r = app.diff(inputs(), decode(news));
+    assert.equal(r.changed, true);
+    assert.deepEqual(r.replaces, []);
+    assert.ok(r.diffs.includes('mode'));
+  });
+});
+
+describe('pulumi App: autonamed replacements', () => {
+  const autonamed = (over: JsonObject = {}): JsonObject => inputs({ name: 'postgresql-k3x9q2mz', __defaults: ['name'], ...over });
+
+  it('an autonamed app whose volume is renamed is created before the old one is deleted', () => {
+    const r = app.diff(autonamed(), decode(autonamed({ volumes: [{ name: 'pgdata-2', path: '/var/lib/postgresql/data' }] })));
+    assert.deepEqual(r.replaces, ['volumes']);
+    assert.equal(r.deleteBeforeReplace, false);
+  });
+
+  it('deletes first when the new app would mount a volume the old one holds, or when the name is explicit', () => {
+    const moved = app.diff(autonamed(), decode(autonamed({ namespace: 'other', volumes: [{ name: 'pgdata', namespace: 'samples', path: '/data' }] })));
+    assert.ok(moved.replaces.length > 0);
+    assert.equal(moved.deleteBeforeReplace, true);
+    const explicit = app.diff(inputs(), decode(inputs({ volumes: [{ name: 'pgdata-2', path: '/var/lib/postgresql/data' }] })));
+    assert.equal(explicit.deleteBeforeReplace, true);
   });
 });
 

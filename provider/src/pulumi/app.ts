@@ -10,6 +10,7 @@ import { diffApp, equal, REDEPLOY_FIELDS } from '../../../schema/src/diff';
 import { TimeoutError } from '../../../schema/src/errors';
 import { normaliseApp } from '../../../schema/src/normalize';
 import type { AppSpec, AppStatus } from '../../../schema/src/types';
+import { isAutonamed, type Naming } from './autonaming';
 import { timeoutMs, waitOptions, type Context } from './context';
 import { InitError } from './errors';
 import { fromModelCamel, normalise, pickInputs } from './properties';
@@ -90,19 +91,24 @@ function volumeIds(inputs: JsonObject, defaultNamespace: Json | undefined): stri
  * volume is renamed, the engine asks this Diff with the volume's outputs
  * unknown; "replace" lets it move the app after the new volume exists and
  * before the old one is deleted (an update would leave the old volume
- * attached, and its delete refused).
+ * attached, and its delete refused). A replacement deletes first unless the
+ * app is autonamed (the new app gets a new name) and mounts none of the old
+ * app's volumes (a writeable volume is attached to one running app only).
  */
 function diff(oldIn: JsonObject, news: Decoded): DiffResult {
   const r = diffInputs(model, oldIn, news);
   const before = volumeIds(oldIn, oldIn.namespace);
   const after = volumeIds(pickInputs(INPUTS, news.value), news.value.namespace);
   // Mounting one more volume is an update (a redeploy); losing or renaming one replaces.
-  if (before && after && before.every((id) => after.includes(id))) return r;
-  for (const key of Object.keys(r.detailed)) if (key.startsWith('volumes')) r.detailed[key] = toReplace(r.detailed[key]);
-  if (!r.diffs.includes('volumes')) r.diffs.push('volumes');
-  if (!r.replaces.includes('volumes')) r.replaces.push('volumes');
-  if (!Object.keys(r.detailed).some((k) => k.startsWith('volumes'))) r.detailed.volumes = DiffKind.UPDATE_REPLACE;
-  return { ...r, changed: true, deleteBeforeReplace: true };
+  if (!before || !after || !before.every((id) => after.includes(id))) {
+    for (const key of Object.keys(r.detailed)) if (key.startsWith('volumes')) r.detailed[key] = toReplace(r.detailed[key]);
+    if (!r.diffs.includes('volumes')) r.diffs.push('volumes');
+    if (!r.replaces.includes('volumes')) r.replaces.push('volumes');
+    if (!Object.keys(r.detailed).some((k) => k.startsWith('volumes'))) r.detailed.volumes = DiffKind.UPDATE_REPLACE;
+    r.changed = true;
+  }
+  const sharesVolume = !before || !after || before.some((id) => after.includes(id));
+  return { ...r, deleteBeforeReplace: r.replaces.length > 0 && (!isAutonamed(news.value) || sharesVolume) };
 }
 
 function toReplace(kind: DiffKind): DiffKind {
@@ -112,8 +118,8 @@ function toReplace(kind: DiffKind): DiffKind {
   return kind;
 }
 
-function check(news: Decoded, _olds: Decoded | undefined, logicalName: string): CheckResult {
-  const { inputs, failures } = checkInputs(model, news, logicalName);
+function check(news: Decoded, olds: Decoded | undefined, naming: Naming): CheckResult {
+  const { inputs, failures } = checkInputs(model, news, olds, naming);
   return { inputs, failures };
 }
 

@@ -5,6 +5,7 @@
 import { equal, type FieldChange, type Plan } from '../../../schema/src/diff';
 import { ConflictError } from '../../../schema/src/errors';
 import type { Normalised } from '../../../schema/src/normalize';
+import { autoName, DEFAULTS_KEY, isAutonamed, type Naming } from './autonaming';
 import type { Context } from './context';
 import { PropertyError } from './errors';
 import { camel, failureOf, IDENTITY, kebab, pickInputs, toPulumiPath, type PropertyFailure } from './properties';
@@ -82,7 +83,7 @@ export interface Model<S extends Named, St extends { spec: S }> {
 /** The engine's operations on one resource type; server.ts dispatches to them by type token. */
 export interface Operations {
   /** @param olds the previous inputs, if the resource exists */
-  check(news: Decoded, olds: Decoded | undefined, logicalName: string): CheckResult;
+  check(news: Decoded, olds: Decoded | undefined, naming: Naming): CheckResult;
   /** The inputs a Diff compares against: oldInputs when the engine sends them, else the inputs kept in the outputs. */
   oldInputs(olds: Decoded, oldInputs: Decoded | undefined): JsonObject;
   diff(oldIn: JsonObject, news: Decoded): DiffResult;
@@ -127,21 +128,35 @@ export function specOrThrow<S extends Named, St extends { spec: S }>(model: Mode
 }
 
 /**
- * Check: the name defaults to the Pulumi resource name, the rest is judged
- * by the shared JSON Schemas (the same rules as `lttle deploy`). Unknown
- * values (preview) are not judged. `spec` is there when the inputs normalise.
+ * Check: without `name`, the resource is autonamed (autonaming.ts); the rest
+ * is judged by the shared JSON Schemas (the same rules as `lttle deploy`).
+ * Unknown values (preview) are not judged. `spec` is there when the inputs
+ * normalise.
  */
-export function checkInputs<S extends Named, St extends { spec: S }>(model: Model<S, St>, news: Decoded, logicalName: string): CheckResult & { spec?: S } {
+export function checkInputs<S extends Named, St extends { spec: S }>(
+  model: Model<S, St>,
+  news: Decoded,
+  olds: Decoded | undefined,
+  naming: Naming,
+): CheckResult & { spec?: S } {
   const inputs = clone(news.value);
-  if (inputs.name === undefined || inputs.name === null) inputs.name = logicalName;
+  delete inputs[DEFAULTS_KEY];
+  const autonamed = inputs.name === undefined || inputs.name === null;
+  let autoname = '';
+  if (autonamed) {
+    const auto = autoName(naming, olds?.value);
+    if ('failure' in auto) return { inputs: wrapSecrets(inputs, news.secrets), failures: [{ property: 'name', reason: auto.failure }] };
+    inputs.name = autoname = auto.name;
+  }
   const result = model.toSpec(inputs);
+  if (autonamed) inputs[DEFAULTS_KEY] = ['name'];
   if (result.ok) return { inputs: wrapSecrets(inputs, news.secrets), failures: [], spec: result.spec };
-  const nameDefaulted = inputs.name === logicalName && news.value.name === undefined;
   const failures = result.issues
     .filter((issue) => !news.unknowns.some((u) => isPrefix(u, issue.path))) // judged once known
     .map((issue) => {
       const failure = failureOf(issue);
-      if (nameDefaulted && failure.property === 'name') failure.reason += ' (the name defaults to the Pulumi resource name; set `name` explicitly)';
+      if (autonamed && failure.property === 'name')
+        failure.reason += ` (the name "${autoname}" was made from the Pulumi resource name; set \`name\` explicitly)`;
       return failure;
     });
   return { inputs: wrapSecrets(inputs, news.secrets), failures };
@@ -188,8 +203,9 @@ export function diffInputs<S extends Named, St extends { spec: S }>(model: Model
     replaces: [...replaces],
     diffs: [...diffs],
     // Names are unique on the host: a replacement under the same name must
-    // delete first. A new name can exist beside the old one (createBeforeDeleteOnRename).
-    deleteBeforeReplace: replaces.size > 0 && (!model.createBeforeDeleteOnRename || sameIdentity(oldIn, newIn, unknownKeys)),
+    // delete first. A new name can exist beside the old one (createBeforeDeleteOnRename),
+    // and an autonamed resource gets a new one (the engine checks it again without olds).
+    deleteBeforeReplace: replaces.size > 0 && !isAutonamed(news.value) && (!model.createBeforeDeleteOnRename || sameIdentity(oldIn, newIn, unknownKeys)),
     detailed,
     redeploy: plan.redeploy || unknownKeys.some((k) => model.redeployFields.includes(k)),
   };

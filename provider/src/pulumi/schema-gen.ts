@@ -198,7 +198,7 @@ function describe(node: JsonSchema): string | undefined {
   return undefined;
 }
 
-const IDENTITY_DOC = ' Changing it replaces the resource (the old one is deleted first: names are unique on the host).';
+const IDENTITY_DOC = ' Changing it replaces the resource (deleting the old one first when the name is explicit: names are unique on the host).';
 
 export function generatePulumiSchema(root = packageRoot()): Record<string, unknown> {
   const gen = new Generator(path.join(root, 'schema'));
@@ -211,7 +211,8 @@ export function generatePulumiSchema(root = packageRoot()): Record<string, unkno
       inputs[key].description = `${inputs[key].description ?? ''}${IDENTITY_DOC}`.trim();
       inputs[key].willReplaceOnChanges = true;
     }
-    inputs.name.description += ' Defaults to the Pulumi resource name.';
+    inputs.name.description +=
+      " Without it the resource is autonamed: its Pulumi name plus a random suffix (e.g. pgdata-k3x9q2mz), or the name the stack's `autonaming` configuration gives; an autonamed resource is replaced by creating the new one first.";
     // `dependsOn` would shadow the resource option in every SDK language.
     if (inputs.dependsOn) {
       inputs.dependsOnApps = inputs.dependsOn;
@@ -285,7 +286,20 @@ export function generatePulumiSchema(root = packageRoot()): Record<string, unkno
     provider: { description: 'The lttle provider: which runtime to talk to.', inputProperties: config, properties: config },
     resources: { [token('Volume')]: volume, [token('App')]: app },
     types: Object.fromEntries(Object.entries(gen.types).sort(([a], [b]) => a.localeCompare(b))),
-    language: { nodejs: { packageName: 'lttle', packageDescription: 'lttle: apps in microVMs with flash mode' } },
+    // Pulumi's codegen (test/tools/pulumi/gen-sdk, `make sdk`) reads these. The Node.js
+    // SDK depends on the @pulumi/pulumi this project runs on (Node 20): the codegen's
+    // default (^3.269) wants Node >= 22.
+    language: {
+      nodejs: {
+        packageName: '@lttle/pulumi',
+        packageDescription: 'lttle: apps in microVMs with flash mode',
+        dependencies: { '@pulumi/pulumi': '^3.248.0' },
+        devDependencies: { typescript: '^5.0.0', '@types/node': '^20.0.0' },
+        respectSchemaVersion: true,
+      },
+      python: { packageName: 'pulumi_lttle', respectSchemaVersion: true, requires: { pulumi: '>=3.0.0,<4.0.0' } },
+      go: { importBasePath: 'github.com/lttle-cloud/lttle/sdk/go/lttle', respectSchemaVersion: true, generateResourceContainerTypes: true },
+    },
   };
 }
 

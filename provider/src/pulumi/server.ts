@@ -93,6 +93,7 @@ export function service(provider: LttleProvider): providerGrpc.IResourceProvider
       res.setAcceptSecrets(true);
       res.setAcceptResources(false);
       res.setAcceptOutputs(false);
+      res.setSupportsAutonamingConfiguration(true);
       return res;
     }),
     getPluginInfo: unary(() => new pluginPb.PluginInfo().setVersion(pluginVersion())),
@@ -124,12 +125,18 @@ export function service(provider: LttleProvider): providerGrpc.IResourceProvider
       res.setSupportspreview(true);
       res.setAcceptresources(false);
       res.setAcceptoutputs(false);
+      res.setSupportsAutonamingConfiguration(true);
       return res;
     }),
     check: unary((req: providerPb.CheckRequest) => {
       const r = resource(req.getType(), req.getUrn());
       const olds = req.hasOlds() ? fromStruct(req.getOlds()) : undefined;
-      const { inputs, failures } = r.check(fromStruct(req.getNews()), olds, req.getName() || nameFromUrn(req.getUrn()));
+      const autonaming = req.getAutonaming();
+      const { inputs, failures } = r.check(fromStruct(req.getNews()), olds, {
+        logicalName: req.getName() || nameFromUrn(req.getUrn()),
+        randomSeed: req.getRandomseed_asU8(),
+        autonaming: autonaming && { proposedName: autonaming.getProposedName(), mode: autonaming.getMode() as number },
+      });
       return checkResponse(inputs, failures);
     }),
     diff: unary((req: providerPb.DiffRequest) => {

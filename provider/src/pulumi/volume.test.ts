@@ -9,13 +9,13 @@ import { volume } from './volume';
 
 describe('pulumi Volume: Check', () => {
   it('explains a resource name that is not a valid lttle name', () => {
-    const r = volume.check(decode({ size: '1Gi' }), undefined, 'my.volume');
+    const r = volume.check(decode({ size: '1Gi' }), undefined, { logicalName: 'my.volume' });
     assert.equal(r.failures[0]?.property, 'name');
-    assert.match(r.failures[0].reason, /set `name` explicitly/);
+    assert.match(r.failures[0].reason, /"my\.volume-[a-z0-9]{8}" was made from the Pulumi resource name; set `name` explicitly/);
   });
 
   it('still reports known problems next to unknowns', () => {
-    const r = volume.check(decode({ name: UNKNOWN, size: '1Xi' }), undefined, 'v');
+    const r = volume.check(decode({ name: UNKNOWN, size: '1Xi' }), undefined, { logicalName: 'v' });
     assert.deepEqual(
       r.failures.map((f) => f.property),
       ['size'],
@@ -24,7 +24,7 @@ describe('pulumi Volume: Check', () => {
 
   it('refuses to shrink a volume, with a clear message', () => {
     const olds = decode({ name: 'pgdata', namespace: 'samples', size: '200Mi' });
-    const r = volume.check(decode({ name: 'pgdata', namespace: 'samples', size: '100Mi' }), olds, 'pgdata');
+    const r = volume.check(decode({ name: 'pgdata', namespace: 'samples', size: '100Mi' }), olds, { logicalName: 'pgdata' });
     assert.equal(r.failures.length, 1);
     assert.equal(r.failures[0].property, 'size');
     assert.match(r.failures[0].reason, /^size .*200Mi.*samples\/pgdata.*100Mi.*only grow/);
@@ -32,8 +32,8 @@ describe('pulumi Volume: Check', () => {
 
   it('allows growing, and shrinking when the name changes (a new volume)', () => {
     const olds = decode({ name: 'pgdata', size: '100Mi' });
-    assert.deepEqual(volume.check(decode({ name: 'pgdata', size: '1Gi' }), olds, 'pgdata').failures, []);
-    assert.deepEqual(volume.check(decode({ name: 'pgdata2', size: '10Mi' }), olds, 'pgdata').failures, []);
+    assert.deepEqual(volume.check(decode({ name: 'pgdata', size: '1Gi' }), olds, { logicalName: 'pgdata' }).failures, []);
+    assert.deepEqual(volume.check(decode({ name: 'pgdata2', size: '10Mi' }), olds, { logicalName: 'pgdata' }).failures, []);
   });
 });
 

@@ -9,6 +9,7 @@ import { LttleError } from '../../../schema/src/errors';
 import { normaliseVolume } from '../../../schema/src/normalize';
 import { formatSize } from '../../../schema/src/size';
 import type { VolumeSpec, VolumeStatus } from '../../../schema/src/types';
+import type { Naming } from './autonaming';
 import { timeoutMs, waitOptions, type Context } from './context';
 import { failureOf, normalise, pickInputs } from './properties';
 import {
@@ -62,8 +63,8 @@ const model: Model<VolumeSpec, VolumeStatus> = {
   createBeforeDeleteOnRename: true,
 };
 
-function check(news: Decoded, olds: Decoded | undefined, logicalName: string): CheckResult {
-  const { inputs, failures, spec } = checkInputs(model, news, logicalName);
+function check(news: Decoded, olds: Decoded | undefined, naming: Naming): CheckResult {
+  const { inputs, failures, spec } = checkInputs(model, news, olds, naming);
   // The shrink rule, here already so that `pulumi preview` refuses it.
   if (spec && olds && Object.keys(olds.value).length && !olds.unknowns.length) {
     const old = model.toSpec(olds.value);

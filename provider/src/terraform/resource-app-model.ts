@@ -1,7 +1,7 @@
 // lttle_app values and the shared model: the model body of a terraform
 // value (validation, specs), issue paths as attribute paths, and a spec or
 // status back in terraform's form (import, refresh, apply results).
-import { normaliseApp, strategyName } from '../../../schema/src/normalize';
+import { deepSuspendAfter, normaliseApp, strategyName } from '../../../schema/src/normalize';
 import type { AppSpec, AppStatus, FlashStrategy } from '../../../schema/src/types';
 import type { CtyObject, CtyValue } from './cty';
 import type { AttributePath, PathStep } from './diagnostics';
@@ -76,6 +76,8 @@ export function appBody(v: CtyObject, reader = new BodyReader()): { body: Record
       if (strategy !== undefined) out.strategy = parseStrategy(strategy);
       const timeout = reader.take(flash.timeout, ['mode', 'flash', 'timeout']);
       if (timeout !== undefined) out.timeout = timeout;
+      const deep = reader.take(flash.deep_suspend_after, ['mode', 'flash', 'deep-suspend-after']);
+      if (deep !== undefined) out['deep-suspend-after'] = deep;
       body.mode = { flash: out };
     }
   }
@@ -189,7 +191,16 @@ export function canonical(spec: AppSpec, split: EnvSplit = { plain: [], writeOnl
     secret_environment: nonEmpty(env.filter(([k]) => !split.plain.includes(k))),
     secret_environment_wo: null,
     resources: { cpu: spec.resources.cpu, memory: spec.resources.memory },
-    mode: spec.mode === 'regular' ? null : { flash: { strategy: strategyName(spec.mode.flash.strategy), timeout: spec.mode.flash.timeout } },
+    mode:
+      spec.mode === 'regular'
+        ? null
+        : {
+            flash: {
+              strategy: strategyName(spec.mode.flash.strategy),
+              timeout: spec.mode.flash.timeout,
+              deep_suspend_after: deepSuspendAfter(spec.mode),
+            },
+          },
     volumes: empty(spec.volumes.map((v) => ({ name: v.name, namespace: v.namespace === spec.namespace ? null : v.namespace, path: v.path }))),
     expose: Object.keys(spec.expose).length
       ? Object.fromEntries(

@@ -1,6 +1,6 @@
 // lttle_app's schema: an OCI image booted in a microVM, optionally in flash
 // mode. Terraform shape of the model (snake_case, nested attributes):
-//   mode = { flash = { strategy = "manual", timeout = 3 } }   (omitted: regular)
+//   mode = { flash = { strategy = "manual", timeout = 3, deep_suspend_after = 60 } }   (omitted: regular)
 //   strategy "nth-listen:N" / "listen-on-port:P" for the parameterised ones
 //   expose = { access = { port = 5432, internal = {},
 //              connection_tracking = { traffic_aware = { inactivity_timeout = 30 } } } }
@@ -92,6 +92,14 @@ export const appAttributes: Attribute[] = [
                 description: 'manual, first-listen (default), user-space-ready, nth-listen:N or listen-on-port:P.',
               },
               { name: 'timeout', type: 'number', optional: true, computed: true, description: 'Idle seconds before suspending (default 10).' },
+              {
+                name: 'deep_suspend_after',
+                type: 'number',
+                optional: true,
+                computed: true,
+                description:
+                  'Seconds suspended with no client connection open before the snapshot is made durable and QEMU exits (deep suspend); 0 = never (default 60). An open idle connection keeps the ordinary suspend.',
+              },
             ],
           },
         },

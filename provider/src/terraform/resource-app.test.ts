@@ -18,7 +18,7 @@ const seed = app({
   namespace: 'samples',
   image: 'ghcr.io/lttle-cloud/postgres:17-flash',
   resources: { cpu: 1, memory: 256 },
-  mode: { flash: { strategy: 'manual', timeout: 3 } },
+  mode: { flash: { strategy: 'manual', timeout: 3, deep_suspend_after: 60 } },
   environment: { POSTGRES_USER: 'user', POSTGRES_DB: 'db' },
   secret_environment: { POSTGRES_PASSWORD: 'password' },
   volumes: [{ name: 'pgdata', namespace: null, path: '/var/lib/postgresql/data' }],
@@ -31,7 +31,7 @@ describe('terraform lttle_app', () => {
     const config = { ...seed, resources: null, mode: { flash: { strategy: null, timeout: null } } };
     const planned = appResource.plan({ prior: null, proposed: config, config }).planned!;
     assert.deepEqual(planned.resources, { cpu: 1, memory: 256 });
-    assert.deepEqual(planned.mode, { flash: { strategy: 'first-listen', timeout: 10 } });
+    assert.deepEqual(planned.mode, { flash: { strategy: 'first-listen', timeout: 10, deep_suspend_after: 60 } });
     // Removing cpu from the config goes back to the default, not the prior value.
     const was = { ...prior, resources: { cpu: 2, memory: 512 } };
     const back = appResource.plan({ prior: was, proposed: was, config: { ...seed, resources: { cpu: null, memory: 512 } } }).planned!;
@@ -65,11 +65,26 @@ describe('terraform lttle_app', () => {
     assert.deepEqual(imported.secret_environment, { POSTGRES_USER: 'user', POSTGRES_DB: 'db', POSTGRES_PASSWORD: 'password' });
   });
 
+  it('round-trips deep_suspend_after (0 = never); state shows the default 60 when the spec leaves it out', () => {
+    const config = { ...seed, mode: { flash: { strategy: 'manual', timeout: 3, deep_suspend_after: 0 } } };
+    const result = normaliseApp(appBody(config).body);
+    assert.ok(result.ok);
+    assert.deepEqual(result.spec.mode, { flash: { strategy: 'manual', timeout: 3, 'deep-suspend-after': 0 } });
+    assert.deepEqual(canonical(result.spec).mode, { flash: { strategy: 'manual', timeout: 3, deep_suspend_after: 0 } });
+    const plain = normaliseApp(appBody({ ...seed, mode: { flash: { strategy: 'manual', timeout: 3, deep_suspend_after: null } } }).body);
+    assert.ok(plain.ok);
+    assert.deepEqual(plain.spec.mode, { flash: { strategy: 'manual', timeout: 3 } });
+    assert.deepEqual(canonical(plain.spec).mode, { flash: { strategy: 'manual', timeout: 3, deep_suspend_after: 60 } });
+    const bad = appResource.validate({ ...seed, mode: { flash: { strategy: 'manual', timeout: 3, deep_suspend_after: -1 } } });
+    assert.deepEqual(bad[0]?.attribute?.steps, [{ attribute_name: 'mode' }, { attribute_name: 'flash' }, { attribute_name: 'deep_suspend_after' }]);
+    assert.match(bad[0].detail, /integer >= 0/);
+  });
+
   it('turns the seed into the model body the YAML gives', () => {
     const { body } = appBody(seed);
     const result = normaliseApp(body);
     assert.ok(result.ok);
-    assert.deepEqual(result.spec.mode, { flash: { strategy: 'manual', timeout: 3 } });
+    assert.deepEqual(result.spec.mode, { flash: { strategy: 'manual', timeout: 3, 'deep-suspend-after': 60 } });
     assert.deepEqual(result.spec.expose.access, { port: 5432, internal: { port: 5432 }, 'connection-tracking': 'connection-aware' });
   });
 

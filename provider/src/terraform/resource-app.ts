@@ -6,7 +6,15 @@
 import type { RuntimeClient } from '../../../runtime/src/client/client';
 import { diffApp, equal } from '../../../schema/src/diff';
 import { LttleError } from '../../../schema/src/errors';
-import { DEFAULT_CPU, DEFAULT_FLASH_STRATEGY, DEFAULT_FLASH_TIMEOUT, DEFAULT_MEMORY_MIB, normaliseApp, strategyName } from '../../../schema/src/normalize';
+import {
+  DEFAULT_CPU,
+  DEFAULT_DEEP_SUSPEND_AFTER,
+  DEFAULT_FLASH_STRATEGY,
+  DEFAULT_FLASH_TIMEOUT,
+  DEFAULT_MEMORY_MIB,
+  normaliseApp,
+  strategyName,
+} from '../../../schema/src/normalize';
 import { DEFAULT_NAMESPACE, type AppSpec, type AppStatus } from '../../../schema/src/types';
 import { isObject, isUnknown, unknown, type CtyObject } from './cty';
 import { attr, error, fromError, type AttributePath, type Diagnostic } from './diagnostics';
@@ -69,7 +77,11 @@ function withDefaults(planned: CtyObject, config: CtyObject): void {
   if (flash && isObject(planned.mode))
     planned.mode = {
       ...planned.mode,
-      flash: { strategy: flash.strategy ?? strategyName(DEFAULT_FLASH_STRATEGY), timeout: flash.timeout ?? DEFAULT_FLASH_TIMEOUT },
+      flash: {
+        strategy: flash.strategy ?? strategyName(DEFAULT_FLASH_STRATEGY),
+        timeout: flash.timeout ?? DEFAULT_FLASH_TIMEOUT,
+        deep_suspend_after: flash.deep_suspend_after ?? DEFAULT_DEEP_SUSPEND_AFTER,
+      },
     };
   // Write-only values never reach the plan or the state.
   planned.secret_environment_wo = null;

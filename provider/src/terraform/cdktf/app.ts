@@ -9,6 +9,8 @@ export interface FlashMode {
   readonly strategy?: string;
   /** Idle seconds before suspending (default 10). */
   readonly timeout?: number;
+  /** Seconds suspended with no client connection open before QEMU exits (deep suspend); 0 = never (default 60). */
+  readonly deepSuspendAfter?: number;
 }
 
 export interface Expose {
