@@ -54,7 +54,7 @@ export class Volume extends pulumi.CustomResource {
      */
     declare public readonly namespace: pulumi.Output<string>;
     /**
-     * Size: a number of bytes or a human-readable size (Ki, Mi, Gi, Ti powers of 1024; K, M, G, T, KB, MB, GB, TB powers of 1000). Grows in place; shrinking is refused. Must be a size such as 100Mi, 50M, 42MB, 1.5GB or 1Gi (at least 1Mi), or a number of bytes.
+     * Size: a number of bytes or a human-readable size (Ki, Mi, Gi, Ti powers of 1024; K, M, G, T, KB, MB, GB, TB powers of 1000). Grows in place, online under an app that mounts it (a suspended app is resumed for the grow and suspended again); shrinking is refused. Must be a size such as 100Mi, 50M, 42MB, 1.5GB or 1Gi (at least 1Mi), or a number of bytes.
      */
     declare public readonly size: pulumi.Output<string | number>;
     /**
@@ -118,7 +118,7 @@ export interface VolumeArgs {
      */
     namespace?: pulumi.Input<string | undefined>;
     /**
-     * Size: a number of bytes or a human-readable size (Ki, Mi, Gi, Ti powers of 1024; K, M, G, T, KB, MB, GB, TB powers of 1000). Grows in place; shrinking is refused. Must be a size such as 100Mi, 50M, 42MB, 1.5GB or 1Gi (at least 1Mi), or a number of bytes.
+     * Size: a number of bytes or a human-readable size (Ki, Mi, Gi, Ti powers of 1024; K, M, G, T, KB, MB, GB, TB powers of 1000). Grows in place, online under an app that mounts it (a suspended app is resumed for the grow and suspended again); shrinking is refused. Must be a size such as 100Mi, 50M, 42MB, 1.5GB or 1Gi (at least 1Mi), or a number of bytes.
      */
     size: pulumi.Input<string | number>;
 }

@@ -24,7 +24,7 @@ type Volume struct {
 	Name pulumi.StringOutput `pulumi:"name"`
 	// Namespace; defaults to "default". Must be a namespace that starts with a letter and has only letters, digits, '-' and '_' (no '--'), at most 63 characters. Changing it replaces the resource (deleting the old one first when the name is explicit: names are unique on the host).
 	Namespace pulumi.StringOutput `pulumi:"namespace"`
-	// Size: a number of bytes or a human-readable size (Ki, Mi, Gi, Ti powers of 1024; K, M, G, T, KB, MB, GB, TB powers of 1000). Grows in place; shrinking is refused. Must be a size such as 100Mi, 50M, 42MB, 1.5GB or 1Gi (at least 1Mi), or a number of bytes.
+	// Size: a number of bytes or a human-readable size (Ki, Mi, Gi, Ti powers of 1024; K, M, G, T, KB, MB, GB, TB powers of 1000). Grows in place, online under an app that mounts it (a suspended app is resumed for the grow and suspended again); shrinking is refused. Must be a size such as 100Mi, 50M, 42MB, 1.5GB or 1Gi (at least 1Mi), or a number of bytes.
 	Size pulumi.AnyOutput `pulumi:"size"`
 	// Size of the ext4 filesystem in bytes, as the runtime measured it.
 	SizeBytes pulumi.IntOutput `pulumi:"sizeBytes"`
@@ -87,7 +87,7 @@ type volumeArgs struct {
 	Name *string `pulumi:"name"`
 	// Namespace; defaults to "default". Must be a namespace that starts with a letter and has only letters, digits, '-' and '_' (no '--'), at most 63 characters. Changing it replaces the resource (deleting the old one first when the name is explicit: names are unique on the host).
 	Namespace *string `pulumi:"namespace"`
-	// Size: a number of bytes or a human-readable size (Ki, Mi, Gi, Ti powers of 1024; K, M, G, T, KB, MB, GB, TB powers of 1000). Grows in place; shrinking is refused. Must be a size such as 100Mi, 50M, 42MB, 1.5GB or 1Gi (at least 1Mi), or a number of bytes.
+	// Size: a number of bytes or a human-readable size (Ki, Mi, Gi, Ti powers of 1024; K, M, G, T, KB, MB, GB, TB powers of 1000). Grows in place, online under an app that mounts it (a suspended app is resumed for the grow and suspended again); shrinking is refused. Must be a size such as 100Mi, 50M, 42MB, 1.5GB or 1Gi (at least 1Mi), or a number of bytes.
 	Size interface{} `pulumi:"size"`
 }
 
@@ -99,7 +99,7 @@ type VolumeArgs struct {
 	Name pulumi.StringPtrInput
 	// Namespace; defaults to "default". Must be a namespace that starts with a letter and has only letters, digits, '-' and '_' (no '--'), at most 63 characters. Changing it replaces the resource (deleting the old one first when the name is explicit: names are unique on the host).
 	Namespace pulumi.StringPtrInput
-	// Size: a number of bytes or a human-readable size (Ki, Mi, Gi, Ti powers of 1024; K, M, G, T, KB, MB, GB, TB powers of 1000). Grows in place; shrinking is refused. Must be a size such as 100Mi, 50M, 42MB, 1.5GB or 1Gi (at least 1Mi), or a number of bytes.
+	// Size: a number of bytes or a human-readable size (Ki, Mi, Gi, Ti powers of 1024; K, M, G, T, KB, MB, GB, TB powers of 1000). Grows in place, online under an app that mounts it (a suspended app is resumed for the grow and suspended again); shrinking is refused. Must be a size such as 100Mi, 50M, 42MB, 1.5GB or 1Gi (at least 1Mi), or a number of bytes.
 	Size pulumi.Input
 }
 
@@ -210,7 +210,7 @@ func (o VolumeOutput) Namespace() pulumi.StringOutput {
 	return o.ApplyT(func(v *Volume) pulumi.StringOutput { return v.Namespace }).(pulumi.StringOutput)
 }
 
-// Size: a number of bytes or a human-readable size (Ki, Mi, Gi, Ti powers of 1024; K, M, G, T, KB, MB, GB, TB powers of 1000). Grows in place; shrinking is refused. Must be a size such as 100Mi, 50M, 42MB, 1.5GB or 1Gi (at least 1Mi), or a number of bytes.
+// Size: a number of bytes or a human-readable size (Ki, Mi, Gi, Ti powers of 1024; K, M, G, T, KB, MB, GB, TB powers of 1000). Grows in place, online under an app that mounts it (a suspended app is resumed for the grow and suspended again); shrinking is refused. Must be a size such as 100Mi, 50M, 42MB, 1.5GB or 1Gi (at least 1Mi), or a number of bytes.
 func (o VolumeOutput) Size() pulumi.AnyOutput {
 	return o.ApplyT(func(v *Volume) pulumi.AnyOutput { return v.Size }).(pulumi.AnyOutput)
 }

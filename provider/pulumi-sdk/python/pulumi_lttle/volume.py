@@ -27,7 +27,7 @@ class VolumeArgs:
         """
         The set of arguments for constructing a Volume resource.
 
-        :param pulumi.Input[Union[_builtins.str, _builtins.int]] size: Size: a number of bytes or a human-readable size (Ki, Mi, Gi, Ti powers of 1024; K, M, G, T, KB, MB, GB, TB powers of 1000). Grows in place; shrinking is refused. Must be a size such as 100Mi, 50M, 42MB, 1.5GB or 1Gi (at least 1Mi), or a number of bytes.
+        :param pulumi.Input[Union[_builtins.str, _builtins.int]] size: Size: a number of bytes or a human-readable size (Ki, Mi, Gi, Ti powers of 1024; K, M, G, T, KB, MB, GB, TB powers of 1000). Grows in place, online under an app that mounts it (a suspended app is resumed for the grow and suspended again); shrinking is refused. Must be a size such as 100Mi, 50M, 42MB, 1.5GB or 1Gi (at least 1Mi), or a number of bytes.
         :param pulumi.Input['VolumeMode'] mode: How apps mount the volume: "writeable" (the default; also "writable") or "read-only" (also "readonly"). Must be one of "writeable", "read-only".
         :param pulumi.Input[_builtins.str] name: Unique name of the volume in its namespace. Must be a name that starts with a letter and has only letters, digits, '-' and '_' (no '--'), at most 63 characters. Changing it replaces the resource (deleting the old one first when the name is explicit: names are unique on the host). Without it the resource is autonamed: its Pulumi name plus a random suffix (e.g. pgdata-k3x9q2mz), or the name the stack's `autonaming` configuration gives; an autonamed resource is replaced by creating the new one first.
         :param pulumi.Input[_builtins.str] namespace: Namespace; defaults to "default". Must be a namespace that starts with a letter and has only letters, digits, '-' and '_' (no '--'), at most 63 characters. Changing it replaces the resource (deleting the old one first when the name is explicit: names are unique on the host).
@@ -44,7 +44,7 @@ class VolumeArgs:
     @pulumi.getter
     def size(self) -> pulumi.Input[Union[_builtins.str, _builtins.int]]:
         """
-        Size: a number of bytes or a human-readable size (Ki, Mi, Gi, Ti powers of 1024; K, M, G, T, KB, MB, GB, TB powers of 1000). Grows in place; shrinking is refused. Must be a size such as 100Mi, 50M, 42MB, 1.5GB or 1Gi (at least 1Mi), or a number of bytes.
+        Size: a number of bytes or a human-readable size (Ki, Mi, Gi, Ti powers of 1024; K, M, G, T, KB, MB, GB, TB powers of 1000). Grows in place, online under an app that mounts it (a suspended app is resumed for the grow and suspended again); shrinking is refused. Must be a size such as 100Mi, 50M, 42MB, 1.5GB or 1Gi (at least 1Mi), or a number of bytes.
         """
         return pulumi.get(self, "size")
 
@@ -108,7 +108,7 @@ class Volume(pulumi.CustomResource):
         :param pulumi.Input['VolumeMode'] mode: How apps mount the volume: "writeable" (the default; also "writable") or "read-only" (also "readonly"). Must be one of "writeable", "read-only".
         :param pulumi.Input[_builtins.str] name: Unique name of the volume in its namespace. Must be a name that starts with a letter and has only letters, digits, '-' and '_' (no '--'), at most 63 characters. Changing it replaces the resource (deleting the old one first when the name is explicit: names are unique on the host). Without it the resource is autonamed: its Pulumi name plus a random suffix (e.g. pgdata-k3x9q2mz), or the name the stack's `autonaming` configuration gives; an autonamed resource is replaced by creating the new one first.
         :param pulumi.Input[_builtins.str] namespace: Namespace; defaults to "default". Must be a namespace that starts with a letter and has only letters, digits, '-' and '_' (no '--'), at most 63 characters. Changing it replaces the resource (deleting the old one first when the name is explicit: names are unique on the host).
-        :param pulumi.Input[Union[_builtins.str, _builtins.int]] size: Size: a number of bytes or a human-readable size (Ki, Mi, Gi, Ti powers of 1024; K, M, G, T, KB, MB, GB, TB powers of 1000). Grows in place; shrinking is refused. Must be a size such as 100Mi, 50M, 42MB, 1.5GB or 1Gi (at least 1Mi), or a number of bytes.
+        :param pulumi.Input[Union[_builtins.str, _builtins.int]] size: Size: a number of bytes or a human-readable size (Ki, Mi, Gi, Ti powers of 1024; K, M, G, T, KB, MB, GB, TB powers of 1000). Grows in place, online under an app that mounts it (a suspended app is resumed for the grow and suspended again); shrinking is refused. Must be a size such as 100Mi, 50M, 42MB, 1.5GB or 1Gi (at least 1Mi), or a number of bytes.
         """
         ...
     @overload
@@ -229,7 +229,7 @@ class Volume(pulumi.CustomResource):
     @pulumi.getter
     def size(self) -> pulumi.Output[Union[_builtins.str, _builtins.int]]:
         """
-        Size: a number of bytes or a human-readable size (Ki, Mi, Gi, Ti powers of 1024; K, M, G, T, KB, MB, GB, TB powers of 1000). Grows in place; shrinking is refused. Must be a size such as 100Mi, 50M, 42MB, 1.5GB or 1Gi (at least 1Mi), or a number of bytes.
+        Size: a number of bytes or a human-readable size (Ki, Mi, Gi, Ti powers of 1024; K, M, G, T, KB, MB, GB, TB powers of 1000). Grows in place, online under an app that mounts it (a suspended app is resumed for the grow and suspended again); shrinking is refused. Must be a size such as 100Mi, 50M, 42MB, 1.5GB or 1Gi (at least 1Mi), or a number of bytes.
         """
         return pulumi.get(self, "size")
 
