@@ -143,6 +143,25 @@ describe('hostile input: the API', function () {
     assert.equal(await trusted.getVolume('default', 'slow'), undefined);
   });
 
+  it('refuses an app whose service name another app of the namespace already has, naming both', async () => {
+    // Waiting for a volume that does not exist: no machine boots.
+    const app = (name: string, key: string) => ({
+      name,
+      image: 'ghcr.io/lttle-cloud/postgres:17-flash',
+      volumes: [{ name: 'absent', path: '/d' }],
+      expose: { [key]: { port: 80, internal: {} } },
+    });
+    await trusted.applyApp(app('a-b', 'c'));
+    await assert.rejects(
+      trusted.applyApp(app('a', 'b-c')),
+      /expose\.b-c: service name a-b-c\.default\.svc\.lttle\.local is already app default\/a-b's service c/,
+    );
+    assert.equal(await trusted.getApp('default', 'a'), undefined, 'nothing recorded');
+    await trusted.applyApp(app('a', 'b-d'));
+    await trusted.deleteApp('default', 'a');
+    await trusted.deleteApp('default', 'a-b');
+  });
+
   it('stays within its descriptors under thousands of half-open connections', async () => {
     const sockets: net.Socket[] = [];
     for (let i = 0; i < 3000; i++) {

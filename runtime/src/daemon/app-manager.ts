@@ -6,7 +6,7 @@ import { diffApp } from '../../../schema/src/diff';
 import type { AppSpec, AppStatus, VolumeUsageStatus } from '../../../schema/src/types';
 import { AppController, type AppDeps } from './app-controller';
 import { killLeftover } from './app-machine';
-import { InternalServices } from './internal-services';
+import { InternalServices, serviceHost } from './internal-services';
 import type { AppRecord } from './app-state';
 import { ConflictError, NotFoundError } from '../../../schema/src/errors';
 import type { KeyedMutex } from './keyed-mutex';
@@ -101,6 +101,7 @@ export class AppManager {
   async apply(spec: AppSpec, dryRun: boolean): Promise<{ status: AppStatus | null; plan: ReturnType<typeof diffApp> }> {
     const existing = this.get(spec.namespace, spec.name);
     const plan = diffApp(existing?.spec, spec);
+    this.refuseNameClash(spec);
     if (dryRun) return { status: existing?.status() ?? null, plan };
     if (existing) {
       await existing.apply(spec);
@@ -124,6 +125,21 @@ export class AppManager {
     await app.start();
     this.internal.changed();
     return { status: app.status(), plan };
+  }
+
+  /** `a-b` + service `c` and `a` + service `b-c` would share one internal name: the later app is refused, in the dry run too. */
+  private refuseNameClash(spec: AppSpec): void {
+    const names = new Map(Object.keys(spec.expose).map((key) => [serviceHost(spec, key), key]));
+    for (const other of this.apps.values()) {
+      if (other.spec.namespace !== spec.namespace || other.spec.name === spec.name) continue;
+      for (const key of Object.keys(other.spec.expose)) {
+        const mine = names.get(serviceHost(other.spec, key));
+        if (mine !== undefined)
+          throw new ConflictError(
+            `expose.${mine}: service name ${serviceHost(spec, mine)} is already app ${other.id}'s service ${key}; rename the service or the app`,
+          );
+      }
+    }
   }
 
   async delete(namespace: string, name: string): Promise<void> {
