@@ -202,6 +202,19 @@ describe('pulumi e2e: the real CLI on examples/pulumi-postgres', function () {
     pulumi('preview', '--expect-no-changes');
   });
 
+  it('renaming the volume replaces the app around it (explicit names: deleted first); the data stays with the old volume, gone as the docs say', async () => {
+    program((s) => s.replace("name: 'pgdata',", "name: 'pgdata-renamed',"));
+    const out = pulumi('up', '--yes');
+    assert.match(out, /lttle:index:Volume\s+pgdata\s+replaced/, out);
+    assert.match(out, /lttle:index:App\s+postgresql\s+replaced/, out);
+    assert.equal(await client.getVolume('samples', 'pgdata'), undefined, 'the old volume is deleted');
+    assert.equal((await client.getApp('samples', 'postgresql'))?.spec.volumes[0].name, 'pgdata-renamed');
+    hostAddress = pulumi('stack', 'output', 'hostAddress').trim();
+    // A new volume: PostgreSQL ran initdb again, with the current password, and has no table e2e.
+    assert.equal(await psql({ ...hostPort(hostAddress), password: PASSWORD2 }, "SELECT to_regclass('e2e') IS NULL", 180_000), 't');
+    pulumi('preview', '--expect-no-changes');
+  });
+
   it('a volume without a name is autonamed (Pulumi name + suffix), keeps its name on update, and a namespace change creates the new one first', async () => {
     program((s) => `${s}\nexport const scratch = new lttle.Volume('scratch', { namespace: 'samples', size: '8Mi' }).name;\n`);
     pulumi('up', '--yes');
