@@ -1,6 +1,9 @@
 // `lttle`: the command line of the lttle runtime.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as readline from 'node:readline';
 import { LttleError } from '../../../schema/src/errors';
+import { packageRoot } from '../../../schema/src/paths';
 import { helpText, parseArgs, UsageError, type CommandSpec } from './args';
 import { appDelete, appGet, appList, runAppDelete, runAppGet, runAppList } from './commands/app';
 import { daemonStart, daemonStatus, daemonStop, runDaemonStart, runDaemonStatus, runDaemonStop } from './commands/daemon';
@@ -39,7 +42,7 @@ const COMMANDS: [CommandSpec, Runner][] = [
 
 function overview(): string {
   return [
-    'usage: lttle COMMAND [ARGS] [--help]',
+    'usage: lttle COMMAND [ARGS] [--help]    (lttle --version: the version)',
     '',
     'Volumes and apps in QEMU microVMs with flash mode.',
     '',
@@ -48,6 +51,10 @@ function overview(): string {
     '',
     'environment: LTTLE_HOME (default ~/.lttle), LTTLE_HOST, LTTLE_TOKEN, LTTLE_ACCEL=kvm|tcg',
   ].join('\n');
+}
+
+function packageVersion(): string {
+  return (JSON.parse(fs.readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
 }
 
 function find(argv: string[]): { spec: CommandSpec; run: Runner; rest: string[] } | undefined {
@@ -76,6 +83,10 @@ export async function main(argv: string[]): Promise<number> {
   if (!argv.length || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
     out(overview());
     return argv.length ? 0 : 2;
+  }
+  if (argv[0] === '--version' || argv[0] === 'version') {
+    out(`lttle ${packageVersion()}`);
+    return 0;
   }
   const command = find(argv);
   if (!command) {

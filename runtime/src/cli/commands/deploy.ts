@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import { LttleError, type ErrorCode } from '../../../../schema/src/errors';
 
 /** Answers of a dry run that refuse the change (the rest are failures of the runtime itself). */
@@ -13,7 +14,7 @@ import { OUTPUT } from './common-options';
 
 export const deploy: CommandSpec = {
   path: 'deploy',
-  usage: 'lttle deploy FILE... [--pull] [--no-wait] [--timeout SECONDS] [--output json]',
+  usage: 'lttle deploy FILE... [--pull] [--no-wait] [--timeout SECONDS] [--output json|yaml]',
   summary:
     'Create or update the volumes and apps declared in lttle YAML files. Every document of every file is checked before anything changes; volumes are applied before apps; apps are waited for until they are ready (or suspended, in flash mode).',
   options: [
@@ -60,6 +61,9 @@ async function pinImages(ctx: CommandContext, resources: LoadedResource[]): Prom
 }
 
 export async function runDeploy(ctx: CommandContext): Promise<void> {
+  // A path that is not there is a typo on the command line, not a problem inside a document.
+  const missing = ctx.args.positionals.filter((file) => !fs.existsSync(file));
+  if (missing.length) throw new CliError(missing.map((file) => `${file}: no such file`).join('\n'), 2);
   let resources: LoadedResource[];
   try {
     resources = loadFiles(ctx.args.positionals);

@@ -2,6 +2,7 @@ import type { AppStatus } from '../../../../schema/src/types';
 import type { CommandSpec } from '../args';
 import { CliError, namespaceOf, type CommandContext } from '../context';
 import { keyValues, render } from '../output';
+import { appNotFound } from './app';
 import { NAMESPACE_ALIAS, NS, OUTPUT } from './common-options';
 
 export const machineLogs: CommandSpec = {
@@ -43,7 +44,7 @@ export async function resolveMachine(ctx: CommandContext): Promise<AppStatus> {
   const matches = (await ctx.client.listApps(ns)).filter((a) => a.spec.name.startsWith(name));
   if (matches.length === 1) return matches[0];
   if (matches.length > 1) throw new CliError(`"${name}" matches several machines in ${ns}: ${matches.map((m) => m.spec.name).join(', ')}`);
-  throw new CliError(`machine ${ns}/${name} not found`);
+  throw new CliError(await appNotFound(ctx, ns, name, 'machine'));
 }
 
 export async function runMachineLogs(ctx: CommandContext): Promise<void> {
