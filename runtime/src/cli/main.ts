@@ -17,7 +17,7 @@ import { CliError, formatOf, newClient, type CommandContext } from './context';
 
 type Runner = (ctx: CommandContext) => Promise<void>;
 
-const COMMANDS: [CommandSpec, Runner][] = [
+export const COMMANDS: [CommandSpec, Runner][] = [
   [deploy, runDeploy],
   [volumeGet, runVolumeGet],
   [volumeList, runVolumeList],
@@ -42,12 +42,14 @@ const COMMANDS: [CommandSpec, Runner][] = [
 
 function overview(): string {
   return [
-    'usage: lttle COMMAND [ARGS] [--help]    (lttle --version: the version)',
+    'usage: lttle COMMAND [ARGS] [--help]',
     '',
     'Volumes and apps in QEMU microVMs with flash mode.',
     '',
     'commands:',
     ...COMMANDS.map(([spec]) => `  ${spec.path.padEnd(18)} ${spec.summary.split('. ')[0].replace(/\.$/, '')}`),
+    '',
+    '  --version          Print the version of lttle',
     '',
     'environment: LTTLE_HOME (default ~/.lttle), LTTLE_HOST, LTTLE_TOKEN, LTTLE_ACCEL=kvm|tcg',
   ].join('\n');

@@ -7,7 +7,7 @@ import { NAMESPACE_ALIAS, NS, OUTPUT } from './common-options';
 
 export const machineLogs: CommandSpec = {
   path: 'machine logs',
-  usage: 'lttle machine logs [--ns NS] NAME [--follow] [--tail N]',
+  usage: 'lttle machine logs [--ns NS] NAME [--follow] [--tail N] [--timestamps]',
   summary: "Print the app's own output (stdout and stderr of its process) and the runtime's lines about it. NAME may be an app name or its unique prefix.",
   options: [
     NS,
@@ -21,7 +21,7 @@ export const machineLogs: CommandSpec = {
 
 export const machineSuspend: CommandSpec = {
   path: 'machine suspend',
-  usage: 'lttle machine suspend [--ns NS] NAME',
+  usage: 'lttle machine suspend [--ns NS] NAME [--output json|yaml]',
   summary: 'Suspend a flash-mode machine now (pause its vCPUs; the next connection resumes it).',
   options: [NS, NAMESPACE_ALIAS, OUTPUT],
   positionals: { min: 1, max: 1 },
@@ -29,7 +29,7 @@ export const machineSuspend: CommandSpec = {
 
 export const machineResume: CommandSpec = {
   path: 'machine resume',
-  usage: 'lttle machine resume [--ns NS] NAME',
+  usage: 'lttle machine resume [--ns NS] NAME [--output json|yaml]',
   summary: 'Resume a suspended machine now; it suspends again after its timeout without connections.',
   options: [NS, NAMESPACE_ALIAS, OUTPUT],
   positionals: { min: 1, max: 1 },
