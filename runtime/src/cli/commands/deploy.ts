@@ -11,6 +11,7 @@ import { CliError, type CommandContext } from '../context';
 import { Progress, render } from '../output';
 import { openImageStore } from '../../image/open-store';
 import { OUTPUT } from './common-options';
+import { locateField } from '../locate';
 
 export const deploy: CommandSpec = {
   path: 'deploy',
@@ -34,8 +35,9 @@ interface Deployed {
   state: string;
 }
 
-function where(r: LoadedResource): string {
-  return `${r.location.file}: document ${r.location.document} (${r.kind} "${r.spec.name}")`;
+function where(r: LoadedResource, field?: (string | number)[]): string {
+  const line = field && locateField(r.location.file, r.location.document, field);
+  return `${r.location.file}: document ${r.location.document} (${r.kind} "${r.spec.name}")${line ? `, ${line}` : ''}`;
 }
 
 /**
@@ -62,8 +64,11 @@ async function pinImages(ctx: CommandContext, resources: LoadedResource[]): Prom
 
 export async function runDeploy(ctx: CommandContext): Promise<void> {
   // A path that is not there is a typo on the command line, not a problem inside a document.
-  const missing = ctx.args.positionals.filter((file) => !fs.existsSync(file));
-  if (missing.length) throw new CliError(missing.map((file) => `${file}: no such file`).join('\n'), 2);
+  const unreadable = ctx.args.positionals.flatMap((file) => {
+    if (!fs.existsSync(file)) return [`${file}: no such file`];
+    return fs.statSync(file).isDirectory() ? [`${file}: is a directory; name the .lttle.yaml files in it`] : [];
+  });
+  if (unreadable.length) throw new CliError(unreadable.join('\n'), 2);
   let resources: LoadedResource[];
   try {
     resources = loadFiles(ctx.args.positionals);
@@ -86,7 +91,7 @@ export async function runDeploy(ctx: CommandContext): Promise<void> {
       else await ctx.client.applyApp(r.spec, { dryRun: true });
     } catch (err) {
       if (!(err instanceof LttleError) || !REFUSALS.has(err.code)) throw err;
-      if (err.issues.length) for (const issue of err.issues) problems.push(`${where(r)}: ${formatPath(issue.path)} ${issue.message}`);
+      if (err.issues.length) for (const issue of err.issues) problems.push(`${where(r, issue.path)}: ${formatPath(issue.path)} ${issue.message}`);
       else problems.push(`${where(r)}: ${err.message}`);
     }
   }
