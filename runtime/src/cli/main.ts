@@ -93,11 +93,17 @@ export async function main(argv: string[]): Promise<number> {
   const command = find(argv);
   if (!command) {
     const group = COMMANDS.filter(([spec]) => spec.path.startsWith(`${argv[0]} `));
-    if (group.length && (argv.length === 1 || argv[1] === '--help')) {
-      out(group.map(([spec]) => `  ${spec.usage}`).join('\n'));
-      return argv.length === 1 ? 2 : 0;
+    const groupUsage = `usage:\n${group.map(([spec]) => `  ${spec.usage}`).join('\n')}`;
+    if (group.length && (argv[1] === '--help' || argv[1] === '-h')) {
+      out(groupUsage);
+      return 0;
     }
-    err(`lttle: unknown command "${argv.slice(0, group.length ? 2 : 1).join(' ')}"\n\n${overview()}`);
+    if (group.length && argv.length === 1) {
+      err(`lttle: ${argv[0]} needs a command\n${groupUsage}`);
+      return 2;
+    }
+    // Within a known group the group's commands are the useful list, not every command.
+    err(`lttle: unknown command "${argv.slice(0, group.length ? 2 : 1).join(' ')}"\n\n${group.length ? groupUsage : overview()}`);
     return 2;
   }
   try {
