@@ -19,16 +19,20 @@ function distance(a: string, b: string): number {
 }
 
 export function notFoundMessage(kind: string, namespace: string, name: string, existing: Named[]): string {
-  const base = `${kind} ${namespace}/${name} not found`;
+  return `${kind} ${namespace}/${name} not found${suggestion(namespace, name, existing)}`;
+}
+
+/** "; there is NS/NAME (--ns NS)", "; did you mean NAME?" or nothing. */
+export function suggestion(namespace: string, name: string, existing: Named[]): string {
   const elsewhere = existing.filter((e) => e.name === name && e.namespace !== namespace);
   if (elsewhere.length) {
     const hints = elsewhere.map((e) => `${e.namespace}/${e.name} (--ns ${e.namespace})`);
-    return `${base}; there is ${hints.join(', ')}`;
+    return `; there is ${hints.join(', ')}`;
   }
   const close = existing
     .filter((e) => e.namespace === namespace)
     .map((e) => ({ name: e.name, d: distance(e.name, name) }))
     .filter((c) => c.d <= Math.max(2, Math.floor(name.length / 4)))
     .sort((x, y) => x.d - y.d);
-  return close.length ? `${base}; did you mean ${close.map((c) => c.name).join(' or ')}?` : base;
+  return close.length ? `; did you mean ${close.map((c) => c.name).join(' or ')}?` : '';
 }

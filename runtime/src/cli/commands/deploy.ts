@@ -12,6 +12,7 @@ import { Progress, render } from '../output';
 import { openImageStore } from '../../image/open-store';
 import { OUTPUT } from './common-options';
 import { locateField } from '../locate';
+import { suggestion, type Named } from '../not-found';
 
 export const deploy: CommandSpec = {
   path: 'deploy',
@@ -84,7 +85,7 @@ export async function runDeploy(ctx: CommandContext): Promise<void> {
   if (!process.env.LTTLE_HOST) await pinImages(ctx, resources);
 
   // Plan everything before changing anything: a refused change anywhere stops the whole deploy.
-  const problems: string[] = [];
+  const problems = await missingVolumes(ctx, resources);
   for (const r of resources) {
     try {
       if (r.kind === 'volume') await ctx.client.applyVolume(r.spec, { dryRun: true });
@@ -113,6 +114,29 @@ export async function runDeploy(ctx: CommandContext): Promise<void> {
     if (ctx.format === 'text') ctx.out(`Successfully deployed app: ${id}`);
   }
   if (ctx.format !== 'text') ctx.out(render(deployed, ctx.format));
+}
+
+/**
+ * The runtime lets an app wait for a volume that comes later (providers order
+ * their own resources), but from the CLI a mount of a volume that neither
+ * exists nor is in the files is a typo: applying it would stop the running
+ * machine to wait for a volume that never comes.
+ */
+async function missingVolumes(ctx: CommandContext, resources: LoadedResource[]): Promise<string[]> {
+  const declared = new Set(resources.filter((r) => r.kind === 'volume').map((r) => `${r.spec.namespace}/${r.spec.name}`));
+  const problems: string[] = [];
+  let existing: Named[] | undefined;
+  for (const r of resources) {
+    if (r.kind !== 'app') continue;
+    for (const [i, mount] of r.spec.volumes.entries()) {
+      const id = `${mount.namespace}/${mount.name}`;
+      if (declared.has(id) || (await ctx.client.getVolume(mount.namespace, mount.name))) continue;
+      existing ??= [...resources.filter((v) => v.kind === 'volume').map((v) => v.spec), ...(await ctx.client.listVolumes()).map((v) => v.spec)];
+      const hint = suggestion(mount.namespace, mount.name, existing);
+      problems.push(`${where(r, ['volumes', i, 'name'])}: volumes[${i}].name: volume ${id} is neither on this host nor in these files${hint}`);
+    }
+  }
+  return problems;
 }
 
 async function waitSettled(ctx: CommandContext, accepted: AppStatus, timeoutMs: number): Promise<AppStatus> {
