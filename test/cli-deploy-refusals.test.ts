@@ -26,7 +26,7 @@ describe('lttle deploy: refusals that point at the line to fix', function () {
     assert.equal(res.code, 1, res.stdout);
     assert.match(
       res.stderr,
-      /typo\.lttle\.yaml: document 1 \(app "pg"\), line 6 col 13: volumes\[0\]\.name: volume samples\/pgdta is neither on this host nor in these files; did you mean pgdata\?\nNothing was deployed\./,
+      /typo\.lttle\.yaml: document 1 \(app "pg"\), line 6 col 13: volumes\[0\]\.name: volume samples\/pgdta is neither on this host nor in these files; did you mean pgdata\? \(--allow-missing-volumes deploys the app to wait for it\)\nNothing was deployed\./,
     );
     assert.equal(await rt.client.getApp('samples', 'pg'), undefined, 'nothing was applied');
   });

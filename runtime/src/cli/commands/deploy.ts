@@ -16,12 +16,13 @@ import { suggestion, type Named } from '../not-found';
 
 export const deploy: CommandSpec = {
   path: 'deploy',
-  usage: 'lttle deploy FILE... [--pull] [--no-wait] [--timeout SECONDS] [--output json|yaml]',
+  usage: 'lttle deploy FILE... [--pull] [--no-wait] [--allow-missing-volumes] [--timeout SECONDS] [--output json|yaml]',
   summary:
     'Create or update the volumes and apps declared in lttle YAML files. Every document of every file is checked before anything changes; volumes are applied before apps; apps are waited for until they are ready (or suspended, in flash mode).',
   options: [
     { name: 'wait', help: 'wait for apps to be ready (default; --no-wait returns once they are stored)' },
     { name: 'timeout', value: 'SECONDS', help: 'how long to wait for each app (default 300)' },
+    { name: 'allow-missing-volumes', help: 'deploy apps whose volumes do not exist yet (they wait for them); otherwise such a mount is refused as a typo' },
     { name: 'pull', help: 'resolve registry images again (a moved tag redeploys); otherwise the digest pinned by the first deploy is kept' },
     OUTPUT,
   ],
@@ -85,7 +86,7 @@ export async function runDeploy(ctx: CommandContext): Promise<void> {
   if (!process.env.LTTLE_HOST) await pinImages(ctx, resources);
 
   // Plan everything before changing anything: a refused change anywhere stops the whole deploy.
-  const problems = await missingVolumes(ctx, resources);
+  const problems = ctx.args.flags['allow-missing-volumes'] ? [] : await missingVolumes(ctx, resources);
   for (const r of resources) {
     try {
       if (r.kind === 'volume') await ctx.client.applyVolume(r.spec, { dryRun: true });
@@ -133,7 +134,9 @@ async function missingVolumes(ctx: CommandContext, resources: LoadedResource[]):
       if (declared.has(id) || (await ctx.client.getVolume(mount.namespace, mount.name))) continue;
       existing ??= [...resources.filter((v) => v.kind === 'volume').map((v) => v.spec), ...(await ctx.client.listVolumes()).map((v) => v.spec)];
       const hint = suggestion(mount.namespace, mount.name, existing);
-      problems.push(`${where(r, ['volumes', i, 'name'])}: volumes[${i}].name: volume ${id} is neither on this host nor in these files${hint}`);
+      problems.push(
+        `${where(r, ['volumes', i, 'name'])}: volumes[${i}].name: volume ${id} is neither on this host nor in these files${hint} (--allow-missing-volumes deploys the app to wait for it)`,
+      );
     }
   }
   return problems;
