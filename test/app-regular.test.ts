@@ -205,7 +205,9 @@ describe('apps in microVMs: failures end in clear states', function () {
       'waiting.yaml',
       'app:\n  name: patient\n  image: ghcr.io/lttle-cloud/postgres:17-flash\n  volumes:\n    - name: later\n      path: /data\n',
     );
-    const res = await rt.cli(['deploy', file, '--no-wait']);
+    const refused = await rt.cli(['deploy', file, '--no-wait']);
+    assert.equal(refused.code, 1, 'a mount of a volume that is nowhere is refused as a typo by default');
+    const res = await rt.cli(['deploy', file, '--no-wait', '--allow-missing-volumes']);
     assert.equal(res.code, 0, res.stderr);
     const status = await rt.waitForApp('default', 'patient', { states: ['waiting'], timeoutMs: 120_000 });
     assert.equal(status.message, 'waiting for volume default/later');

@@ -72,6 +72,14 @@ describe('lttle machine exec', function () {
     assert.equal(res.stderr, 'err\n');
   });
 
+  it('runs -i -t with piped input without a pseudo-terminal instead of hanging, and says so', async () => {
+    const args = ['machine', 'exec', '--ns', 'samples', 'postgresql', '-i', '-t', '-e', 'PGPASSWORD=password', 'psql', '-d', 'db', '-U', 'user', '-tA'];
+    const res = await execRaw(args, Buffer.from('select 40 + 2;\n'));
+    assert.equal(res.code, 0, res.stderr);
+    assert.equal(res.stdout.toString(), '42\n');
+    assert.match(res.stderr, /standard input is not a terminal.*-t ignored/);
+  });
+
   it("passes the app's environment, -e additions and -u", async () => {
     const res = await execRaw([
       'machine',

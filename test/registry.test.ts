@@ -149,7 +149,7 @@ describe('registry: pulling images over the distribution API', function () {
     const d1 = registryDigest(ref);
     // The app waits for a volume that never comes: it resolves its image but boots no VM.
     const file = rt.writeFile('pinned.yaml', `app:\n  name: pinned\n  image: ${ref}\n  volumes:\n    - name: never\n      path: /data\n`);
-    const first = await rt.cli(['deploy', file, '--no-wait']);
+    const first = await rt.cli(['deploy', file, '--no-wait', '--allow-missing-volumes']);
     assert.equal(first.code, 0, first.stderr);
     assert.equal((await rt.client.getApp('default', 'pinned'))?.spec.image, `${ref}@${d1}`);
     const shown = await rt.cli(['app', 'get', 'pinned']);
@@ -159,19 +159,19 @@ describe('registry: pulling images over the distribution API', function () {
     registry.push(path.join(work, 'v2'), 'team/app:stable');
     const d2 = registryDigest(ref);
     assert.notEqual(d1, d2);
-    const unchanged = await rt.cli(['deploy', file, '--no-wait', '--output', 'json']);
+    const unchanged = await rt.cli(['deploy', file, '--no-wait', '--allow-missing-volumes', '--output', 'json']);
     assert.equal(unchanged.code, 0, unchanged.stderr);
     assert.equal((JSON.parse(unchanged.stdout) as { action: string }[])[0].action, 'none');
     assert.equal((await rt.client.getApp('default', 'pinned'))?.spec.image, `${ref}@${d1}`);
 
     await registry.stop();
-    const down = await rt.cli(['deploy', file, '--pull', '--no-wait']);
+    const down = await rt.cli(['deploy', file, '--pull', '--no-wait', '--allow-missing-volumes']);
     assert.equal(down.code, 1);
     assert.match(down.stderr, new RegExp(`image: registry ${registry.host} is not reachable: .*connection refused[^]*Nothing was deployed`));
     assert.equal((await rt.client.getApp('default', 'pinned'))?.spec.image, `${ref}@${d1}`);
     await registry.start();
 
-    const pulled = await rt.cli(['deploy', file, '--pull', '--no-wait', '--output', 'json']);
+    const pulled = await rt.cli(['deploy', file, '--pull', '--no-wait', '--allow-missing-volumes', '--output', 'json']);
     assert.equal(pulled.code, 0, pulled.stderr);
     assert.notEqual((JSON.parse(pulled.stdout) as { action: string }[])[0].action, 'none');
     assert.equal((await rt.client.getApp('default', 'pinned'))?.spec.image, `${ref}@${d2}`);

@@ -103,7 +103,7 @@ describe('volumes (lttled over its socket)', function () {
 
   it('shows clear CLI errors with non-zero exit codes', async () => {
     const missing = await rt.cli(['deploy', '/nonexistent.yaml']);
-    assert.equal(missing.code, 1);
+    assert.equal(missing.code, 2, 'a path that is not there is a usage error');
     assert.match(missing.stderr, /\/nonexistent\.yaml: .*no such file/);
     const usage = await rt.cli(['volume', 'get']);
     assert.equal(usage.code, 2);

@@ -1,6 +1,9 @@
 // `lttle`: the command line of the lttle runtime.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as readline from 'node:readline';
 import { LttleError } from '../../../schema/src/errors';
+import { packageRoot } from '../../../schema/src/paths';
 import { helpText, parseArgs, UsageError, type CommandSpec } from './args';
 import { appDelete, appGet, appList, runAppDelete, runAppGet, runAppList } from './commands/app';
 import { daemonStart, daemonStatus, daemonStop, runDaemonStart, runDaemonStatus, runDaemonStop } from './commands/daemon';
@@ -14,7 +17,7 @@ import { CliError, formatOf, newClient, type CommandContext } from './context';
 
 type Runner = (ctx: CommandContext) => Promise<void>;
 
-const COMMANDS: [CommandSpec, Runner][] = [
+export const COMMANDS: [CommandSpec, Runner][] = [
   [deploy, runDeploy],
   [volumeGet, runVolumeGet],
   [volumeList, runVolumeList],
@@ -46,8 +49,14 @@ function overview(): string {
     'commands:',
     ...COMMANDS.map(([spec]) => `  ${spec.path.padEnd(18)} ${spec.summary.split('. ')[0].replace(/\.$/, '')}`),
     '',
+    '  --version          Print the version of lttle',
+    '',
     'environment: LTTLE_HOME (default ~/.lttle), LTTLE_HOST, LTTLE_TOKEN, LTTLE_ACCEL=kvm|tcg',
   ].join('\n');
+}
+
+function packageVersion(): string {
+  return (JSON.parse(fs.readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
 }
 
 function find(argv: string[]): { spec: CommandSpec; run: Runner; rest: string[] } | undefined {
@@ -77,14 +86,24 @@ export async function main(argv: string[]): Promise<number> {
     out(overview());
     return argv.length ? 0 : 2;
   }
+  if (argv[0] === '--version' || argv[0] === 'version') {
+    out(`lttle ${packageVersion()}`);
+    return 0;
+  }
   const command = find(argv);
   if (!command) {
     const group = COMMANDS.filter(([spec]) => spec.path.startsWith(`${argv[0]} `));
-    if (group.length && (argv.length === 1 || argv[1] === '--help')) {
-      out(group.map(([spec]) => `  ${spec.usage}`).join('\n'));
-      return argv.length === 1 ? 2 : 0;
+    const groupUsage = `usage:\n${group.map(([spec]) => `  ${spec.usage}`).join('\n')}`;
+    if (group.length && (argv[1] === '--help' || argv[1] === '-h')) {
+      out(groupUsage);
+      return 0;
     }
-    err(`lttle: unknown command "${argv.slice(0, group.length ? 2 : 1).join(' ')}"\n\n${overview()}`);
+    if (group.length && argv.length === 1) {
+      err(`lttle: ${argv[0]} needs a command\n${groupUsage}`);
+      return 2;
+    }
+    // Within a known group the group's commands are the useful list, not every command.
+    err(`lttle: unknown command "${argv.slice(0, group.length ? 2 : 1).join(' ')}"\n\n${group.length ? groupUsage : overview()}`);
     return 2;
   }
   try {

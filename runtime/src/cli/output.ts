@@ -1,13 +1,14 @@
 // How the CLI shows things: aligned key/value blocks like lttle's own output,
 // JSON or YAML for scripts, progress only on a terminal.
 import { stringify } from 'yaml';
+import { UsageError } from './args';
 
 export type OutputFormat = 'text' | 'json' | 'yaml';
 
 export function parseFormat(raw: string | undefined): OutputFormat {
   if (raw === undefined || raw === 'text') return 'text';
   if (raw === 'json' || raw === 'yaml') return raw;
-  throw new Error(`--output must be text, json or yaml, not "${raw}"`);
+  throw new UsageError(`--output must be text, json or yaml, not "${raw}"`);
 }
 
 export function render(value: unknown, format: Exclude<OutputFormat, 'text'>): string {

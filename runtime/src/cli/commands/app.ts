@@ -5,6 +5,7 @@ import { CliError, namespaceOf, type CommandContext } from '../context';
 import { keyValues, maskEnvironment, render, table } from '../output';
 import { NAMESPACE_ALIAS, NS, OUTPUT, YES } from './common-options';
 import { describeUsage } from './volume';
+import { notFoundMessage } from '../not-found';
 
 const SHOW_SECRETS = { name: 'show-secrets', help: 'show secret environment values instead of ********' };
 
@@ -112,11 +113,21 @@ export function describeApp(app: AppStatus, revealSecrets: boolean): string {
   return keyValues(rows);
 }
 
+export async function appNotFound(ctx: CommandContext, ns: string, name: string, kind = 'app'): Promise<string> {
+  const apps = await ctx.client.listApps();
+  return notFoundMessage(
+    kind,
+    ns,
+    name,
+    apps.map((a) => a.spec),
+  );
+}
+
 export async function runAppGet(ctx: CommandContext): Promise<void> {
   const ns = namespaceOf(ctx.args);
   const name = ctx.args.positionals[0];
   const app = await ctx.client.getApp(ns, name);
-  if (!app) throw new CliError(`app ${ns}/${name} not found`);
+  if (!app) throw new CliError(await appNotFound(ctx, ns, name));
   const reveal = Boolean(ctx.args.flags['show-secrets']);
   ctx.out(ctx.format === 'text' ? describeApp(app, reveal) : render(hidden(app, reveal), ctx.format));
 }
@@ -150,6 +161,6 @@ export async function runAppDelete(ctx: CommandContext): Promise<void> {
   const ns = namespaceOf(ctx.args);
   const name = ctx.args.positionals[0];
   if (!ctx.args.flags.yes && !(await ctx.confirm(`Delete app ${ns}/${name}?`))) throw new CliError('not deleted (confirm on a terminal, or pass -y)');
-  if (!(await ctx.client.deleteApp(ns, name))) throw new CliError(`app ${ns}/${name} not found`);
+  if (!(await ctx.client.deleteApp(ns, name))) throw new CliError(await appNotFound(ctx, ns, name));
   ctx.out(`App '${name}' has been deleted.`);
 }

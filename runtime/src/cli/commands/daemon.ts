@@ -7,7 +7,7 @@ import { OUTPUT } from './common-options';
 
 export const daemonStatus: CommandSpec = {
   path: 'daemon status',
-  usage: 'lttle daemon status [--output json]',
+  usage: 'lttle daemon status [--output json|yaml]',
   summary: 'Say whether lttled runs for this LTTLE_HOME (does not start it).',
   options: [OUTPUT],
   positionals: { min: 0, max: 0 },
@@ -16,7 +16,8 @@ export const daemonStatus: CommandSpec = {
 export const daemonStop: CommandSpec = {
   path: 'daemon stop',
   usage: 'lttle daemon stop',
-  summary: 'Stop lttled. Suspended machines keep their snapshots; the next command starts it again.',
+  summary:
+    'Stop lttled. Suspended machines keep their snapshots, but their services refuse connections until lttled runs again: the next lttle command (or `lttle daemon start`) starts it, a client such as psql does not.',
   options: [],
   positionals: { min: 0, max: 0 },
 };

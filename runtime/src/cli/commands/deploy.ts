@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import { LttleError, type ErrorCode } from '../../../../schema/src/errors';
 
 /** Answers of a dry run that refuse the change (the rest are failures of the runtime itself). */
@@ -10,15 +11,18 @@ import { CliError, type CommandContext } from '../context';
 import { Progress, render } from '../output';
 import { openImageStore } from '../../image/open-store';
 import { OUTPUT } from './common-options';
+import { locateField } from '../locate';
+import { suggestion, type Named } from '../not-found';
 
 export const deploy: CommandSpec = {
   path: 'deploy',
-  usage: 'lttle deploy FILE... [--pull] [--no-wait] [--timeout SECONDS] [--output json]',
+  usage: 'lttle deploy FILE... [--pull] [--no-wait] [--allow-missing-volumes] [--timeout SECONDS] [--output json|yaml]',
   summary:
     'Create or update the volumes and apps declared in lttle YAML files. Every document of every file is checked before anything changes; volumes are applied before apps; apps are waited for until they are ready (or suspended, in flash mode).',
   options: [
     { name: 'wait', help: 'wait for apps to be ready (default; --no-wait returns once they are stored)' },
     { name: 'timeout', value: 'SECONDS', help: 'how long to wait for each app (default 300)' },
+    { name: 'allow-missing-volumes', help: 'deploy apps whose volumes do not exist yet (they wait for them); otherwise such a mount is refused as a typo' },
     { name: 'pull', help: 'resolve registry images again (a moved tag redeploys); otherwise the digest pinned by the first deploy is kept' },
     OUTPUT,
   ],
@@ -33,8 +37,9 @@ interface Deployed {
   state: string;
 }
 
-function where(r: LoadedResource): string {
-  return `${r.location.file}: document ${r.location.document} (${r.kind} "${r.spec.name}")`;
+function where(r: LoadedResource, field?: (string | number)[]): string {
+  const line = field && locateField(r.location.file, r.location.document, field);
+  return `${r.location.file}: document ${r.location.document} (${r.kind} "${r.spec.name}")${line ? `, ${line}` : ''}`;
 }
 
 /**
@@ -60,6 +65,12 @@ async function pinImages(ctx: CommandContext, resources: LoadedResource[]): Prom
 }
 
 export async function runDeploy(ctx: CommandContext): Promise<void> {
+  // A path that is not there is a typo on the command line, not a problem inside a document.
+  const unreadable = ctx.args.positionals.flatMap((file) => {
+    if (!fs.existsSync(file)) return [`${file}: no such file`];
+    return fs.statSync(file).isDirectory() ? [`${file}: is a directory; name the .lttle.yaml files in it`] : [];
+  });
+  if (unreadable.length) throw new CliError(unreadable.join('\n'), 2);
   let resources: LoadedResource[];
   try {
     resources = loadFiles(ctx.args.positionals);
@@ -75,14 +86,14 @@ export async function runDeploy(ctx: CommandContext): Promise<void> {
   if (!process.env.LTTLE_HOST) await pinImages(ctx, resources);
 
   // Plan everything before changing anything: a refused change anywhere stops the whole deploy.
-  const problems: string[] = [];
+  const problems = ctx.args.flags['allow-missing-volumes'] ? [] : await missingVolumes(ctx, resources);
   for (const r of resources) {
     try {
       if (r.kind === 'volume') await ctx.client.applyVolume(r.spec, { dryRun: true });
       else await ctx.client.applyApp(r.spec, { dryRun: true });
     } catch (err) {
       if (!(err instanceof LttleError) || !REFUSALS.has(err.code)) throw err;
-      if (err.issues.length) for (const issue of err.issues) problems.push(`${where(r)}: ${formatPath(issue.path)} ${issue.message}`);
+      if (err.issues.length) for (const issue of err.issues) problems.push(`${where(r, issue.path)}: ${formatPath(issue.path)} ${issue.message}`);
       else problems.push(`${where(r)}: ${err.message}`);
     }
   }
@@ -104,6 +115,31 @@ export async function runDeploy(ctx: CommandContext): Promise<void> {
     if (ctx.format === 'text') ctx.out(`Successfully deployed app: ${id}`);
   }
   if (ctx.format !== 'text') ctx.out(render(deployed, ctx.format));
+}
+
+/**
+ * The runtime lets an app wait for a volume that comes later (providers order
+ * their own resources), but from the CLI a mount of a volume that neither
+ * exists nor is in the files is a typo: applying it would stop the running
+ * machine to wait for a volume that never comes.
+ */
+async function missingVolumes(ctx: CommandContext, resources: LoadedResource[]): Promise<string[]> {
+  const declared = new Set(resources.filter((r) => r.kind === 'volume').map((r) => `${r.spec.namespace}/${r.spec.name}`));
+  const problems: string[] = [];
+  let existing: Named[] | undefined;
+  for (const r of resources) {
+    if (r.kind !== 'app') continue;
+    for (const [i, mount] of r.spec.volumes.entries()) {
+      const id = `${mount.namespace}/${mount.name}`;
+      if (declared.has(id) || (await ctx.client.getVolume(mount.namespace, mount.name))) continue;
+      existing ??= [...resources.filter((v) => v.kind === 'volume').map((v) => v.spec), ...(await ctx.client.listVolumes()).map((v) => v.spec)];
+      const hint = suggestion(mount.namespace, mount.name, existing);
+      problems.push(
+        `${where(r, ['volumes', i, 'name'])}: volumes[${i}].name: volume ${id} is neither on this host nor in these files${hint} (--allow-missing-volumes deploys the app to wait for it)`,
+      );
+    }
+  }
+  return problems;
 }
 
 async function waitSettled(ctx: CommandContext, accepted: AppStatus, timeoutMs: number): Promise<AppStatus> {

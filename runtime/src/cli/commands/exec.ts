@@ -40,8 +40,11 @@ export async function runMachineExec(ctx: CommandContext): Promise<void> {
   const command = ctx.args.rest;
   if (!command.length) throw new CliError(`missing the command to run\nusage: ${machineExec.usage}`, 2);
   const app = await resolveMachine(ctx);
-  const tty = Boolean(ctx.args.flags.tty);
   const interactive = Boolean(ctx.args.flags.stdin);
+  // Like ssh: piped input into a remote terminal would be echoed, line-edited
+  // and never see end-of-file (a psql fed by a pipe hangs), so -t needs a terminal here.
+  const tty = Boolean(ctx.args.flags.tty) && !(interactive && !process.stdin.isTTY);
+  if (ctx.args.flags.tty && !tty) ctx.err('lttle: standard input is not a terminal: running without a pseudo-terminal (-t ignored)');
   const env = parseEnv(ctx.args.values.env);
   if (tty && process.env.TERM && !env.TERM) env.TERM = process.env.TERM;
   const request: ExecRequest = { command, tty, stdin: interactive, env };

@@ -13,7 +13,7 @@ import { OUTPUT } from './common-options';
 
 export const imagePull: CommandSpec = {
   path: 'image pull',
-  usage: 'lttle image pull REFERENCE [--output json]',
+  usage: 'lttle image pull REFERENCE [--output json|yaml]',
   summary:
     'Pull an image from its registry (name:tag or name@sha256:...) and print the digest it resolved to. Layers already in the store are not fetched again.',
   options: [OUTPUT],

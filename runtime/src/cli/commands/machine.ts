@@ -2,11 +2,12 @@ import type { AppStatus } from '../../../../schema/src/types';
 import type { CommandSpec } from '../args';
 import { CliError, namespaceOf, type CommandContext } from '../context';
 import { keyValues, render } from '../output';
+import { appNotFound } from './app';
 import { NAMESPACE_ALIAS, NS, OUTPUT } from './common-options';
 
 export const machineLogs: CommandSpec = {
   path: 'machine logs',
-  usage: 'lttle machine logs [--ns NS] NAME [--follow] [--tail N]',
+  usage: 'lttle machine logs [--ns NS] NAME [--follow] [--tail N] [--timestamps]',
   summary: "Print the app's own output (stdout and stderr of its process) and the runtime's lines about it. NAME may be an app name or its unique prefix.",
   options: [
     NS,
@@ -20,7 +21,7 @@ export const machineLogs: CommandSpec = {
 
 export const machineSuspend: CommandSpec = {
   path: 'machine suspend',
-  usage: 'lttle machine suspend [--ns NS] NAME',
+  usage: 'lttle machine suspend [--ns NS] NAME [--output json|yaml]',
   summary: 'Suspend a flash-mode machine now (pause its vCPUs; the next connection resumes it).',
   options: [NS, NAMESPACE_ALIAS, OUTPUT],
   positionals: { min: 1, max: 1 },
@@ -28,7 +29,7 @@ export const machineSuspend: CommandSpec = {
 
 export const machineResume: CommandSpec = {
   path: 'machine resume',
-  usage: 'lttle machine resume [--ns NS] NAME',
+  usage: 'lttle machine resume [--ns NS] NAME [--output json|yaml]',
   summary: 'Resume a suspended machine now; it suspends again after its timeout without connections.',
   options: [NS, NAMESPACE_ALIAS, OUTPUT],
   positionals: { min: 1, max: 1 },
@@ -43,7 +44,7 @@ export async function resolveMachine(ctx: CommandContext): Promise<AppStatus> {
   const matches = (await ctx.client.listApps(ns)).filter((a) => a.spec.name.startsWith(name));
   if (matches.length === 1) return matches[0];
   if (matches.length > 1) throw new CliError(`"${name}" matches several machines in ${ns}: ${matches.map((m) => m.spec.name).join(', ')}`);
-  throw new CliError(`machine ${ns}/${name} not found`);
+  throw new CliError(await appNotFound(ctx, ns, name, 'machine'));
 }
 
 export async function runMachineLogs(ctx: CommandContext): Promise<void> {

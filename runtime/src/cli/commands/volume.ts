@@ -3,6 +3,7 @@ import type { VolumeStatus, VolumeUsageStatus } from '../../../../schema/src/typ
 import type { CommandSpec } from '../args';
 import { CliError, namespaceOf, type CommandContext } from '../context';
 import { keyValues, render, table } from '../output';
+import { notFoundMessage } from '../not-found';
 import { NAMESPACE_ALIAS, NS, OUTPUT, YES } from './common-options';
 
 export const volumeGet: CommandSpec = {
@@ -51,11 +52,21 @@ export function describeVolume(v: VolumeStatus): string {
   ]);
 }
 
+async function volumeNotFound(ctx: CommandContext, ns: string, name: string): Promise<string> {
+  const volumes = await ctx.client.listVolumes();
+  return notFoundMessage(
+    'volume',
+    ns,
+    name,
+    volumes.map((v) => v.spec),
+  );
+}
+
 export async function runVolumeGet(ctx: CommandContext): Promise<void> {
   const ns = namespaceOf(ctx.args);
   const name = ctx.args.positionals[0];
   const volume = await ctx.client.getVolume(ns, name);
-  if (!volume) throw new CliError(`volume ${ns}/${name} not found`);
+  if (!volume) throw new CliError(await volumeNotFound(ctx, ns, name));
   ctx.out(ctx.format === 'text' ? describeVolume(volume) : render(volume, ctx.format));
 }
 
@@ -77,6 +88,6 @@ export async function runVolumeDelete(ctx: CommandContext): Promise<void> {
   if (!ctx.args.flags.yes && !(await ctx.confirm(`Delete volume ${ns}/${name} and all its data?`))) {
     throw new CliError('not deleted (confirm on a terminal, or pass -y)');
   }
-  if (!(await ctx.client.deleteVolume(ns, name))) throw new CliError(`volume ${ns}/${name} not found`);
+  if (!(await ctx.client.deleteVolume(ns, name))) throw new CliError(await volumeNotFound(ctx, ns, name));
   ctx.out(`Volume '${name}' has been deleted.`);
 }
