@@ -6,57 +6,15 @@ import * as path from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
 import { packageRoot } from '../schema/src/paths';
 import { SECRET_SIG, SIG_KEY } from '../provider/src/pulumi/values';
-import { builtSdk, compileExample, typeCheckExample } from './support/pulumi-program';
-
-interface Registered {
-  type: string;
-  name: string;
-  inputs: Record<string, unknown>;
-}
-
-function value<T>(output: pulumi.Output<T>): Promise<T> {
-  return new Promise((resolve) =>
-    output.apply((v) => {
-      resolve(v);
-      return v;
-    }),
-  );
-}
+import { builtSdk, type Registered, runExampleWithMocks, typeCheckExample, value } from './support/pulumi-program';
 
 describe('pulumi program: examples/pulumi-postgres (mocks)', function () {
   this.timeout(60_000);
-  const registered: Registered[] = [];
+  let registered: Registered[] = [];
   let exports: Record<string, pulumi.Output<unknown>>;
 
   before(async () => {
-    await pulumi.runtime.setMocks(
-      {
-        newResource(args: pulumi.runtime.MockResourceArgs) {
-          registered.push({ type: args.type, name: args.name, inputs: args.inputs as Record<string, unknown> });
-          const inputs = args.inputs as Record<string, unknown>;
-          const state: Record<string, unknown> = { ...inputs, name: inputs.name ?? args.name, namespace: inputs.namespace ?? 'default' };
-          if (args.type === 'lttle:index:Volume') Object.assign(state, { sizeBytes: 104857600, state: 'ready' });
-          if (args.type === 'lttle:index:App') {
-            const expose = (inputs.expose ?? {}) as Record<string, { port: number }>;
-            state.services = Object.entries(expose).map(([key, e], i) => ({
-              name: key,
-              address: `tcp://${state.name}-${key}.${state.namespace}.svc.lttle.local:${e.port}`,
-              hostAddress: `127.0.0.1:${40000 + i}`,
-              targetPort: e.port,
-            }));
-            Object.assign(state, { state: 'suspended', generation: 1 });
-          }
-          return { id: `${state.namespace}/${state.name}`, state };
-        },
-        call: (args: pulumi.runtime.MockCallArgs) => args.inputs,
-      },
-      'lttle-postgres',
-      'test',
-      false,
-    );
-    const file = compileExample('pulumi-postgres');
-    delete require.cache[file];
-    exports = require(file) as Record<string, pulumi.Output<unknown>>;
+    ({ registered, exports } = await runExampleWithMocks('pulumi-postgres', 'lttle-postgres'));
     await value(exports.address);
   });
 
@@ -92,7 +50,7 @@ describe('pulumi program: examples/pulumi-postgres (mocks)', function () {
 
   it('exports the service address', async () => {
     assert.equal(await value(exports.address), 'tcp://postgresql-access.samples.svc.lttle.local:5432');
-    assert.equal(await value(exports.hostAddress), '127.0.0.1:40000');
+    assert.equal(await value(exports.hostAddress), '127.0.0.1:45432');
     assert.equal(await value(exports.volumeSizeBytes), 104857600);
   });
 });

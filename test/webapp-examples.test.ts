@@ -6,55 +6,15 @@ import * as assert from 'node:assert/strict';
 import * as pulumi from '@pulumi/pulumi';
 import { SECRET_SIG, SIG_KEY } from '../provider/src/pulumi/values';
 import { TerraformHarness } from './fixtures/terraform/harness';
-import { compileExample, typeCheckExample } from './support/pulumi-program';
-
-interface Registered {
-  type: string;
-  name: string;
-  inputs: Record<string, unknown>;
-}
-
-function value<T>(output: pulumi.Output<T>): Promise<T> {
-  return new Promise((resolve) =>
-    output.apply((v) => {
-      resolve(v);
-      return v;
-    }),
-  );
-}
+import { type Registered, runExampleWithMocks, typeCheckExample, value } from './support/pulumi-program';
 
 describe('webapp example: examples/pulumi-webapp (mocks)', function () {
   this.timeout(60_000);
-  const registered: Registered[] = [];
+  let registered: Registered[] = [];
   let exports: Record<string, pulumi.Output<unknown>>;
 
   before(async () => {
-    await pulumi.runtime.setMocks(
-      {
-        newResource(args: pulumi.runtime.MockResourceArgs) {
-          registered.push({ type: args.type, name: args.name, inputs: args.inputs as Record<string, unknown> });
-          const inputs = args.inputs as Record<string, unknown>;
-          const state: Record<string, unknown> = { ...inputs, name: inputs.name ?? args.name, namespace: inputs.namespace ?? 'default' };
-          if (args.type === 'lttle:index:App') {
-            const expose = (inputs.expose ?? {}) as Record<string, { port: number }>;
-            state.services = Object.entries(expose).map(([key, e]) => ({
-              name: key,
-              address: `tcp://${state.name}-${key}.${state.namespace}.svc.lttle.local:${e.port}`,
-              hostAddress: `127.0.0.1:${e.port + 40000}`,
-              targetPort: e.port,
-            }));
-          }
-          return { id: `${state.namespace}/${state.name}`, state };
-        },
-        call: (args: pulumi.runtime.MockCallArgs) => args.inputs,
-      },
-      'lttle-webapp',
-      'test',
-      false,
-    );
-    const file = compileExample('pulumi-webapp');
-    delete require.cache[file];
-    exports = require(file) as Record<string, pulumi.Output<unknown>>;
+    ({ registered, exports } = await runExampleWithMocks('pulumi-webapp', 'lttle-webapp'));
     await value(exports.url);
   });
 

@@ -5,6 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as pulumi from '@pulumi/pulumi';
 import * as ts from 'typescript';
 import { packageRoot } from '../../schema/src/paths';
 
@@ -76,4 +77,59 @@ export function installExample(name: string, work: string, version: string): voi
   });
   if (npm.status !== 0) throw new Error(`npm install in the example failed:\n${npm.stdout}\n${npm.stderr}`);
   if (!fs.existsSync(path.join(work, 'node_modules', '@lttle', 'pulumi', 'index.js'))) throw new Error('the SDK was not installed from the tarball');
+}
+
+export interface Registered {
+  type: string;
+  name: string;
+  inputs: Record<string, unknown>;
+}
+
+export function value<T>(output: pulumi.Output<T>): Promise<T> {
+  return new Promise((resolve) =>
+    output.apply((v) => {
+      resolve(v);
+      return v;
+    }),
+  );
+}
+
+/**
+ * Loads examples/<name> under pulumi.runtime.setMocks with a stand-in for the
+ * lttle provider's outputs (volume size, service addresses: host port = port + 40000),
+ * and returns what the program registered and exported.
+ */
+export async function runExampleWithMocks(
+  name: string,
+  project: string,
+): Promise<{ registered: Registered[]; exports: Record<string, pulumi.Output<unknown>> }> {
+  const registered: Registered[] = [];
+  await pulumi.runtime.setMocks(
+    {
+      newResource(args: pulumi.runtime.MockResourceArgs) {
+        registered.push({ type: args.type, name: args.name, inputs: args.inputs as Record<string, unknown> });
+        const inputs = args.inputs as Record<string, unknown>;
+        const state: Record<string, unknown> = { ...inputs, name: inputs.name ?? args.name, namespace: inputs.namespace ?? 'default' };
+        if (args.type === 'lttle:index:Volume') Object.assign(state, { sizeBytes: 104857600, state: 'ready' });
+        if (args.type === 'lttle:index:App') {
+          const expose = (inputs.expose ?? {}) as Record<string, { port: number }>;
+          state.services = Object.entries(expose).map(([key, e]) => ({
+            name: key,
+            address: `tcp://${String(state.name)}-${key}.${String(state.namespace)}.svc.lttle.local:${e.port}`,
+            hostAddress: `127.0.0.1:${e.port + 40000}`,
+            targetPort: e.port,
+          }));
+          Object.assign(state, { state: 'suspended', generation: 1 });
+        }
+        return { id: `${String(state.namespace)}/${String(state.name)}`, state };
+      },
+      call: (args: pulumi.runtime.MockCallArgs) => args.inputs,
+    },
+    project,
+    'test',
+    false,
+  );
+  const file = compileExample(name);
+  delete require.cache[file];
+  return { registered, exports: require(file) as Record<string, pulumi.Output<unknown>> };
 }
