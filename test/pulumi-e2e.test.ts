@@ -14,7 +14,7 @@ import { RuntimeClient } from '../runtime/src/client/client';
 import { pluginVersion } from '../provider/src/pulumi/server';
 import { packageRoot } from '../schema/src/paths';
 import { hostPort, psql } from './support/psql';
-import { installExample } from './support/pulumi-program';
+import { installExample, localPulumiEnv } from './support/pulumi-program';
 import { machinePids, TestRuntime } from './support/runtime';
 
 const root = packageRoot();
@@ -88,17 +88,7 @@ describe('pulumi e2e: the real CLI on examples/pulumi-postgres', function () {
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'lttle-pulumi-e2e-work-'));
     installExample('pulumi-postgres', work, pluginVersion());
     state = path.join(work, 'state');
-    fs.mkdirSync(state);
-    fs.mkdirSync(path.join(work, 'pulumi-home'));
-    env = {
-      ...rt.env,
-      PATH: `${BIN}:${process.env.PATH ?? ''}`,
-      PULUMI_HOME: path.join(work, 'pulumi-home'),
-      PULUMI_BACKEND_URL: `file://${state}`,
-      PULUMI_CONFIG_PASSPHRASE: 'e2e-passphrase',
-      PULUMI_SKIP_UPDATE_CHECK: 'true',
-      PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: 'true',
-    };
+    env = localPulumiEnv(rt.env, BIN, work, 'e2e-passphrase');
     pulumi('stack', 'init', 'e2e');
     pulumi('config', 'set', '--secret', 'postgresPassword', PASSWORD);
   });

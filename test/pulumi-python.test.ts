@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { packageRoot } from '../schema/src/paths';
+import { localPulumiEnv } from './support/pulumi-program';
 import { hostPort, psql } from './support/psql';
 import { machinePids, TestRuntime } from './support/runtime';
 
@@ -52,18 +53,8 @@ describe('pulumi e2e: a Python program (examples/pulumi-postgres-py) with the ge
       const r = spawnSync(cmd, args, { cwd: work, encoding: 'utf8', timeout: 10 * 60_000 });
       assert.equal(r.status, 0, `${cmd} ${args.join(' ')}:\n${r.stdout}\n${r.stderr}`);
     }
-    fs.mkdirSync(path.join(work, 'state'));
-    env = {
-      ...rt.env,
-      // The activated virtualenv: the language host runs its python3.
-      PATH: `${path.join(venv, 'bin')}:${BIN}:${process.env.PATH ?? ''}`,
-      VIRTUAL_ENV: venv,
-      PULUMI_HOME: path.join(work, 'pulumi-home'),
-      PULUMI_BACKEND_URL: `file://${path.join(work, 'state')}`,
-      PULUMI_CONFIG_PASSPHRASE: 'py-passphrase',
-      PULUMI_SKIP_UPDATE_CHECK: 'true',
-      PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: 'true',
-    };
+    // The activated virtualenv: the language host runs its python3.
+    env = { ...localPulumiEnv(rt.env, `${path.join(venv, 'bin')}:${BIN}`, work, 'py-passphrase'), VIRTUAL_ENV: venv };
     pulumi('stack', 'init', 'py');
     pulumi('config', 'set', '--secret', 'postgresPassword', PASSWORD);
   });

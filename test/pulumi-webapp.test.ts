@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { packageRoot } from '../schema/src/paths';
 import { pluginVersion } from '../provider/src/pulumi/server';
-import { installExample } from './support/pulumi-program';
+import { installExample, localPulumiEnv } from './support/pulumi-program';
 import { TestRuntime } from './support/runtime';
 
 const root = packageRoot();
@@ -42,17 +42,7 @@ describe('pulumi e2e: the real CLI on examples/pulumi-webapp', function () {
     // A copy of the example, installed as a user's project would be.
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'lttle-pulumi-webapp-work-'));
     installExample('pulumi-webapp', work, pluginVersion());
-    fs.mkdirSync(path.join(work, 'state'));
-    fs.mkdirSync(path.join(work, 'pulumi-home'));
-    env = {
-      ...rt.env,
-      PATH: `${BIN}:${process.env.PATH ?? ''}`,
-      PULUMI_HOME: path.join(work, 'pulumi-home'),
-      PULUMI_BACKEND_URL: `file://${path.join(work, 'state')}`,
-      PULUMI_CONFIG_PASSPHRASE: 'webapp-passphrase',
-      PULUMI_SKIP_UPDATE_CHECK: 'true',
-      PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: 'true',
-    };
+    env = localPulumiEnv(rt.env, BIN, work, 'webapp-passphrase');
     pulumi('stack', 'init', 'webapp');
     pulumi('config', 'set', '--secret', 'postgresPassword', PASSWORD);
   });

@@ -133,3 +133,21 @@ export async function runExampleWithMocks(
   delete require.cache[file];
   return { registered, exports: require(file) as Record<string, pulumi.Output<unknown>> };
 }
+
+/**
+ * The environment of a Pulumi project in `work`, as the README sets it up: the
+ * CLI from `bin`, local state in work/state, passphrase secrets, no update
+ * checks and no plugin downloads (the plugin comes from Pulumi.yaml).
+ */
+export function localPulumiEnv(base: NodeJS.ProcessEnv, bin: string, work: string, passphrase: string): NodeJS.ProcessEnv {
+  for (const dir of ['state', 'pulumi-home']) fs.mkdirSync(path.join(work, dir), { recursive: true });
+  return {
+    ...base,
+    PATH: `${bin}:${process.env.PATH ?? ''}`,
+    PULUMI_HOME: path.join(work, 'pulumi-home'),
+    PULUMI_BACKEND_URL: `file://${path.join(work, 'state')}`,
+    PULUMI_CONFIG_PASSPHRASE: passphrase,
+    PULUMI_SKIP_UPDATE_CHECK: 'true',
+    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: 'true',
+  };
+}
