@@ -64,7 +64,7 @@ describe('volumes (lttled over its socket)', function () {
     const shrink = rt.writeFile('shrink.yaml', volumeYaml('existing', '32Mi'));
     const res = await rt.cli(['deploy', good, shrink]);
     assert.equal(res.code, 1);
-    assert.match(res.stderr, /shrink\.yaml: document 1 \(volume "existing"\): size must not be smaller than the current 64Mi/);
+    assert.match(res.stderr, /shrink\.yaml: document 1 \(volume "existing"\), line 5 col 9: size must not be smaller than the current 64Mi/);
     assert.match(res.stderr, /Nothing was deployed\./);
     assert.equal(await rt.client.getVolume('samples', 'fresh'), undefined);
     assert.equal(dumpe2fsBytes(file('samples', 'existing')), 64 * MiB);
