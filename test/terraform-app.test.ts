@@ -19,13 +19,7 @@ describe('terraform: examples/terraform-postgres, lttle_app (real microVMs)', fu
     h.env.TF_VAR_postgres_password = PASSWORD;
     h.ok(['init', '-input=false']);
   });
-  after(async () => {
-    try {
-      h.terraform('destroy', '-auto-approve', '-input=false');
-    } finally {
-      await h.cleanup();
-    }
-  });
+  after(() => h.destroyAndCleanup());
 
   it('applies the seed; the app is ready or suspended and answers psql; a second plan is empty', async () => {
     h.ok(['apply', '-auto-approve', '-input=false']);

@@ -30,13 +30,7 @@ describe('terraform: examples/provider and examples/resources (real microVMs)', 
     h.env.TF_VAR_postgres_password = 'example-secret';
     h.ok(['init', '-input=false']);
   });
-  after(async () => {
-    try {
-      h.terraform('destroy', '-auto-approve', '-input=false');
-    } finally {
-      await h.cleanup();
-    }
-  });
+  after(() => h.destroyAndCleanup());
 
   it('applies the examples as written; the app answers psql; the next plan is empty', async () => {
     h.ok(['apply', '-auto-approve', '-input=false']);

@@ -27,13 +27,7 @@ describe('terraform: import converges on minimal configurations (real microVM)',
     h = new TerraformHarness('minimal');
     h.ok(['init', '-input=false']);
   });
-  after(async () => {
-    try {
-      h.terraform('destroy', '-auto-approve', '-input=false');
-    } finally {
-      await h.cleanup();
-    }
-  });
+  after(() => h.destroyAndCleanup());
 
   it('applies the minimal configuration; the next plan is empty', () => {
     h.ok(['apply', '-auto-approve', '-input=false']);

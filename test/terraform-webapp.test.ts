@@ -13,13 +13,7 @@ describe('terraform: examples/terraform-webapp (real microVMs)', function () {
     h.env.TF_VAR_postgres_password = 'webapp-e2e-secret';
     h.ok(['init', '-input=false']);
   });
-  after(async () => {
-    try {
-      h.terraform('destroy', '-auto-approve', '-input=false');
-    } finally {
-      await h.cleanup();
-    }
-  });
+  after(() => h.destroyAndCleanup());
 
   it("applies both apps, the web app with the database's internal address; the next plan is empty", async () => {
     const apply = h.ok(['apply', '-auto-approve', '-input=false']);
