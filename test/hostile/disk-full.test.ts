@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InsufficientStorageError, type LttleError } from '../../schema/src/errors';
 import { RuntimeClient } from '../../runtime/src/client/client';
-import { LogStore } from '../../runtime/src/daemon/log-store';
+import { LogStore } from '../../runtime/src/app/log-store';
 import { fsckClean, dumpe2fsBytes } from '../support/ext4';
 import { TestRuntime, waitForExit } from '../support/runtime';
 

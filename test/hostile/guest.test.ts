@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { AppStatus, VolumeStatus } from '../../schema/src/types';
 import { packageRoot } from '../../schema/src/paths';
-import { MAX_LINE_BYTES } from '../../runtime/src/daemon/log-store';
+import { MAX_LINE_BYTES } from '../../runtime/src/app/log-store';
 import { dumpe2fsBytes, fsckClean } from '../support/ext4';
 import { hostPort, psql, type PsqlTarget } from '../support/psql';
 import { SEED_FILE, TestRuntime, waitForExit } from '../support/runtime';

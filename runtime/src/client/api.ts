@@ -1,4 +1,4 @@
-// The runtime API's request and response shapes (runtime/src/daemon/API.md).
+// The runtime API's request and response shapes (runtime/src/api/API.md).
 import type { Plan } from '../../../schema/src/diff';
 import type { Issue } from '../../../schema/src/schema';
 

@@ -6,12 +6,14 @@ import * as path from 'node:path';
 import { daemonSocketPath, lttleHome, packageRoot } from '../../../schema/src/paths';
 import { ImageStore } from '../image/image-store';
 import { chooseAccel } from '../vm/accel';
-import type { AppRecord } from './app-state';
-import { AppManager } from './app-manager';
-import { handleExecUpgrade } from './exec-stream';
+import type { AppRecord } from '../app/app-state';
+import { AppManager } from '../app/app-manager';
+import { handleExecUpgrade } from '../api/exec-stream';
 import { VolumeManager, type VolumeRecord } from '../volume/volume-manager';
 import { acquireHomeLock, HomeLockedError } from './home-lock';
-import { createServer } from './server';
+import { addAppRoutes } from '../api/routes-apps';
+import { addVolumeRoutes } from '../api/routes-volumes';
+import { createServer } from '../api/server';
 import { StateStore } from '../state/store';
 
 /** A TCP listener's bearer token must not be guessable. */
@@ -107,8 +109,7 @@ async function main(): Promise<void> {
       version,
       home,
       accel: accel.accel,
-      volumes,
-      extend: (router, locks) => appManager.routes(router, locks),
+      routes: [(router, locks) => addVolumeRoutes(router, locks, volumes), (router, locks) => addAppRoutes(router, locks, appManager)],
       upgrade: (req, socket, head, ok) => void handleExecUpgrade(appManager, req, socket, head, ok),
       token,
       onShutdown: () => shutdown('shutdown request'),

@@ -9,15 +9,15 @@ import { diffApp } from '../../../schema/src/diff';
 import type { AppSpec, AppStatus, MachineState, VolumeUsageStatus } from '../../../schema/src/types';
 import type { StateStore } from '../state/store';
 import type { Machine } from '../vm/machine';
-import { AppMachine, machineDir, type MachineDeps } from './app-machine';
+import { AppMachine, machineDir, type MachineDeps } from './qemu-machine';
 import { AppState, type AppRecord } from './app-state';
-import type { ServiceApp } from './internal-services';
+import type { ServiceApp } from '../proxy/internal-services';
 import { flashSettings } from '../../../schema/src/normalize';
-import { FlashControl } from './flash-control';
+import { FlashControl } from '../flash/flash-control';
 import type { LogStore } from './log-store';
 import { Restarts } from './restart-policy';
-import { serviceStatus, ServiceListeners } from './service-listeners';
-import { SnapshotFiles } from './snapshot-files';
+import { serviceStatus, ServiceListeners } from '../proxy/service-listeners';
+import { SnapshotFiles } from '../flash/snapshot-files';
 import { usageStatus } from './volume-usage';
 
 export interface AppDeps extends MachineDeps {

@@ -16,7 +16,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Machine } from '../vm/machine';
 import { fsyncFile, restoreSnapshot, saveSnapshot } from '../vm/snapshot';
-import type { AppState, SnapshotInfo } from './app-state';
+import type { AppState, SnapshotInfo } from '../app/app-state';
 
 /** What a volume was when the snapshot was taken. */
 export interface VolumeIdentity {

@@ -3,10 +3,7 @@
 import * as crypto from 'node:crypto';
 import * as http from 'node:http';
 import type { Duplex } from 'node:stream';
-import { normaliseVolume } from '../../../schema/src/normalize';
-import { formatPath, type Issue } from '../../../schema/src/schema';
-import type { VolumeManager } from '../volume/volume-manager';
-import { BadRequestError, InvalidError, LttleError, NotFoundError } from '../../../schema/src/errors';
+import { BadRequestError, LttleError, NotFoundError } from '../../../schema/src/errors';
 import { httpStatusOf } from './http-status';
 import { KeyedMutex } from './keyed-mutex';
 import { Router, type RouteContext } from './router';
@@ -19,9 +16,8 @@ export interface ServerDeps {
   version: string;
   home: string;
   accel: string;
-  volumes: VolumeManager;
-  /** Extra routes (apps) registered by the app runtime. */
-  extend?: (router: Router, locks: KeyedMutex) => void;
+  /** The resource routes (volumes, apps), each group registered on the one router. */
+  routes: ((router: Router, locks: KeyedMutex) => void)[];
   /** Connection upgrades (exec sessions); `authorised` says whether the token matched. */
   upgrade?: (req: http.IncomingMessage, socket: Duplex, head: Buffer, authorised: boolean) => void;
   /**
@@ -37,34 +33,13 @@ export interface ServerDeps {
 export function createServer(deps: ServerDeps): http.Server {
   const router = new Router();
   const locks = new KeyedMutex();
-  const { volumes } = deps;
 
   router.add('GET', '/v1/health', async () => ({ version: deps.version, pid: process.pid, home: deps.home, accel: deps.accel }));
   router.add('POST', '/v1/shutdown', async ({ res }) => {
     res.on('finish', deps.onShutdown);
     return {};
   });
-  router.add('GET', '/v1/volumes', async ({ query }) => volumes.list(query.get('namespace') ?? undefined));
-  router.add('GET', '/v1/volumes/:namespace/:name', async ({ params }) => {
-    return (await volumes.getLive(params.namespace, params.name)) ?? Promise.reject(NotFoundError.of(`volume ${params.namespace}/${params.name}`));
-  });
-  router.add('PUT', '/v1/volumes/:namespace/:name', async ({ params, body, query }) => {
-    const spec = parseBody('volume', body, params, normaliseVolume);
-    return locks.run(`volume/${spec.namespace}/${spec.name}`, async () => {
-      if (query.get('dryRun') === 'true') {
-        const plan = volumes.plan(spec);
-        return { status: volumes.get(spec.namespace, spec.name) ?? null, plan };
-      }
-      return volumes.apply(spec);
-    });
-  });
-  router.add('DELETE', '/v1/volumes/:namespace/:name', async ({ params }) =>
-    locks.run(`volume/${params.namespace}/${params.name}`, async () => {
-      await volumes.delete(params.namespace, params.name);
-      return {};
-    }),
-  );
-  deps.extend?.(router, locks);
+  for (const addRoutes of deps.routes) addRoutes(router, locks);
 
   // Timeouts are enforced by a periodic sweep: make it frequent enough to matter.
   const server = http.createServer({ connectionsCheckingInterval: 2_000 }, (req, res) => {
@@ -85,28 +60,6 @@ export function createServer(deps: ServerDeps): http.Server {
     else socket.destroy();
   });
   return server;
-}
-
-/** Normalises a body and checks it names the resource of the URL. */
-export function parseBody<T extends { namespace: string; name: string }>(
-  kind: string,
-  body: unknown,
-  params: Record<string, string>,
-  normalise: (body: unknown) => { ok: true; spec: T } | { ok: false; issues: Issue[] },
-): T {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new BadRequestError(`the request body must be a ${kind} object`);
-  const withDefaults = { namespace: params.namespace, ...(body as Record<string, unknown>) };
-  const result = normalise(withDefaults);
-  if (!result.ok) {
-    throw new InvalidError(
-      `invalid ${kind} ${params.namespace}/${params.name}: ${result.issues.map((i) => `${formatPath(i.path)} ${i.message}`).join('; ')}`,
-      result.issues,
-    );
-  }
-  if (result.spec.namespace !== params.namespace || result.spec.name !== params.name) {
-    throw new BadRequestError(`the body describes ${kind} ${result.spec.namespace}/${result.spec.name} but the URL names ${params.namespace}/${params.name}`);
-  }
-  return result.spec;
 }
 
 async function handle(router: Router, deps: ServerDeps, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {

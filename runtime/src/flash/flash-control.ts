@@ -6,11 +6,11 @@
 // restores it in a new QEMU (RAM comes back on demand from the memory file).
 import { deepSuspendAfter, flashSettings } from '../../../schema/src/normalize';
 import type { AppSpec, ConnectionTracking, FlashStats, ResumeKind } from '../../../schema/src/types';
-import { IdleTracker } from '../flash/idle-tracker';
+import { IdleTracker } from './idle-tracker';
 import type { ConnectionGate, TrackedConnection } from '../proxy/service-proxy';
 import type { Machine } from '../vm/machine';
-import type { AppMachine } from './app-machine';
-import type { AppState } from './app-state';
+import type { AppMachine } from '../app/qemu-machine';
+import type { AppState } from '../app/app-state';
 import type { SnapshotFiles } from './snapshot-files';
 
 /** How long a new connection waits for a booting machine. */

@@ -15,9 +15,9 @@ import { servicesPayload, MACHINE_CHANNEL, MsgType } from '../vm/channel';
 import { Machine } from '../vm/machine';
 import type { DiskSpec, QemuSpec } from '../vm/qemu-command';
 import type { AppState } from './app-state';
-import { SERVICE_GATEWAY, type InternalServices } from './internal-services';
+import { SERVICE_GATEWAY, type InternalServices } from '../proxy/internal-services';
 import { agentConfig, volumeDisks, type VolumeLookup } from './machine-config';
-import type { SnapshotFiles } from './snapshot-files';
+import type { SnapshotFiles } from '../flash/snapshot-files';
 
 export interface MachineDeps extends VolumeLookup {
   home: string;

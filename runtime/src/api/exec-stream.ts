@@ -8,7 +8,7 @@ import type { Duplex } from 'node:stream';
 import { formatPath, validate } from '../../../schema/src/schema';
 import type { ExecRequest } from '../../../schema/src/types';
 import { encodeFrame, encodeRecords, FrameDecoder, INITIAL_STDIN_CREDIT, MsgType, type Frame } from '../vm/channel';
-import type { AppManager } from './app-manager';
+import type { AppManager } from '../app/app-manager';
 
 export const EXEC_HEADER = 'x-lttle-exec';
 const PATH = /^\/v1\/apps\/([^/]+)\/([^/]+)\/exec$/;

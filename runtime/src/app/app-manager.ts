@@ -1,17 +1,12 @@
-// All apps of the runtime: their controllers, the API routes for them, and
-// recovery after a daemon restart.
-import type { ServerResponse } from 'node:http';
-import { normaliseApp } from '../../../schema/src/normalize';
+// All apps of the runtime: their controllers, what they share (internal
+// services, volume users), and recovery after a daemon restart.
 import { diffApp } from '../../../schema/src/diff';
 import type { AppSpec, AppStatus, VolumeUsageStatus } from '../../../schema/src/types';
 import { AppController, type AppDeps } from './app-controller';
-import { killLeftover } from './app-machine';
-import { InternalServices, serviceHost } from './internal-services';
+import { killLeftover } from './qemu-machine';
+import { InternalServices, serviceHost } from '../proxy/internal-services';
 import type { AppRecord } from './app-state';
 import { ConflictError, NotFoundError } from '../../../schema/src/errors';
-import type { KeyedMutex } from './keyed-mutex';
-import type { Router } from './router';
-import { parseBody } from './server';
 
 /** How often the guests' volume usage is looked at (a volume over 90% full is logged). */
 const USAGE_POLL_MS = Number(process.env.LTTLE_USAGE_POLL_MS ?? 60_000);
@@ -155,65 +150,4 @@ export class AppManager {
     this.internal.closeAll();
     await Promise.all([...this.apps.values()].map((a) => a.shutdownForDaemonStop().catch(() => undefined)));
   }
-
-  routes(router: Router, locks: KeyedMutex): void {
-    const find = (params: Record<string, string>) => {
-      const app = this.get(params.namespace, params.name);
-      if (!app) throw NotFoundError.of(`app ${params.namespace}/${params.name}`);
-      return app;
-    };
-    router.add('GET', '/v1/apps', async ({ query }) => this.list(query.get('namespace') ?? undefined));
-    router.add('GET', '/v1/apps/:namespace/:name', async ({ params }) => {
-      const app = find(params);
-      await app.refreshVolumeUsage().catch(() => undefined);
-      return app.status();
-    });
-    router.add('PUT', '/v1/apps/:namespace/:name', async ({ params, body, query }) => {
-      const spec = parseBody('app', body, params, normaliseApp);
-      return locks.run(`app/${spec.namespace}/${spec.name}`, () => this.apply(spec, query.get('dryRun') === 'true'));
-    });
-    router.add('DELETE', '/v1/apps/:namespace/:name', async ({ params }) =>
-      locks.run(`app/${params.namespace}/${params.name}`, async () => {
-        await this.delete(params.namespace, params.name);
-        return {};
-      }),
-    );
-    router.add('POST', '/v1/apps/:namespace/:name/suspend', async ({ params }) => {
-      const app = find(params);
-      if (app.spec.mode === 'regular') throw new ConflictError(`app ${app.id} is in regular mode; only flash-mode apps suspend`);
-      await app.suspend('operator request', true);
-      return app.status();
-    });
-    router.add('POST', '/v1/apps/:namespace/:name/resume', async ({ params }) => {
-      const app = find(params);
-      await app.resume('operator request');
-      return app.status();
-    });
-    router.add('GET', '/v1/apps/:namespace/:name/logs', async ({ params, query, res }) => {
-      const app = find(params);
-      const tail = query.get('tail');
-      streamLogs(app, tail === null ? undefined : Number(tail), query.get('follow') === 'true', res);
-      return undefined;
-    });
-  }
-}
-
-function streamLogs(app: AppController, tail: number | undefined, follow: boolean, res: ServerResponse): void {
-  res.writeHead(200, { 'content-type': 'application/x-ndjson' });
-  for (const line of app.logs.read(tail)) res.write(JSON.stringify(line) + '\n');
-  if (!follow) {
-    res.end();
-    return;
-  }
-  // Not req.destroyed: a request is "destroyed" as soon as its (empty) body has been read.
-  const onLine = (line: unknown) => {
-    if (res.destroyed || res.socket?.destroyed) return stop();
-    res.write(JSON.stringify(line) + '\n');
-  };
-  const stop = () => {
-    app.logs.off('line', onLine);
-    res.end();
-  };
-  app.logs.on('line', onLine);
-  res.on('close', stop);
 }

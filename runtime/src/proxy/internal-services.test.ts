@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { normaliseApp } from '../../../schema/src/normalize';
 import type { AppSpec } from '../../../schema/src/types';
-import { ServiceProxy, type TrackedConnection } from '../proxy/service-proxy';
+import { ServiceProxy, type TrackedConnection } from './service-proxy';
 import { InternalServices, servicesVisible, type ServiceApp } from './internal-services';
 
 function app(namespace: string, name: string, expose: unknown): AppSpec {

@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { AppSpec } from '../../../schema/src/types';
 import { StateStore } from '../state/store';
-import { AppState, type AppRecord } from './app-state';
+import { AppState, type AppRecord } from '../app/app-state';
 import { SnapshotFiles, type VolumeIdentity } from './snapshot-files';
 
 describe('snapshot files', () => {

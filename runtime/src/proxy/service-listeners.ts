@@ -3,8 +3,8 @@
 // the same for the app's life (kept in the record).
 import type { Socket } from 'node:net';
 import type { AppSpec, ServiceStatus } from '../../../schema/src/types';
-import { ServiceProxy, type ConnectionGate } from '../proxy/service-proxy';
-import type { AppState } from './app-state';
+import { ServiceProxy, type ConnectionGate } from './service-proxy';
+import type { AppState } from '../app/app-state';
 import { serviceHost } from './internal-services';
 
 /** The services of `app get`: internal name and host address of each. */
