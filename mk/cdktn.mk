@@ -24,5 +24,3 @@ $(CDKTN_EXAMPLE)/node_modules/.installed: $(CDKTN_EXAMPLE)/package.json $(CDKTN_
 	cd $(CDKTN_EXAMPLE) && PATH=$(NODE22_BIN):$$PATH npm ci --no-audit --no-fund
 	touch $@
 
-# test/cdktn-postgres.test.ts generates the bindings from the release zip's schema.
-test: cdktn-example terraform-provider

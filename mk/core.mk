@@ -1,8 +1,11 @@
 # Core: Debian packages, npm packages, TypeScript build, tests, the demo.
 #   make setup   install what every target needs (idempotent)
 #   make build   compile TypeScript to build/js
-#   make test    everything the suite needs, then the whole suite
-#   make test-unit  unit tests beside their sources: no VM, no daemon, no apt (seconds)
+#   make test    everything the suite needs, then the four tiers and a table of their times
+#   make test-unit         unit tests beside their sources: no daemon, no VM, no apt (seconds)
+#   make test-integration  test/integration: a real lttled, ext4 files, a loopback registry; no VM boots
+#   make test-vm           test/vm: real microVMs booting PostgreSQL 17 under QEMU
+#   make test-e2e          test/e2e: the real Pulumi, terraform, cdktf and cdktn engines
 #   make lint    ESLint (typescript-eslint recommended type-checked), Prettier, Markdown links
 #   make check   build + lint + test-unit: what to run before every commit
 #   make docs    regenerate docs/resources/*.md from the schemas
@@ -42,9 +45,13 @@ build: node_modules/.installed
 UNIT_SPECS := 'build/js/schema/src/**/*.test.js' 'build/js/provider/src/**/*.test.js' 'build/js/runtime/src/**/*.test.js'
 TS_SOURCES := 'schema/src/**/*.ts' 'runtime/src/**/*.ts' 'provider/src/**/*.ts' 'test/**/*.ts'
 
-.PHONY: test-unit lint check docs
-test-unit: build
-	@start=$$(date +%s); $(MOCHA) --no-config --timeout 20000 $(UNIT_SPECS); echo "test-unit: $$(( $$(date +%s) - start )) s"
+.PHONY: test-unit test-integration test-vm test-e2e lint check docs
+# Inside `make test` the tiers reuse the one build (TIERS_BUILT=1).
+TIER_BUILD := $(if $(TIERS_BUILT),,build)
+RUN_TIER := bash test/tools/run-tier.sh
+
+test-unit: $(TIER_BUILD)
+	@$(RUN_TIER) unit 20000 $(UNIT_SPECS)
 
 lint: build
 	@start=$$(date +%s); \
@@ -58,10 +65,28 @@ check: build lint test-unit
 docs: build
 	node build/js/schema/src/docs.js --write
 
-# Unit tests sit beside their sources; integration tests (real daemon, real VMs, real
-# terraform, the Pulumi gRPC protocol) under test/.
-test: setup build guest image guest-test-prereqs pulumi-cli pulumi-gen-sdk sdk
-	$(MOCHA) --config .mocharc.json
+# Unit tests sit beside their sources; the other tiers live in test/<tier>/. Each
+# tier target installs and builds what its tests need (mk/*.mk add to these lists).
+INTEGRATION_PREREQS := setup image registry-tools
+VM_PREREQS := setup guest image guest-test-prereqs image-webapp generic-image-prereqs
+# The terraform tests install the release zip as a user would; the webapp ones boot its image.
+E2E_PREREQS := setup guest image image-webapp pulumi-cli pulumi-gen-sdk sdk terraform-provider terraform-cli cdktn-example
+
+test-integration: $(TIER_BUILD) $(INTEGRATION_PREREQS)
+	@$(RUN_TIER) integration 1800000 'build/js/test/integration/**/*.test.js'
+
+test-vm: $(TIER_BUILD) $(VM_PREREQS)
+	@$(RUN_TIER) vm 1800000 'build/js/test/vm/**/*.test.js'
+
+test-e2e: $(TIER_BUILD) $(E2E_PREREQS)
+	@$(RUN_TIER) e2e 1800000 'build/js/test/e2e/**/*.test.js'
+
+# Every tier runs even when an earlier one failed; the table says which.
+TIERS := unit integration vm e2e
+test: build $(sort $(INTEGRATION_PREREQS) $(VM_PREREQS) $(E2E_PREREQS))
+	@rm -rf $(BUILD)/test-results; status=0; \
+	for tier in $(TIERS); do $(MAKE) --no-print-directory TIERS_BUILT=1 test-$$tier || status=1; done; \
+	bash test/tools/tier-summary.sh $(TIERS) || status=1; exit $$status
 
 demo: setup build guest image
 	bash examples/postgres/demo.sh

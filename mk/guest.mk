@@ -3,7 +3,7 @@
 #   make guest       build/guest/lttle-init + build/guest/initramfs.cpio.gz
 #   make pg-module   build/guest/pg/lttle_pg.so (PostgreSQL 17, Debian trixie)
 #   make image       build/images/postgres-17-flash/ (OCI image layout)
-#   make guest-test-prereqs / test-guest   what test/guest-boot.test.ts needs / runs it
+#   make guest-test-prereqs / test-guest   what test/vm/guest-boot.test.ts needs / runs it
 
 GUEST_OUT := $(LTTLE_BUILD)/guest
 GUEST_SRC := runtime/guest
@@ -56,4 +56,4 @@ guest-test-prereqs: guest image
 
 test-guest: guest-test-prereqs
 	npx tsc -p tsconfig.json
-	npx mocha --no-config --timeout 600000 build/js/runtime/src/vm/channel.test.js build/js/test/guest-boot.test.js
+	npx mocha --no-config --timeout 600000 build/js/runtime/src/vm/channel.test.js build/js/test/vm/guest-boot.test.js

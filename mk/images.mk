@@ -13,12 +13,10 @@ image-webapp:
 	@start=$$(date +%s); sh runtime/images/webapp/build.sh $(WEBAPP_IMAGE_OUT) examples/webapp/server.js && \
 	  echo "image-webapp: $$(( $$(date +%s) - start )) s"
 
-# The generic-image test boots a static busybox from the host in its test image.
-test: image-webapp generic-image-prereqs
 .PHONY: generic-image-prereqs
 generic-image-prereqs:
 	$(call apt_need,busybox-static)
 
 test-webapp: build guest image image-webapp guest-test-prereqs generic-image-prereqs registry-tools pulumi-cli terraform-provider terraform-cli
-	$(MOCHA) --no-config --timeout 1800000 build/js/test/generic-image.test.js build/js/test/webapp.test.js \
-	  build/js/test/webapp-examples.test.js build/js/test/terraform-webapp.test.js build/js/test/pulumi-webapp.test.js
+	$(MOCHA) --no-config --timeout 1800000 build/js/test/vm/generic-image.test.js build/js/test/vm/webapp.test.js \
+	  build/js/test/e2e/webapp-examples.test.js build/js/test/e2e/terraform-webapp.test.js build/js/test/e2e/pulumi-webapp.test.js

@@ -3,7 +3,7 @@
 # by `make pulumi-cli` are too old for `pulumi package gen-sdk`).
 #
 #   make sdk-gen     regenerate provider/pulumi-sdk/{nodejs,python,go} from
-#                    schema/pulumi/schema.json (checked in; test/pulumi-sdk.test.ts
+#                    schema/pulumi/schema.json (checked in; test/e2e/pulumi-sdk.test.ts
 #                    fails when they are stale)
 #   make sdk         build/sdk/lttle-pulumi-VERSION.tgz: the Node.js SDK compiled
 #                    and packed with npm pack, what `npm install <tarball>` takes

@@ -48,4 +48,4 @@ pulumi-schema: $(PULUMI_PLUGIN_MAIN)
 	node $(BUILD)/js/provider/src/pulumi/schema-gen.js --write
 
 test-pulumi: build pulumi-gen-sdk sdk
-	$(MOCHA) --no-config --timeout 900000 'build/js/provider/src/pulumi/**/*.test.js' 'build/js/test/pulumi-*.test.js'
+	$(MOCHA) --no-config --timeout 900000 'build/js/provider/src/pulumi/**/*.test.js' 'build/js/test/*/pulumi-*.test.js'

@@ -13,4 +13,4 @@ registry-tools:
 setup: registry-tools
 
 test-registry: registry-tools build
-	$(MOCHA) --no-config --timeout 1800000 build/js/test/registry.test.js
+	$(MOCHA) --no-config --timeout 1800000 build/js/test/integration/registry.test.js

@@ -78,10 +78,6 @@ $(TERRAFORM_BUILT): provider/release/terraform-cli/go.mod provider/release/terra
 	mv -f $@.tmp $@
 	$@ version
 
-# test/terraform-release.test.ts installs the zip the way a user would; every
-# terraform test needs a terraform.
-test: terraform-provider terraform-cli
-
 # OpenTofu v1.12.6 from the Go module proxy into build/terraform/bin/tofu (about
 # 1 minute with a warm Go cache), and the provider's terraform tests that boot no
 # microVM run against it: `source = "lttle/lttle"` means registry.opentofu.org
@@ -100,4 +96,4 @@ $(TOFU_BUILT): provider/release/opentofu-cli/go.mod provider/release/opentofu-cl
 	$@ version
 
 test-opentofu: build terraform-provider $(TOFU_BUILT)
-	TERRAFORM=$(TOFU_BUILT) $(MOCHA) --no-config --timeout 600000 $(foreach t,$(TOFU_TESTS),build/js/test/$(t).test.js)
+	TERRAFORM=$(TOFU_BUILT) $(MOCHA) --no-config --timeout 600000 $(foreach t,$(TOFU_TESTS),build/js/test/e2e/$(t).test.js)

@@ -7,7 +7,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { AppStatus } from '../../schema/src/types';
 import { hostPort, psql, type PsqlTarget } from '../support/psql';
-import { machinePids, TestRuntime, volumeYaml, deepSuspendingSeedApp } from '../support/runtime';
+import { machinePids, TestRuntime, volumeYaml } from '../support/runtime';
+import { deepSuspendingSeedApp } from '../support/seed';
 import { percentile, report, type BenchRow } from './report';
 
 const APPS = Number(process.env.LTTLE_BENCH_APPS ?? 10);

@@ -5,7 +5,8 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import { hostPort, psql } from '../support/psql';
 import { report } from './report';
-import { machinePids, REGULAR_MODE, SEED_FILE, seedWith, TestRuntime, waitForExit } from '../support/runtime';
+import { machinePids, TestRuntime, waitForExit } from '../support/runtime';
+import { regularMode, SEED_FILE, seedWith } from '../support/seed';
 
 const RUNS = Number(process.env.LTTLE_BENCH_RUNS ?? 50);
 
@@ -48,7 +49,7 @@ async function main(): Promise<void> {
     rows.push(['accelerator', accel]);
 
     // Cold boots, regular mode: deploy until PostgreSQL accepts connections.
-    const regular = rt.writeFile('regular.yaml', seedWith(REGULAR_MODE));
+    const regular = rt.writeFile('regular.yaml', seedWith(regularMode));
     const [fresh] = await timed(() => rt.cli(['deploy', regular]));
     const app = (await rt.client.getApp('samples', 'postgresql'))!;
     await psql(hostPort(app.services[0].hostAddress), 'select 1');

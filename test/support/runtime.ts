@@ -131,8 +131,6 @@ export async function waitForExit(pid: number, timeoutMs = 10_000): Promise<void
   throw new Error(`process ${pid} did not exit`);
 }
 
-export const SEED_FILE = path.join(packageRoot(), 'examples', 'postgres', 'postgresql.lttle.yaml');
-
 export function volumeYaml(name: string, size: string, namespace = 'samples'): string {
   return `volume:\n  name: ${name}\n  namespace: ${namespace}\n  mode: writeable\n  size: ${size}\n`;
 }
@@ -161,24 +159,3 @@ function killMachines(home: string): void {
     }
   }
 }
-
-/** The seed's documents with the app part edited. */
-export function seedWith(edit: (app: string) => string): string {
-  return fs.readFileSync(SEED_FILE, 'utf8').replace(/^app:[\s\S]*$/m, (app) => edit(app));
-}
-
-/** The seed's app alone, renamed onto another volume, deep-suspended after 1 s, with extra environment. */
-export function deepSuspendingSeedApp(name: string, namespace: string, volume: string, environment: Record<string, string> = {}): string {
-  const app = /^app:[\s\S]*$/m.exec(fs.readFileSync(SEED_FILE, 'utf8'))![0];
-  const extraEnv = Object.entries(environment)
-    .map(([k, v]) => `    ${k}: ${v}\n`)
-    .join('');
-  return app
-    .replace(/^ {2}name: postgresql$/m, `  name: ${name}`)
-    .replace(/^ {2}namespace: samples$/m, `  namespace: ${namespace}`)
-    .replace(/^ {4}- name: pgdata$/m, `    - name: ${volume}`)
-    .replace(/^( {6}timeout: 3\n)/m, '$1      deep-suspend-after: 1\n')
-    .replace(/^( {4}POSTGRES_DB: db\n)/m, `$1${extraEnv}`);
-}
-
-export const REGULAR_MODE = (app: string) => app.replace(/ {2}mode:\n {4}flash:\n {6}strategy: manual\n {6}timeout: 3\n/, '  mode: regular\n');
