@@ -1,7 +1,9 @@
 // ESLint: typescript-eslint's recommended type-checked rules over every
-// TypeScript source; `make lint` runs it with --max-warnings 0.
+// TypeScript source, and the import arrows between layers (eslint.layers.mjs);
+// `make lint` runs it with --max-warnings 0.
 import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import { layers } from './eslint.layers.mjs';
 
 export default tseslint.config(
   { ignores: ['build/**', 'node_modules/**', '**/cdktf.out/**', '**/.gen/**', 'examples/**/node_modules/**', '**/*.js', '**/*.mjs'] },
@@ -16,6 +18,7 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
     },
   },
+  ...layers,
   {
     // Tests read JSON that the CLI, terraform and the engines print, and load
     // example programs by path: the unsafe-any rules would only add casts there.

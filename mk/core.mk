@@ -42,7 +42,7 @@ build: node_modules/.installed
 	@rm -rf $(BUILD)/js
 	$(TSC) -p tsconfig.json
 
-UNIT_SPECS := 'build/js/schema/src/**/*.test.js' 'build/js/provider/src/**/*.test.js' 'build/js/runtime/src/**/*.test.js'
+UNIT_SPECS := 'build/js/schema/src/**/*.test.js' 'build/js/provider/src/**/*.test.js' 'build/js/runtime/src/**/*.test.js' 'build/js/test/tools/**/*.test.js'
 TS_SOURCES := 'schema/src/**/*.ts' 'runtime/src/**/*.ts' 'provider/src/**/*.ts' 'test/**/*.ts'
 
 .PHONY: test-unit test-integration test-vm test-e2e lint check docs
