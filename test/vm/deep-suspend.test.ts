@@ -13,6 +13,7 @@ import type { AppSpec, AppStatus } from '../../schema/src/types';
 import { hostPort, psql, type PsqlTarget } from '../support/psql';
 import { machinePids, TestRuntime, volumeYaml, waitForExit } from '../support/runtime';
 import { deepSuspendingSeedApp } from '../support/seed';
+import { deployInitialisedSeedVolume } from '../support/seed-volume';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const APPS = Number(process.env.LTTLE_TEST_APPS ?? 2);
@@ -61,6 +62,7 @@ describe('deep suspend', function () {
       file,
       names.map((n) => `${volumeYaml(`data-${n}`, '100Mi', NS)}---\n${deepSuspendingSeedApp(n, NS, `data-${n}`, { MARK: 'one' })}`).join('---\n'),
     );
+    for (const name of names) await deployInitialisedSeedVolume(rt, NS, `data-${name}`);
     const res = await rt.cli(['deploy', file]);
     assert.equal(res.code, 0, res.stderr);
     for (const name of names) {

@@ -9,6 +9,7 @@ import * as pty from 'node-pty';
 import { packageRoot } from '../../schema/src/paths';
 import { TestRuntime } from '../support/runtime';
 import { SEED_FILE } from '../support/seed';
+import { deployInitialisedSeedVolume } from '../support/seed-volume';
 
 const LTTLE = path.join(packageRoot(), 'bin', 'lttle');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -31,6 +32,7 @@ describe('lttle machine exec', function () {
     });
 
   before(async () => {
+    await deployInitialisedSeedVolume(rt);
     const res = await rt.cli(['deploy', SEED_FILE]);
     assert.equal(res.code, 0, res.stderr);
     await rt.waitForApp('samples', 'postgresql', { states: ['suspended'], timeoutMs: 300_000 });

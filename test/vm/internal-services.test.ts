@@ -8,6 +8,7 @@ import type { AppStatus } from '../../schema/src/types';
 import { hostPort } from '../support/psql';
 import { TestRuntime, type CliResult } from '../support/runtime';
 import { SEED_FILE, seedWith } from '../support/seed';
+import { deployInitialisedSeedVolume } from '../support/seed-volume';
 
 const SEED_NAME = 'postgresql-access.samples.svc.lttle.local';
 /** A PostgreSQL SSLRequest: the server answers one byte, `N` or `S`. */
@@ -49,6 +50,7 @@ describe('internal services between apps', function () {
     // A TCP API beside the unix socket, to show the guests cannot reach it.
     rt.env.LTTLE_LISTEN = `127.0.0.1:${apiPort}`;
     rt.env.LTTLE_TOKEN = crypto.randomBytes(24).toString('hex');
+    await deployInitialisedSeedVolume(rt);
     const res = await rt.cli(['deploy', SEED_FILE, rt.writeFile('clients.lttle.yaml', CLIENTS)]);
     assert.equal(res.code, 0, res.stderr);
     for (const ns of ['samples', 'other']) await rt.waitForApp(ns, 'client', { states: ['ready'], timeoutMs: 600_000 });

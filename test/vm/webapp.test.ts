@@ -9,6 +9,7 @@ import { packageRoot } from '../../schema/src/paths';
 import type { AppStatus } from '../../schema/src/types';
 import { TestRuntime } from '../support/runtime';
 import { SEED_FILE } from '../support/seed';
+import { deployInitialisedSeedVolume } from '../support/seed-volume';
 
 const WEBAPP_FILE = path.join(packageRoot(), 'examples', 'webapp', 'webapp.lttle.yaml');
 
@@ -37,6 +38,8 @@ describe('webapp example: a web app that uses the seed PostgreSQL', function () 
     await rt.client.deleteVolume('samples', 'pgdata').catch(() => undefined);
     await rt.dispose();
   });
+
+  before(() => deployInitialisedSeedVolume(rt));
 
   it('deploys both documents with one lttle deploy; both apps reach flash suspension', async () => {
     const res = await rt.cli(['deploy', SEED_FILE, WEBAPP_FILE]);

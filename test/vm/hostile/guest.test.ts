@@ -14,6 +14,7 @@ import { dumpe2fsBytes, fsckClean } from '../../support/ext4';
 import { hostPort, psql, type PsqlTarget } from '../../support/psql';
 import { TestRuntime, waitForExit } from '../../support/runtime';
 import { SEED_FILE, seedVolumeYaml } from '../../support/seed';
+import { deployInitialisedSeedVolume } from '../../support/seed-volume';
 
 const MiB = 2 ** 20;
 const NS = 'samples';
@@ -66,6 +67,7 @@ describe('hostile guest: the seed app pushed to its limits', function () {
     // The guest's df is looked at often, so the nearly-full warning reaches the daemon's log quickly.
     rt.env.LTTLE_USAGE_POLL_MS = '2000';
     await restartDaemon();
+    await deployInitialisedSeedVolume(rt, NS);
     const res = await rt.cli(['deploy', SEED_FILE]);
     assert.equal(res.code, 0, res.stderr);
     const status = await rt.waitForApp(NS, APP, { states: ['suspended'], timeoutMs: 900_000 });
