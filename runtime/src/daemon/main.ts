@@ -106,6 +106,7 @@ async function main(): Promise<void> {
     createServer({
       version,
       home,
+      root,
       accel: accel.accel,
       volumes,
       extend: (router, locks) => appManager.routes(router, locks),

@@ -18,6 +18,8 @@ const MAX_CONNECTIONS = 1024;
 export interface ServerDeps {
   version: string;
   home: string;
+  /** The checkout this daemon runs from: a client can tell when it has been moved or deleted. */
+  root: string;
   accel: string;
   volumes: VolumeManager;
   /** Extra routes (apps) registered by the app runtime. */
@@ -39,7 +41,7 @@ export function createServer(deps: ServerDeps): http.Server {
   const locks = new KeyedMutex();
   const { volumes } = deps;
 
-  router.add('GET', '/v1/health', async () => ({ version: deps.version, pid: process.pid, home: deps.home, accel: deps.accel }));
+  router.add('GET', '/v1/health', async () => ({ version: deps.version, pid: process.pid, home: deps.home, root: deps.root, accel: deps.accel }));
   router.add('POST', '/v1/shutdown', async ({ res }) => {
     res.on('finish', deps.onShutdown);
     return {};
