@@ -26,7 +26,10 @@ export class AppManager {
 
   private controller(record: AppRecord): AppController {
     const app = new AppController(record, { ...this.deps, internal: this.internal, volumeUser: (volume, except) => this.volumeUser(volume, except) });
-    app.removeRequested = () => void this.delete(record.spec.namespace, record.spec.name).catch(() => undefined);
+    app.removeRequested = () =>
+      void this.delete(record.spec.namespace, record.spec.name).catch((err: Error) =>
+        this.deps.log(`app ${app.id}: removal (restart policy) failed: ${err.message}`),
+      );
     this.apps.set(app.id, app);
     return app;
   }
@@ -79,6 +82,7 @@ export class AppManager {
     }
     // The guest's df of every volume, so a filling volume is noticed (warning in the daemon log).
     setInterval(() => {
+      // Best effort: a machine that stops between the check and the query fails it, and the next poll tries again.
       for (const app of this.apps.values()) void app.refreshVolumeUsage().catch(() => undefined);
     }, USAGE_POLL_MS).unref();
   }
@@ -153,7 +157,11 @@ export class AppManager {
 
   async stopAll(): Promise<void> {
     this.internal.closeAll();
-    await Promise.all([...this.apps.values()].map((a) => a.shutdownForDaemonStop().catch(() => undefined)));
+    await Promise.all(
+      [...this.apps.values()].map((a) =>
+        a.shutdownForDaemonStop().catch((err: Error) => this.deps.log(`app ${a.id}: stop with the daemon failed: ${err.message}`)),
+      ),
+    );
   }
 
   routes(router: Router, locks: KeyedMutex): void {
@@ -165,6 +173,7 @@ export class AppManager {
     router.add('GET', '/v1/apps', async ({ query }) => this.list(query.get('namespace') ?? undefined));
     router.add('GET', '/v1/apps/:namespace/:name', async ({ params }) => {
       const app = find(params);
+      // Best effort: without a fresh answer from the guest the status keeps the last usage known.
       await app.refreshVolumeUsage().catch(() => undefined);
       return app.status();
     });
