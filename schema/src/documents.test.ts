@@ -1,6 +1,8 @@
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
-import { DocumentError, loadDocuments, loadDocumentsFromText } from './documents';
+import { DocumentError, loadDocuments, loadDocumentsFromText, loadFiles } from './documents';
 import { deepSuspendAfter } from './normalize';
 import { packageRoot } from './paths';
 
@@ -253,10 +255,10 @@ describe('lttle documents', () => {
   });
 
   it('locates YAML syntax errors and duplicate keys', () => {
-    assert.match(errorsOf('volume:\n  name: [a\n')[0], /^test\.lttle\.yaml: document 1, line \d+ col \d+: YAML syntax error: /);
+    assert.match(errorsOf('volume:\n  name: [a\n')[0], /^test\.lttle\.yaml: document 1 \(volume\), line \d+ col \d+: YAML syntax error: /);
     assert.match(
       errorsOf('volume:\n  name: a\n  name: b\n  size: 1Gi\n')[0],
-      /^test\.lttle\.yaml: document 1, line 3 col 3: YAML syntax error: Map keys must be unique/,
+      /^test\.lttle\.yaml: document 1 \(volume "a"\), line 3 col 3: YAML syntax error: Map keys must be unique/,
     );
   });
 
@@ -282,5 +284,41 @@ describe('lttle documents', () => {
 
   it('rejects a file with no documents', () => {
     assert.deepEqual(errorsOf('# nothing here\n'), ['test.lttle.yaml: document 1, line 1 col 1: has no documents: expected at least one volume or app']);
+  });
+
+  it('names the document and line of a syntax error in a later document', () => {
+    assert.deepEqual(errorsOf(`${VOLUME}---\napp:\n  name: web\n  image: "x\n`), [
+      'test.lttle.yaml: document 2 (app "web"), line 10 col 1: YAML syntax error: Missing closing "quote',
+    ]);
+  });
+
+  it('places alias errors, which yaml throws without a place, at the alias', () => {
+    assert.deepEqual(errorsOf(`${VOLUME}---\napp:\n  name: web\n  image: *nope\n`), [
+      'test.lttle.yaml: document 2 (app "web"), line 9 col 10: YAML error: Unresolved alias (the anchor must be set before the alias): nope',
+    ]);
+  });
+
+  describe('a file that cannot be read', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lttle-documents-'));
+    after(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const readErrors = (file: string): string[] => {
+      try {
+        loadFiles([file]);
+      } catch (err) {
+        assert.ok(err instanceof DocumentError, String(err));
+        return err.issues.map(String);
+      }
+      assert.fail('expected the file to be rejected');
+    };
+
+    it('names the file and the reason, not a document 0 at line 0', () => {
+      assert.deepEqual(readErrors(dir), [`${dir}: is a directory, not a file`]);
+      assert.deepEqual(readErrors(path.join(dir, 'none.yaml')), [`${path.join(dir, 'none.yaml')}: no such file`]);
+      const file = path.join(dir, 'plain.yaml');
+      fs.writeFileSync(file, VOLUME);
+      const [notDir] = readErrors(path.join(file, 'x.yaml'));
+      assert.match(notDir, new RegExp(`^${path.join(file, 'x.yaml')}: cannot read it: ENOTDIR`));
+      assert.doesNotMatch(notDir, /document 0|line 0/);
+    });
   });
 });

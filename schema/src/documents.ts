@@ -1,7 +1,7 @@
 // Reads .lttle.yaml files: several YAML documents, each one resource, with
 // every problem reported at its file, document, line and column.
 import * as fs from 'node:fs';
-import { isMap, isPair, isScalar, LineCounter, parseAllDocuments, type Document, type Node } from 'yaml';
+import { isMap, isPair, isScalar, LineCounter, parseAllDocuments, visit, type Document, type Node } from 'yaml';
 import { normaliseApp, normaliseVolume } from './normalize';
 import { formatPath, validate, type Issue } from './schema';
 import type { AppSpec, ResourceKind, SourceLocation, VolumeSpec } from './types';
@@ -18,6 +18,7 @@ export class DocumentIssue {
   ) {}
 
   toString(): string {
+    if (this.location.document === 0) return `${this.location.file}: ${this.message}`;
     const where = `${this.location.file}: document ${this.location.document}${this.label ? ` (${this.label})` : ''}, line ${this.location.line} col ${this.location.col}`;
     const what = this.path.length ? `${formatPath(this.path)} ${this.message}` : this.message;
     return `${where}: ${what}`;
@@ -45,18 +46,27 @@ export function loadDocumentsFromText(text: string, file: string): LoadedResourc
     return { file, document: index + 1, line: pos.line, col: pos.col };
   };
   list.forEach((doc, index) => {
-    for (const error of doc.errors) {
-      issues.push(new DocumentIssue(at(index, error.pos[0]), '', [], `YAML syntax error: ${error.message.split('\n')[0]}`));
-    }
-    if (doc.errors.length) return;
-    if (doc.contents === null) return; // an empty document, e.g. after a trailing ---
-    const value: unknown = doc.toJS({ maxAliasCount: 100 });
-    const docIssues = validate('document', value);
     const kindKey =
       isMap(doc.contents) && doc.contents.items.length === 1 && isScalar(doc.contents.items[0].key) ? String(doc.contents.items[0].key.value) : undefined;
     const kind = kindKey ? KINDS[kindKey] : undefined;
+    // From the parsed nodes, so that a syntax error further down still names its document.
+    const name: unknown = kind ? doc.getIn([kindKey, 'name']) : undefined;
+    const label = kind ? `${kind}${typeof name === 'string' ? ` "${name}"` : ''}` : '';
+    for (const error of doc.errors) {
+      issues.push(new DocumentIssue(at(index, error.pos[0]), label, [], `YAML syntax error: ${error.message.split('\n')[0]}`));
+    }
+    if (doc.errors.length) return;
+    if (doc.contents === null) return; // an empty document, e.g. after a trailing ---
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: 100 });
+    } catch (err) {
+      // An alias without its anchor, or too many aliases: yaml throws without a place.
+      issues.push(new DocumentIssue(at(index, aliasOffset(doc) ?? doc.contents.range?.[0]), label, [], `YAML error: ${(err as Error).message}`));
+      return;
+    }
+    const docIssues = validate('document', value);
     const body = kind && value && typeof value === 'object' ? (value as Record<string, unknown>)[kindKey as string] : undefined;
-    const label = kind ? `${kind}${typeof (body as { name?: unknown })?.name === 'string' ? ` "${(body as { name: string }).name}"` : ''}` : '';
     const report = (issue: Issue, relativeTo: (string | number)[]) => {
       const full = [...relativeTo, ...issue.path];
       issues.push(new DocumentIssue(at(index, offsetOf(doc, full, issue.atKey)), label, issue.path, issue.message));
@@ -85,12 +95,19 @@ export function loadDocumentsFromText(text: string, file: string): LoadedResourc
   return resources;
 }
 
+const READ_ERRORS: Record<string, string> = {
+  ENOENT: 'no such file',
+  EISDIR: 'is a directory, not a file',
+  EACCES: 'cannot read it: permission denied',
+};
+
 export function loadDocuments(file: string): LoadedResource[] {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
-    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
+    const code = (err as NodeJS.ErrnoException).code;
+    const reason = (code && READ_ERRORS[code]) ?? `cannot read it: ${(err as Error).message}`;
     throw new DocumentError([new DocumentIssue({ file, document: 0, line: 0, col: 0 }, '', [], reason)]);
   }
   return loadDocumentsFromText(text, file);
@@ -129,6 +146,21 @@ function checkDuplicates(resources: LoadedResource[], issues: DocumentIssue[]): 
       );
     } else seen.set(key, r);
   }
+}
+
+/** Offset of the first alias without an anchor, else of the first alias (the start of an alias bomb). */
+function aliasOffset(doc: Document): number | undefined {
+  let first: number | undefined;
+  let unresolved: number | undefined;
+  visit(doc, {
+    Alias(_, node) {
+      first ??= node.range?.[0];
+      if (node.resolve(doc) !== undefined) return;
+      unresolved = node.range?.[0];
+      return visit.BREAK;
+    },
+  });
+  return unresolved ?? first;
 }
 
 /** Offset of the node at `path` (or of its key), falling back to the nearest existing ancestor. */

@@ -3,12 +3,15 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as sea from 'node:sea';
 
+/** Starts the error of a process whose checkout is gone; clients recognise a daemon's by it (runtime/src/client/stale-daemon.ts). */
+export const PACKAGE_ROOT_MISSING = 'cannot find the lttle package root above ';
+
 /** The directory holding package.json: code runs from build/js/..., data lives at the root. */
 export function packageRoot(): string {
   let dir = __dirname;
   while (!fs.existsSync(path.join(dir, 'package.json'))) {
     const parent = path.dirname(dir);
-    if (parent === dir) throw new Error(`cannot find the lttle package root above ${__dirname}`);
+    if (parent === dir) throw new Error(`${PACKAGE_ROOT_MISSING}${__dirname}`);
     dir = parent;
   }
   return dir;

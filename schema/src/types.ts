@@ -173,7 +173,7 @@ export interface AppStatus {
 /** A value's place in a document, for error messages. */
 export interface SourceLocation {
   file: string;
-  /** 1-based index of the YAML document in the file. */
+  /** 1-based index of the YAML document in the file; 0 for the file as a whole (it could not be read). */
   document: number;
   line: number;
   col: number;

@@ -162,6 +162,7 @@ async function apply(ctx: Context, inputs: JsonObject, spec: AppSpec, news: Deco
     return { id, outputs: seal(model, model.outputs(inputs, status), news) };
   } catch (err) {
     if (!seen.status) throw err;
+    // The failure reported is `err`; a fresher status only improves the outputs recorded with it.
     const latest = (await client.getApp(spec.namespace, spec.name).catch(() => undefined)) ?? seen.status;
     const reason = err instanceof Error ? err.message : String(err);
     throw new InitError(id, seal(model, model.outputs(inputs, latest), news), [reason], seal(model, inputs, news));

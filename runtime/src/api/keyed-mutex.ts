@@ -5,6 +5,7 @@ export class KeyedMutex {
   run<T>(key: string, work: () => Promise<T>): Promise<T> {
     const previous = this.tails.get(key) ?? Promise.resolve();
     const next = previous.then(work, work);
+    // The caller gets `next` with its failure; the tail only orders the next run after it.
     const tail = next.catch(() => undefined);
     this.tails.set(key, tail);
     void tail.then(() => {

@@ -17,6 +17,7 @@ export function addAppRoutes(router: Router, locks: KeyedMutex, apps: AppManager
   router.add('GET', '/v1/apps', async ({ query }) => apps.list(query.get('namespace') ?? undefined));
   router.add('GET', '/v1/apps/:namespace/:name', async ({ params }) => {
     const app = find(params);
+    // Best effort: without a fresh answer from the guest the status keeps the last usage known.
     await app.refreshVolumeUsage().catch(() => undefined);
     return app.status();
   });

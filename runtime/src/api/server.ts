@@ -15,6 +15,8 @@ const MAX_CONNECTIONS = 1024;
 export interface ServerDeps {
   version: string;
   home: string;
+  /** The checkout this daemon runs from: a client can tell when it has been moved or deleted. */
+  root: string;
   accel: string;
   /** The resource routes (volumes, apps), each group registered on the one router. */
   routes: ((router: Router, locks: KeyedMutex) => void)[];
@@ -34,7 +36,7 @@ export function createServer(deps: ServerDeps): http.Server {
   const router = new Router();
   const locks = new KeyedMutex();
 
-  router.add('GET', '/v1/health', async () => ({ version: deps.version, pid: process.pid, home: deps.home, accel: deps.accel }));
+  router.add('GET', '/v1/health', async () => ({ version: deps.version, pid: process.pid, home: deps.home, root: deps.root, accel: deps.accel }));
   router.add('POST', '/v1/shutdown', async ({ res }) => {
     res.on('finish', deps.onShutdown);
     return {};

@@ -307,7 +307,7 @@ export class AppController implements ServiceApp {
     } finally {
       release();
     }
-    await this.refreshVolumeUsage().catch(() => undefined);
+    await this.refreshVolumeUsage().catch((err: Error) => this.app.system(`volume usage after growing ${namespace}/${name}: ${err.message}`));
     if (wasSuspended)
       await this.suspend('suspended again after growing a volume', true).catch((err: Error) => this.app.system(`suspend failed: ${err.message}`));
     return size;

@@ -21,7 +21,10 @@ export class AppManager {
 
   private controller(record: AppRecord): AppController {
     const app = new AppController(record, { ...this.deps, internal: this.internal, volumeUser: (volume, except) => this.volumeUser(volume, except) });
-    app.removeRequested = () => void this.delete(record.spec.namespace, record.spec.name).catch(() => undefined);
+    app.removeRequested = () =>
+      void this.delete(record.spec.namespace, record.spec.name).catch((err: Error) =>
+        this.deps.log(`app ${app.id}: removal (restart policy) failed: ${err.message}`),
+      );
     this.apps.set(app.id, app);
     return app;
   }
@@ -74,6 +77,7 @@ export class AppManager {
     }
     // The guest's df of every volume, so a filling volume is noticed (warning in the daemon log).
     setInterval(() => {
+      // Best effort: a machine that stops between the check and the query fails it, and the next poll tries again.
       for (const app of this.apps.values()) void app.refreshVolumeUsage().catch(() => undefined);
     }, USAGE_POLL_MS).unref();
   }
@@ -148,6 +152,10 @@ export class AppManager {
 
   async stopAll(): Promise<void> {
     this.internal.closeAll();
-    await Promise.all([...this.apps.values()].map((a) => a.shutdownForDaemonStop().catch(() => undefined)));
+    await Promise.all(
+      [...this.apps.values()].map((a) =>
+        a.shutdownForDaemonStop().catch((err: Error) => this.deps.log(`app ${a.id}: stop with the daemon failed: ${err.message}`)),
+      ),
+    );
   }
 }

@@ -90,6 +90,7 @@ export class AppState extends EventEmitter<{ state: [MachineState] }> {
 
   serialise<T>(work: () => Promise<T>): Promise<T> {
     const next = this.transitions.then(work, work);
+    // The caller gets `next` with its failure; the chain only orders the next transition after it.
     this.transitions = next.catch(() => undefined);
     return next;
   }

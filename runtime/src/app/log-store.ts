@@ -92,7 +92,7 @@ export class LogStore extends EventEmitter {
       try {
         text = fs.readFileSync(file, 'utf8');
       } catch {
-        continue;
+        continue; // not written (or not rotated) yet
       }
       for (const raw of text.split('\n')) {
         if (!raw) continue;

@@ -257,14 +257,14 @@ export function killLeftover(home: string, namespace: string, name: string): boo
   try {
     pid = Number(fs.readFileSync(pidFile, 'utf8'));
   } catch {
-    return false;
+    return false; // no pid file: no QEMU was left over
   }
   fs.rmSync(pidFile, { force: true });
   try {
     if (!fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('qemu-system')) return false;
     process.kill(pid, 'SIGKILL');
   } catch {
-    return false;
+    return false; // the process is already gone
   }
   // Wait until it is gone: it holds the memory file and the disks.
   const deadline = Date.now() + 5000;

@@ -89,8 +89,14 @@ function splitInline(s: string): [string, string | undefined] {
   return eq < 0 ? [s, undefined] : [s.slice(0, eq), s.slice(eq + 1)];
 }
 
+/** The usage line, then the same line under each alias: `rm` and `delete` both work, so both are shown. */
+export function usageLines(spec: CommandSpec): string[] {
+  return [spec.usage, ...(spec.aliases ?? []).map((alias) => spec.usage.replace(`lttle ${spec.path}`, `lttle ${alias}`))];
+}
+
 export function helpText(spec: CommandSpec): string {
-  const lines = [`usage: ${spec.usage}`, '', spec.summary, '', 'options:'];
+  const [first, ...others] = usageLines(spec);
+  const lines = [`usage: ${first}`, ...others.map((line) => `       ${line}`), '', spec.summary, '', 'options:'];
   for (const o of [...spec.options, ...COMMON_OPTIONS]) {
     const names = [o.short ? `-${o.short}` : '', `--${o.name}${o.value ? ` ${o.value}` : ''}`].filter(Boolean).join(', ');
     lines.push(`  ${names.padEnd(28)} ${o.help}`);

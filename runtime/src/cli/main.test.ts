@@ -43,4 +43,22 @@ describe('cli: usage errors and help without a daemon', () => {
     assert.equal(dir.status, 2);
     assert.match(dir.stderr, /is a directory; name the \.lttle\.yaml files in it/);
   });
+
+  it('takes rm and delete alike for apps and volumes, and lists the alias in every usage text', () => {
+    for (const [group, verb, alias] of [
+      ['app', 'delete', 'rm'],
+      ['volume', 'rm', 'delete'],
+    ]) {
+      const own = lttle(group, verb, '--help');
+      const other = lttle(group, alias, '--help');
+      assert.equal(own.status, 0, own.stderr);
+      assert.equal(other.stdout, own.stdout);
+      assert.match(own.stdout, new RegExp(`^usage: lttle ${group} ${verb} \\[--ns NS\\] NAME \\[-y\\]\n {7}lttle ${group} ${alias} \\[--ns NS\\] NAME`));
+      const missing = lttle(group, alias);
+      assert.equal(missing.status, 2);
+      assert.match(missing.stderr, new RegExp(`^lttle: missing argument for \`lttle ${group} ${verb}\``));
+      assert.match(lttle(group, '--help').stdout, new RegExp(`\n {2}lttle ${group} ${alias} \\[--ns NS\\] NAME`));
+      assert.match(lttle('--help').stdout, new RegExp(`\n {2}${group} ${verb} \\(${alias}\\) +Delete`));
+    }
+  });
 });

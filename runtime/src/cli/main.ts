@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import * as readline from 'node:readline';
 import { LttleError } from '../../../schema/src/errors';
 import { packageRoot } from '../../../schema/src/paths';
-import { helpText, parseArgs, UsageError, type CommandSpec } from './args';
+import { helpText, parseArgs, usageLines, UsageError, type CommandSpec } from './args';
 import { appDelete, appGet, appList, runAppDelete, runAppGet, runAppList } from './commands/app';
 import { daemonStart, daemonStatus, daemonStop, runDaemonStart, runDaemonStatus, runDaemonStop } from './commands/daemon';
 import { deploy, runDeploy } from './commands/deploy';
@@ -40,6 +40,12 @@ export const COMMANDS: [CommandSpec, Runner][] = [
   [daemonStop, runDaemonStop],
 ];
 
+/** e.g. "app delete (rm)": the verbs an alias adds to the command's own. */
+function withAliases(spec: CommandSpec): string {
+  const verbs = (spec.aliases ?? []).map((alias) => alias.split(' ').slice(-1)[0]);
+  return verbs.length ? `${spec.path} (${verbs.join(', ')})` : spec.path;
+}
+
 function overview(): string {
   return [
     'usage: lttle COMMAND [ARGS] [--help]',
@@ -47,9 +53,9 @@ function overview(): string {
     'Volumes and apps in QEMU microVMs with flash mode.',
     '',
     'commands:',
-    ...COMMANDS.map(([spec]) => `  ${spec.path.padEnd(18)} ${spec.summary.split('. ')[0].replace(/\.$/, '')}`),
+    ...COMMANDS.map(([spec]) => `  ${withAliases(spec).padEnd(20)} ${spec.summary.split('. ')[0].replace(/\.$/, '')}`),
     '',
-    '  --version          Print the version of lttle',
+    '  --version            Print the version of lttle',
     '',
     'environment: LTTLE_HOME (default ~/.lttle), LTTLE_HOST, LTTLE_TOKEN, LTTLE_ACCEL=kvm|tcg',
   ].join('\n');
@@ -93,7 +99,7 @@ export async function main(argv: string[]): Promise<number> {
   const command = find(argv);
   if (!command) {
     const group = COMMANDS.filter(([spec]) => spec.path.startsWith(`${argv[0]} `));
-    const groupUsage = `usage:\n${group.map(([spec]) => `  ${spec.usage}`).join('\n')}`;
+    const groupUsage = `usage:\n${group.flatMap(([spec]) => usageLines(spec).map((line) => `  ${line}`)).join('\n')}`;
     if (group.length && (argv[1] === '--help' || argv[1] === '-h')) {
       out(groupUsage);
       return 0;

@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import { helpText } from './args';
 import { COMMANDS } from './main';
 
 // The usage line is what `lttle GROUP`, a missing argument and --help show
@@ -15,4 +16,17 @@ describe('cli: usage lines', () => {
       }
     });
   }
+
+  for (const [spec] of COMMANDS.filter(([s]) => s.aliases?.length)) {
+    it(`lttle ${spec.path}: --help shows the usage under each alias too`, () => {
+      for (const alias of spec.aliases ?? []) assert.ok(helpText(spec).includes(`       lttle ${alias} `), `${helpText(spec)} lacks ${alias}`);
+    });
+  }
+
+  it('deletes with both verbs: app, volume and image each take rm and delete', () => {
+    for (const group of ['app', 'volume', 'image']) {
+      const words = COMMANDS.flatMap(([spec]) => [spec.path, ...(spec.aliases ?? [])]);
+      assert.ok(words.includes(`${group} rm`) && words.includes(`${group} delete`), `${group}: ${words.join(', ')}`);
+    }
+  });
 });

@@ -22,6 +22,8 @@ export interface Health {
   version: string;
   pid: number;
   home: string;
+  /** The checkout lttled runs from; a daemon of an older build does not say. */
+  root?: string;
   accel: string;
 }
 

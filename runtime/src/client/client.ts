@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { daemonCommand, daemonSocketPath } from '../../../schema/src/paths';
 import { CancelledError, FailedError, LttleError, NotFoundError, TimeoutError, UnreachableError } from '../../../schema/src/errors';
 import type { ApplyResult, Health, LogLine, RawResource, WaitOptions } from './api';
+import { goneCheckout, staleDaemonMessage } from './stale-daemon';
 import { delay, errorFrom, errorFromText, isNotRunning, readAll, seg, settledStates, TERMINAL } from './http';
 import type { Duplex } from 'node:stream';
 import type { AppSpec, AppStatus, ExecRequest, VolumeSpec, VolumeStatus } from '../../../schema/src/types';
@@ -130,7 +131,7 @@ export class RuntimeClient {
       const current = status.observedGeneration >= accepted.generation;
       if (current && settledStates(status).includes(status.state)) return status;
       if (current && TERMINAL.includes(status.state)) {
-        throw new FailedError(`${what} is ${status.state}${status.message ? `: ${status.message}` : ''}`);
+        throw await this.explained(new FailedError(`${what} is ${status.state}${status.message ? `: ${status.message}` : ''}`));
       }
       if (options.signal?.aborted) throw new CancelledError(`cancelled while waiting for ${what} (state: ${status.state})`);
       if (Date.now() > deadline) {
@@ -209,8 +210,19 @@ export class RuntimeClient {
   async request<T>(method: string, urlPath: string, body?: unknown): Promise<T> {
     const res = await this.open(method, urlPath, body);
     const text = await readAll(res);
-    if ((res.statusCode ?? 500) >= 300) throw errorFromText(res.statusCode ?? 500, text);
-    return (text ? JSON.parse(text) : undefined) as T;
+    if ((res.statusCode ?? 500) < 300) return (text ? JSON.parse(text) : undefined) as T;
+    const err = errorFromText(res.statusCode ?? 500, text);
+    throw urlPath === '/v1/health' ? err : await this.explained(err);
+  }
+
+  /** A failure of a local daemon whose checkout is gone, replaced by what to do about it. */
+  private async explained(err: LttleError): Promise<LttleError> {
+    // Only a local daemon's checkout can be looked for on this host.
+    if (!('socketPath' in this.endpoint) || (err.code !== 'internal' && err.code !== 'failed')) return err;
+    // Without an answer there is nothing to explain, and the failure stands as it is.
+    const health = await this.health().catch(() => undefined);
+    const checkout = health && goneCheckout(health, err.message);
+    return health && checkout ? new UnreachableError(staleDaemonMessage(health.pid, checkout)) : err;
   }
 
   /** Opens a request, starting the local daemon first if it is not answering. */

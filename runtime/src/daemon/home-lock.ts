@@ -33,6 +33,6 @@ function readPid(file: string): number | undefined {
   try {
     return Number(fs.readFileSync(file, 'utf8').trim()) || undefined;
   } catch {
-    return undefined;
+    return undefined; // no pid file: no holder to name
   }
 }

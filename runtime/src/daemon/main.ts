@@ -108,6 +108,7 @@ async function main(): Promise<void> {
     createServer({
       version,
       home,
+      root,
       accel: accel.accel,
       routes: [(router, locks) => addVolumeRoutes(router, locks, volumes), (router, locks) => addAppRoutes(router, locks, appManager)],
       upgrade: (req, socket, head, ok) => void handleExecUpgrade(appManager, req, socket, head, ok),

@@ -208,7 +208,7 @@ export class FlashControl {
     this.app.record.flash.lastSuspendError = { at: new Date().toISOString(), message: err.message, retryInSeconds: retryMs / 1000 };
     this.app.setState('ready');
     this.app.system(`suspend (${why}) failed, the app keeps running; retrying in ${retryMs / 1000}s: ${err.message}`);
-    this.retryTimer = setTimeout(() => void this.suspend('retry').catch(() => undefined), retryMs);
+    this.retryTimer = setTimeout(() => void this.suspend('retry').catch((err: Error) => this.app.system(`suspend (retry) failed: ${err.message}`)), retryMs);
   }
 
   /** Arms the deep suspend for `deep-suspend-after` seconds after the suspend began (or `inMs`). */

@@ -44,7 +44,7 @@ function bootId(): string {
   try {
     return fs.readFileSync(BOOT_ID_FILE, 'utf8').trim();
   } catch {
-    return 'unknown';
+    return 'unknown'; // no /proc (not Linux): the host's restarts cannot be told apart
   }
 }
 

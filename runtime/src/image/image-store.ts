@@ -52,7 +52,9 @@ export class ImageStore {
   refs(): Record<string, string> {
     try {
       return JSON.parse(fs.readFileSync(this.refsFile(), 'utf8')) as Record<string, string>;
-    } catch {
+    } catch (err) {
+      // None yet is an empty store; an unreadable one would lose every reference silently.
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.log(`image store: cannot read ${this.refsFile()}: ${(err as Error).message}`);
       return {};
     }
   }
@@ -113,7 +115,7 @@ export class ImageStore {
       try {
         key = refKey(parseReference(reference));
       } catch {
-        return false;
+        return false; // not a valid reference, so not one the store knows
       }
     }
     if (!(key in refs)) return false;

@@ -93,6 +93,7 @@ export class Machine extends EventEmitter<MachineEvents> {
     const qmp = await Promise.race([QmpClient.connect(spec.qmpSocket), early]);
     const machine = new Machine(child, qmp, spec);
     await Promise.race([machine.connectControl(), early]);
+    // Started: a later exit rejects `early` with no one waiting, and the exit handler reports it.
     early.catch(() => undefined);
     if (agent) machine.send(MsgType.CONFIG, MACHINE_CHANNEL, encodeRecords(configRecords(agent)));
     return machine;

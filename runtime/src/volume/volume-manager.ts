@@ -58,6 +58,7 @@ export class VolumeManager {
   async getLive(namespace: string, name: string): Promise<VolumeStatus | undefined> {
     const status = this.get(namespace, name);
     if (!status?.attachedTo || !this.usage) return status;
+    // Best effort: a guest that does not answer leaves the status without live usage.
     const usage = await this.usage(namespace, name).catch(() => undefined);
     return usage ? { ...status, usage } : status;
   }

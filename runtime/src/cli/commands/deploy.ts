@@ -5,20 +5,20 @@ import { LttleError, type ErrorCode } from '../../../../schema/src/errors';
 const REFUSALS = new Set<ErrorCode>(['bad_request', 'unauthorized', 'not_found', 'method_not_allowed', 'conflict', 'busy', 'too_large', 'invalid']);
 import { DocumentError, loadFiles, type LoadedResource } from '../../../../schema/src/documents';
 import { formatPath } from '../../../../schema/src/schema';
-import type { AppStatus } from '../../../../schema/src/types';
 import type { CommandSpec } from '../args';
-import { CliError, type CommandContext } from '../context';
-import { Progress, render } from '../output';
+import { CliError } from '../context';
+import { render } from '../output';
 import { openImageStore } from '../../image/open-store';
 import { OUTPUT } from './common-options';
 import { locateField } from '../locate';
 import { suggestion, type Named } from '../not-found';
+import { deployApps, type Deployed, type DeployContext } from './deploy-apps';
 
 export const deploy: CommandSpec = {
   path: 'deploy',
   usage: 'lttle deploy FILE... [--pull] [--no-wait] [--allow-missing-volumes] [--timeout SECONDS] [--output json|yaml]',
   summary:
-    'Create or update the volumes and apps declared in lttle YAML files. Every document of every file is checked before anything changes; volumes are applied before apps; apps are waited for until they are ready (or suspended, in flash mode).',
+    'Create or update the volumes and apps declared in lttle YAML files. Every document of every file is checked before anything changes; volumes are applied before apps; the apps are applied together and waited for until they are ready (or suspended, in flash mode).',
   options: [
     { name: 'wait', help: 'wait for apps to be ready (default; --no-wait returns once they are stored)' },
     { name: 'timeout', value: 'SECONDS', help: 'how long to wait for each app (default 300)' },
@@ -28,14 +28,6 @@ export const deploy: CommandSpec = {
   ],
   positionals: { min: 1, max: Infinity },
 };
-
-interface Deployed {
-  kind: string;
-  namespace: string;
-  name: string;
-  action: string;
-  state: string;
-}
 
 function where(r: LoadedResource, field?: (string | number)[]): string {
   const line = field && locateField(r.location.file, r.location.document, field);
@@ -48,7 +40,7 @@ function where(r: LoadedResource, field?: (string | number)[]): string {
  * deploy then plans no change, and a moved tag redeploys only when asked.
  * Local builds (make image) stay by name.
  */
-async function pinImages(ctx: CommandContext, resources: LoadedResource[]): Promise<void> {
+async function pinImages(ctx: DeployContext, resources: LoadedResource[]): Promise<void> {
   const store = openImageStore();
   const pull = ctx.args.flags.pull === true;
   const problems: string[] = [];
@@ -64,7 +56,7 @@ async function pinImages(ctx: CommandContext, resources: LoadedResource[]): Prom
   if (problems.length) throw new CliError(`${problems.join('\n')}\nNothing was deployed.`);
 }
 
-export async function runDeploy(ctx: CommandContext): Promise<void> {
+export async function runDeploy(ctx: DeployContext): Promise<void> {
   // A path that is not there is a typo on the command line, not a problem inside a document.
   const unreadable = ctx.args.positionals.flatMap((file) => {
     if (!fs.existsSync(file)) return [`${file}: no such file`];
@@ -99,22 +91,22 @@ export async function runDeploy(ctx: CommandContext): Promise<void> {
   }
   if (problems.length) throw new CliError(`${problems.join('\n')}\nNothing was deployed.`);
 
-  const ordered = [...resources.filter((r) => r.kind === 'volume'), ...resources.filter((r) => r.kind === 'app')];
   const deployed: Deployed[] = [];
-  for (const r of ordered) {
-    const id = `${r.spec.namespace}/${r.spec.name}`;
-    if (r.kind === 'volume') {
-      const { status, plan } = await ctx.client.applyVolume(r.spec);
-      deployed.push({ kind: 'volume', namespace: r.spec.namespace, name: r.spec.name, action: plan.action, state: status.state });
-      if (ctx.format === 'text') ctx.out(`Successfully deployed volume: ${id}`);
-      continue;
-    }
-    const { status: applied, plan } = await ctx.client.applyApp(r.spec);
-    const status = wait ? await waitSettled(ctx, applied, timeoutMs) : applied;
-    deployed.push({ kind: 'app', namespace: r.spec.namespace, name: r.spec.name, action: plan.action, state: status.state });
-    if (ctx.format === 'text') ctx.out(`Successfully deployed app: ${id}`);
+  for (const r of resources) {
+    if (r.kind !== 'volume') continue;
+    const { status, plan } = await ctx.client.applyVolume(r.spec);
+    deployed.push({ kind: 'volume', namespace: r.spec.namespace, name: r.spec.name, action: plan.action, state: status.state });
+    if (ctx.format === 'text') ctx.out(`Successfully deployed volume: ${r.spec.namespace}/${r.spec.name}`);
   }
+  const apps = await deployApps(
+    ctx,
+    resources.filter((r) => r.kind === 'app'),
+    { wait, timeoutMs },
+  );
+  for (const app of apps.deployed) if (ctx.format === 'text') ctx.out(`Successfully deployed app: ${app.namespace}/${app.name}`);
+  deployed.push(...apps.deployed);
   if (ctx.format !== 'text') ctx.out(render(deployed, ctx.format));
+  if (apps.failures.length) throw new CliError(apps.failures.join('\n'));
 }
 
 /**
@@ -123,7 +115,7 @@ export async function runDeploy(ctx: CommandContext): Promise<void> {
  * exists nor is in the files is a typo: applying it would stop the running
  * machine to wait for a volume that never comes.
  */
-async function missingVolumes(ctx: CommandContext, resources: LoadedResource[]): Promise<string[]> {
+async function missingVolumes(ctx: DeployContext, resources: LoadedResource[]): Promise<string[]> {
   const declared = new Set(resources.filter((r) => r.kind === 'volume').map((r) => `${r.spec.namespace}/${r.spec.name}`));
   const problems: string[] = [];
   let existing: Named[] | undefined;
@@ -140,24 +132,4 @@ async function missingVolumes(ctx: CommandContext, resources: LoadedResource[]):
     }
   }
   return problems;
-}
-
-async function waitSettled(ctx: CommandContext, accepted: AppStatus, timeoutMs: number): Promise<AppStatus> {
-  const { namespace, name } = accepted.spec;
-  const progress = new Progress();
-  try {
-    return await ctx.client.waitSettled('app', accepted, {
-      timeoutMs,
-      timeoutHint: 'wait longer with --timeout SECONDS',
-      onProgress: (s) => progress.update(`app ${namespace}/${name}: ${s.state}${s.message ? ` (${s.message})` : ''}`),
-    });
-  } catch (err) {
-    progress.done();
-    if (!(err instanceof LttleError)) throw err;
-    const lines: string[] = [];
-    await ctx.client.logs(namespace, name, { tail: 15 }, (l) => lines.push(l.line)).catch(() => undefined);
-    throw new CliError(`${err.message}${lines.length ? `\nlast log lines of ${namespace}/${name}:\n  ${lines.join('\n  ')}` : ''}`);
-  } finally {
-    progress.done();
-  }
 }

@@ -31,6 +31,7 @@ export const imageList: CommandSpec = {
 
 export const imageRemove: CommandSpec = {
   path: 'image rm',
+  aliases: ['image delete'],
   usage: 'lttle image rm REFERENCE',
   summary: 'Forget a reference; its layers are deleted by the next `lttle image prune` unless another image uses them.',
   options: [],
