@@ -18,7 +18,8 @@
 #include <unistd.h>
 
 /* QEMU forwards guest connections to this address and port to the daemon
- * (one guestfwd per machine, fixed at boot; README "Internal services"). */
+ * (one guestfwd per machine, fixed at boot; docs/architecture.md, "Internal
+ * services"). */
 #define GATEWAY_ADDR "10.0.2.100"
 #define GATEWAY_PORT 1
 #define MAX_SERVICES 1024

@@ -1,4 +1,4 @@
-// The diff rules both providers and the runtime share (ARCHITECTURE.md):
+// The diff rules both providers and the runtime share (docs/architecture.md):
 // identity changes replace (delete before replace); volumes grow in place and
 // never shrink; app changes update in place, some by redeploying the machine.
 import appSchema from '../app.schema.json';

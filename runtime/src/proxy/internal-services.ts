@@ -1,4 +1,4 @@
-// Internal service names between apps (README, "Internal services"). Every
+// Internal service names between apps (docs/architecture.md, "Internal services"). Every
 // machine has one guestfwd (10.0.2.100:1) whose helper connects, once per guest
 // connection, to this machine's unix socket here; so the daemon knows which app
 // a connection comes from. The guest agent writes a one-line header naming the
