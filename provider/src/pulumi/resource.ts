@@ -8,7 +8,8 @@ import type { Normalised } from '../../../schema/src/normalize';
 import { autoName, DEFAULTS_KEY, isAutonamed, type Naming } from './autonaming';
 import type { Context } from './context';
 import { PropertyError } from './errors';
-import { camel, failureOf, IDENTITY, kebab, pickInputs, toPulumiPath, type PropertyFailure } from './properties';
+import { fieldName, frontEndName } from '../../../schema/src/casing';
+import { failureOf, IDENTITY, pickInputs, toPulumiPath, type PropertyFailure } from './properties';
 import { clone, containsUnknown, formatPropertyPath, isPrefix, wrapSecrets, type Decoded, type Json, type JsonObject, type PropertyPath } from './values';
 
 export type Kind = 'volume' | 'app';
@@ -187,7 +188,7 @@ export function diffInputs<S extends Named, St extends { spec: S }>(model: Model
   // after every Read of `pulumi refresh` (read inputs as olds, stored inputs
   // as news): there it must show the drift, not fail the refresh.
   const refusedChanges: FieldChange[] = plan.errors.map((e) => ({ path: e.path.map(String), kind: 'update', replace: false }));
-  const changes: FieldChange[] = [...plan.changes, ...refusedChanges].filter((c) => !unknownKeys.includes(camel(c.path[0])));
+  const changes: FieldChange[] = [...plan.changes, ...refusedChanges].filter((c) => !unknownKeys.includes(frontEndName(c.path[0], 'camel')));
   for (const key of unknownKeys) changes.push({ path: [key], kind: 'update', replace: IDENTITY.includes(key) });
   const detailed: Record<string, DiffKind> = {};
   const diffs = new Set<string>();
@@ -226,7 +227,7 @@ function planFor<S extends Named, St extends { spec: S }>(model: Model<S, St>, o
   for (const key of model.inputs) {
     if (equal(oldIn[key], newIn[key])) continue;
     changes.push({
-      path: [kebab(key)],
+      path: [fieldName(key, 'camel')],
       kind: oldIn[key] === undefined ? 'add' : newIn[key] === undefined ? 'delete' : 'update',
       replace: IDENTITY.includes(key),
     });

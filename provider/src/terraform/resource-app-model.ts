@@ -1,6 +1,7 @@
 // lttle_app values and the shared model: the model body of a terraform
 // value (validation, specs), issue paths as attribute paths, and a spec or
 // status back in terraform's form (import, refresh, apply results).
+import { fromKebab, frontEndName } from '../../../schema/src/casing';
 import { deepSuspendAfter, normaliseApp, strategyName } from '../../../schema/src/normalize';
 import type { AppSpec, AppStatus, FlashStrategy } from '../../../schema/src/types';
 import type { CtyObject, CtyValue } from './cty';
@@ -137,9 +138,6 @@ function exposeBody(reader: BodyReader, item: CtyValue, path: string[]): Record<
   return out;
 }
 
-/** Model fields whose terraform attribute is named differently (`depends_on` is a terraform meta-argument). */
-const ATTRIBUTE_OF: Record<string, string> = { 'restart-policy': 'restart_policy', 'depends-on': 'depends_on_apps' };
-
 /** A model issue path (kebab-case) as the terraform attribute path. */
 export function toPath(path: (string | number)[]): AttributePath {
   const steps: PathStep[] = [];
@@ -159,7 +157,7 @@ export function toPath(path: (string | number)[]): AttributePath {
     }
     // The model's wrappers without a terraform attribute of their own.
     if (part === 'regular' || part === 'connection-aware') break;
-    steps.push({ attribute_name: part.replace(/-/g, '_') });
+    steps.push({ attribute_name: fromKebab(part, 'snake') });
     // {nth-listen: N} is spelled "nth-listen:N" in the one strategy attribute.
     if (part === 'strategy') break;
   }
@@ -226,7 +224,7 @@ export function canonical(spec: AppSpec, split: EnvSplit = { plain: [], writeOnl
 
 /** The terraform attribute of a model field. */
 export function attributeOf(field: string): string {
-  return ATTRIBUTE_OF[field] ?? field;
+  return frontEndName(field, 'snake');
 }
 
 /** State after an apply or read: the base values plus what the runtime reports (never observedGeneration). */
