@@ -1,5 +1,6 @@
 // Defaults, aliases and units: turns a schema-valid document body into the
 // normalised spec every other part of lttle works with.
+import { schemaDefault } from './fields';
 import { parseVolumeSize } from './size';
 import { validate, type Issue } from './schema';
 import {
@@ -14,11 +15,15 @@ import {
   type VolumeSpec,
 } from './types';
 
-export const DEFAULT_CPU = 1;
-export const DEFAULT_MEMORY_MIB = 256;
-export const DEFAULT_FLASH_STRATEGY: FlashStrategy = 'first-listen';
-export const DEFAULT_FLASH_TIMEOUT = 10;
-export const DEFAULT_DEEP_SUSPEND_AFTER = 60;
+// Every default is the schema's `default`; nothing here repeats one.
+export const DEFAULT_CPU = schemaDefault<number>('app', ['resources', 'cpu']);
+export const DEFAULT_MEMORY_MIB = schemaDefault<number>('app', ['resources', 'memory']);
+export const DEFAULT_FLASH_STRATEGY = schemaDefault<FlashStrategy>('app', ['mode', 'flash', 'strategy']);
+export const DEFAULT_FLASH_TIMEOUT = schemaDefault<number>('app', ['mode', 'flash', 'timeout']);
+export const DEFAULT_DEEP_SUSPEND_AFTER = schemaDefault<number>('app', ['mode', 'flash', 'deep-suspend-after']);
+const DEFAULT_RESTART_POLICY = schemaDefault<RestartPolicy>('app', ['restart-policy']);
+const DEFAULT_EXTERNAL_HOST = schemaDefault<string>('app', ['expose', 'external', 'host']);
+const DEFAULT_VOLUME_MODE = schemaDefault<VolumeMode>('volume', ['mode']);
 
 /** The result of normalising: a spec, or the issues that prevent one. */
 export type Normalised<T> = { ok: true; spec: T } | { ok: false; issues: Issue[] };
@@ -29,7 +34,9 @@ export function normaliseVolume(body: unknown): Normalised<VolumeSpec> {
   const issues = validate('volume', body);
   if (issues.length) return { ok: false, issues };
   const raw = body as Raw;
-  const mode = raw.mode === 'read-only' || raw.mode === 'readonly' ? 'read-only' : 'writeable';
+  const asked = (raw.mode as string | undefined) ?? DEFAULT_VOLUME_MODE;
+  // "writable" and "readonly" are aliases the schema accepts.
+  const mode = asked === 'read-only' || asked === 'readonly' ? 'read-only' : 'writeable';
   return {
     ok: true,
     spec: {
@@ -60,7 +67,7 @@ export function normaliseApp(body: unknown): Normalised<AppSpec> {
       path: normalisePath(v.path as string),
     })),
     expose: Object.fromEntries(Object.entries((raw.expose ?? {}) as Record<string, Raw>).map(([k, v]) => [k, normaliseExpose(v)])),
-    'restart-policy': (raw['restart-policy'] as RestartPolicy | undefined) ?? 'always',
+    'restart-policy': (raw['restart-policy'] as RestartPolicy | undefined) ?? DEFAULT_RESTART_POLICY,
     tags: (raw.tags as string[] | undefined) ?? [],
     'depends-on': (raw['depends-on'] as string[] | undefined) ?? [],
   };
@@ -107,7 +114,7 @@ function normaliseExpose(raw: Raw): ExposeSpec {
     if (namespaces.length) out.internal.namespaces = namespaces.includes('*') ? ['*'] : namespaces;
   }
   if (external !== undefined) {
-    out.external = { host: external?.host === 'localhost' || !external?.host ? '127.0.0.1' : external.host };
+    out.external = { host: external?.host === 'localhost' || !external?.host ? DEFAULT_EXTERNAL_HOST : external.host };
     if (external?.port !== undefined) out.external.port = external.port;
   }
   return out;

@@ -4,6 +4,7 @@
 // name and namespace replace the volume, the new one created first.
 import { delay } from '../../../runtime/src/client/http';
 import { toCasing } from '../../../schema/src/casing';
+import { schemaDefault } from '../../../schema/src/fields';
 import { diffVolume, equal } from '../../../schema/src/diff';
 import { LttleError } from '../../../schema/src/errors';
 import { normaliseVolume } from '../../../schema/src/normalize';
@@ -77,7 +78,7 @@ function check(news: Decoded, olds: Decoded | undefined, naming: Naming): CheckR
 
 function preview(inputs: JsonObject, computed: Record<string, Json>): JsonObject {
   const out = previewOutputs(model, inputs, computed);
-  if (out.mode === undefined) out.mode = 'writeable';
+  if (out.mode === undefined) out.mode = schemaDefault<string>('volume', ['mode']);
   return out;
 }
 

@@ -3,6 +3,7 @@
 import type { RuntimeClient } from '../../../runtime/src/client/client';
 import { LttleError } from '../../../schema/src/errors';
 import { diffVolume } from '../../../schema/src/diff';
+import { schemaDefault } from '../../../schema/src/fields';
 import { normaliseVolume } from '../../../schema/src/normalize';
 import { formatSize } from '../../../schema/src/size';
 import { DEFAULT_NAMESPACE, type VolumeSpec, type VolumeStatus } from '../../../schema/src/types';
@@ -78,7 +79,7 @@ function plan(req: PlanRequest): PlanResult {
   // Defaults come from the config, not the proposal: an optional+computed
   // attribute removed from the config must go back to its default.
   if (req.config && req.config.namespace === null) planned.namespace = DEFAULT_NAMESPACE;
-  if (req.config && req.config.mode === null) planned.mode = 'writeable';
+  if (req.config && req.config.mode === null) planned.mode = schemaDefault<string>('volume', ['mode']);
   planned.id = isUnknown(planned.name) || isUnknown(planned.namespace) ? unknown() : `${str(planned.namespace)}/${str(planned.name)}`;
   if (!req.prior) {
     for (const key of ['size_bytes', 'state', 'attached_to']) planned[key] = unknown();
