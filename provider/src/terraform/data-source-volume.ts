@@ -5,17 +5,10 @@ import { DEFAULT_NAMESPACE } from '../../../schema/src/types';
 import type { CtyObject } from './cty';
 import { attr, error } from './diagnostics';
 import { str, type DataSource } from './resource';
-import { volumeAttributes, volumeState } from './resource-volume';
-import { allComputed, type BlockSchema } from './schema';
+import { volumeState } from './resource-volume';
+import { dataSourceSchema } from './schema-gen';
 
-const schema: BlockSchema = {
-  version: 0,
-  description: 'An existing lttle volume.',
-  attributes: allComputed(
-    volumeAttributes.filter((a) => a.name !== 'timeouts'),
-    ['name'],
-  ).map((a) => (a.name === 'namespace' ? { ...a, optional: true, computed: true } : a)),
-};
+const schema = dataSourceSchema('volume');
 
 async function read(client: RuntimeClient, config: CtyObject): Promise<{ state: CtyObject | null; diagnostics: ReturnType<typeof error>[] }> {
   const namespace = str(config.namespace) ?? DEFAULT_NAMESPACE;

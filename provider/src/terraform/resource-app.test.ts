@@ -7,10 +7,10 @@ import type { AppSpec, AppStatus } from '../../../schema/src/types';
 import { isUnknown, unknown, type CtyObject } from './cty';
 import { appResource } from './resource-app';
 import { appBody, canonical, toPath } from './resource-app-model';
-import { appAttributes } from './resource-app-schema';
+import { resourceSchema } from './schema-gen';
 
 function app(values: CtyObject): CtyObject {
-  return { ...Object.fromEntries(appAttributes.map((a) => [a.name, null])), ...values };
+  return { ...Object.fromEntries(resourceSchema('app').attributes.map((a) => [a.name, null])), ...values };
 }
 
 const seed = app({

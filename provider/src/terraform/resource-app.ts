@@ -1,8 +1,8 @@
 // lttle_app: validate, plan and apply through the shared model, the apply
 // through the runtime's one apply-and-wait. Identity (name, namespace)
 // replaces; everything else updates in place, the runtime redeploying the
-// machine where needed. The schema is in resource-app-schema.ts, the
-// conversions between terraform values and the model in resource-app-model.ts.
+// machine where needed. The schema is generated (schema-gen.ts), the
+// conversions between terraform values and the model are in resource-app-model.ts.
 import type { RuntimeClient } from '../../../runtime/src/client/client';
 import { diffApp, equal } from '../../../schema/src/diff';
 import { LttleError } from '../../../schema/src/errors';
@@ -34,7 +34,10 @@ import {
   within,
 } from './resource';
 import { appBody, appState, attributeOf, canonical, duplicateEnvKeys, ENV_ATTRIBUTES, specOf, toPath } from './resource-app-model';
-import { appAttributes, appSchema, TYPE } from './resource-app-schema';
+import { resourceSchema } from './schema-gen';
+
+const TYPE = 'lttle_app';
+const appSchema = resourceSchema('app');
 
 const COMPUTED = ['state', 'generation', 'services'];
 
@@ -221,7 +224,7 @@ async function read(client: RuntimeClient, state: CtyObject, priv?: Buffer): Pro
 async function importState(client: RuntimeClient, id: string): Promise<CtyObject | null> {
   const ref = parseImportId(id);
   if (!ref) throw new Error(`import id "${id}" must be namespace/name or name`);
-  const skeleton: CtyObject = Object.fromEntries(appAttributes.map((a) => [a.name, null]));
+  const skeleton: CtyObject = Object.fromEntries(appSchema.attributes.map((a) => [a.name, null]));
   Object.assign(skeleton, { id, name: ref.name, namespace: ref.namespace });
   return read(client, skeleton);
 }

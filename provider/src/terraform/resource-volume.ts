@@ -23,23 +23,11 @@ import {
   validateTimeouts,
   within,
 } from './resource';
-import { timeoutsAttribute, type Attribute, type BlockSchema } from './schema';
+import { resourceSchema } from './schema-gen';
 
 export const TYPE = 'lttle_volume';
 
-export const volumeAttributes: Attribute[] = [
-  { name: 'id', type: 'string', computed: true, description: '`namespace/name`.' },
-  { name: 'name', type: 'string', required: true, description: 'Unique name of the volume in its namespace. Changing it replaces the volume.' },
-  { name: 'namespace', type: 'string', optional: true, computed: true, description: 'Namespace (default "default"). Changing it replaces the volume.' },
-  { name: 'mode', type: 'string', optional: true, computed: true, description: '"writeable" (default) or "read-only".' },
-  { name: 'size', type: 'string', required: true, description: 'Size such as 100Mi, 50M, 1.5GB or 1Gi. Grows in place; shrinking is refused.' },
-  timeoutsAttribute({ create: '2m', update: '2m', delete: '2m' }),
-  { name: 'size_bytes', type: 'number', computed: true, description: 'Size of the filesystem in bytes as the runtime measured it.' },
-  { name: 'state', type: 'string', computed: true, description: 'creating, ready, resizing, deleting or error.' },
-  { name: 'attached_to', type: 'string', computed: true, description: '`namespace/name` of the app that has the volume attached, if any.' },
-];
-
-const schema: BlockSchema = { version: 0, description: 'A block volume for lttle apps.', attributes: volumeAttributes };
+const schema = resourceSchema('volume');
 
 /** The runtime creates and grows volumes synchronously; this only bounds a stuck one. */
 const DEFAULT_TIMEOUT_MS = 120_000;
@@ -154,7 +142,7 @@ async function read(client: RuntimeClient, state: CtyObject): Promise<CtyObject 
 async function importState(client: RuntimeClient, id: string): Promise<CtyObject | null> {
   const ref = parseImportId(id);
   if (!ref) throw new Error(`import id "${id}" must be namespace/name or name`);
-  const skeleton: CtyObject = Object.fromEntries(volumeAttributes.map((a) => [a.name, null]));
+  const skeleton: CtyObject = Object.fromEntries(schema.attributes.map((a) => [a.name, null]));
   Object.assign(skeleton, { id, name: ref.name, namespace: ref.namespace });
   return read(client, skeleton);
 }
