@@ -16,11 +16,11 @@ import {
 } from './types';
 
 // Every default is the schema's `default`; nothing here repeats one.
-export const DEFAULT_CPU = schemaDefault<number>('app', ['resources', 'cpu']);
-export const DEFAULT_MEMORY_MIB = schemaDefault<number>('app', ['resources', 'memory']);
-export const DEFAULT_FLASH_STRATEGY = schemaDefault<FlashStrategy>('app', ['mode', 'flash', 'strategy']);
-export const DEFAULT_FLASH_TIMEOUT = schemaDefault<number>('app', ['mode', 'flash', 'timeout']);
-export const DEFAULT_DEEP_SUSPEND_AFTER = schemaDefault<number>('app', ['mode', 'flash', 'deep-suspend-after']);
+const DEFAULT_CPU = schemaDefault<number>('app', ['resources', 'cpu']);
+const DEFAULT_MEMORY_MIB = schemaDefault<number>('app', ['resources', 'memory']);
+const DEFAULT_FLASH_STRATEGY = schemaDefault<FlashStrategy>('app', ['mode', 'flash', 'strategy']);
+const DEFAULT_FLASH_TIMEOUT = schemaDefault<number>('app', ['mode', 'flash', 'timeout']);
+const DEFAULT_DEEP_SUSPEND_AFTER = schemaDefault<number>('app', ['mode', 'flash', 'deep-suspend-after']);
 const DEFAULT_RESTART_POLICY = schemaDefault<RestartPolicy>('app', ['restart-policy']);
 const DEFAULT_EXTERNAL_HOST = schemaDefault<string>('app', ['expose', 'external', 'host']);
 const DEFAULT_VOLUME_MODE = schemaDefault<VolumeMode>('volume', ['mode']);

@@ -1,9 +1,9 @@
 // data "lttle_volume": looks a volume up by name (and namespace).
 import type { RuntimeClient } from '../../../runtime/src/client/client';
-import { formatSize } from '../../../schema/src/size';
 import { DEFAULT_NAMESPACE } from '../../../schema/src/types';
 import type { CtyObject } from './cty';
 import { attr, error } from './diagnostics';
+import { canonicalOf } from './model';
 import { str, type DataSource } from './resource';
 import { volumeState } from './resource-volume';
 import { dataSourceSchema } from './schema-gen';
@@ -15,7 +15,7 @@ async function read(client: RuntimeClient, config: CtyObject): Promise<{ state: 
   const name = str(config.name) ?? '';
   const status = await client.getVolume(namespace, name);
   if (!status) return { state: null, diagnostics: [error('Volume not found', `there is no volume ${namespace}/${name} in the lttle runtime`, attr('name'))] };
-  return { state: volumeState({ ...config, mode: status.spec.mode, size: formatSize(status.spec.size) }, status), diagnostics: [] };
+  return { state: volumeState({ ...config, ...canonicalOf('volume', status.spec) }, status), diagnostics: [] };
 }
 
 export const volumeDataSource: DataSource = { typeName: 'lttle_volume', schema, read };

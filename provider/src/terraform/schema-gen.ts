@@ -23,7 +23,7 @@ export function scalarType(types: readonly string[]): CtyType {
 }
 
 /** A union whose objects hold one number ({nth-listen: 2}) is one string in terraform: "nth-listen:2". */
-export function isStringUnion(shape: Shape): shape is Extract<Shape, { kind: 'union' }> {
+export function isStringUnion(shape: Shape): boolean {
   return shape.kind === 'union' && shape.variants.every((v) => v.shape.kind === 'scalar' || v.shape.kind === 'empty');
 }
 
@@ -66,10 +66,10 @@ function typeOrNested(kind: ResourceKind, field: Field): Pick<Attribute, 'type' 
  * A union's variant is never computed (its presence is the choice), nor is a
  * union whose default is its string (null in terraform).
  */
-function isComputed(field: Field, rule: FieldRule, variant: boolean, nested: Attribute[] | undefined): boolean {
-  if (variant || rule.defaultAsNull) return false;
+export function isComputed(kind: ResourceKind, field: Field, variant: boolean): boolean {
+  if (variant || ruleOf(kind, field).defaultAsNull) return false;
   if (field.default !== undefined) return field.shape.kind !== 'union' || isStringUnion(field.shape);
-  return field.shape.kind === 'object' && !!nested?.every((a) => a.computed);
+  return field.shape.kind === 'object' && field.shape.fields.every((f) => f.shape.kind === 'empty' || isComputed(kind, f, false));
 }
 
 function attributeOf(kind: ResourceKind, field: Field, variant: boolean): Attribute[] {
@@ -78,7 +78,7 @@ function attributeOf(kind: ResourceKind, field: Field, variant: boolean): Attrib
   const a: Attribute = { name: attributeName(field), description: describe(kind, field, rule), ...shape };
   if (field.required) a.required = true;
   else a.optional = true;
-  if (isComputed(field, rule, variant, shape.nested?.attributes)) a.computed = true;
+  if (isComputed(kind, field, variant)) a.computed = true;
   const split = rule.secretSplit;
   if (!split) return [field.secret ? { ...a, sensitive: true } : a];
   return [
