@@ -146,7 +146,7 @@ export function resourceFields(kind: ResourceKind, docs: SchemaDocuments = bundl
 
 /** The field at a path of keys (`[]`/`{}` for items and map values are skipped), or undefined. */
 export function fieldAt(fields: Field[], path: string[]): Field | undefined {
-  const [head, ...rest] = path;
+  const [head, ...rest] = path.filter((p) => p !== '[]' && p !== '{}');
   const field = fields.find((f) => f.key === head);
   if (!field || !rest.length) return field;
   return fieldAt(childFields(field.shape), rest);

@@ -3,8 +3,7 @@
 // and keep their spelling; tokens and other non-plain values pass through.
 
 import { camelToSnake } from '../../../../schema/src/casing';
-
-const DATA_MAPS = new Set(['environment', 'secret_environment', 'secret_environment_wo', 'expose']);
+import { DATA_MAPS } from './props';
 
 function isPlain(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype;
@@ -18,7 +17,7 @@ export function toAttributes(value: unknown, dataMap = false): unknown {
     if (inner === undefined) continue;
     const name = dataMap ? key : camelToSnake(key);
     // expose's values are field objects again; environment's are strings.
-    out[name] = dataMap ? toAttributes(inner) : DATA_MAPS.has(name) && isPlain(inner) ? toAttributes(inner, true) : toAttributes(inner);
+    out[name] = dataMap ? toAttributes(inner) : DATA_MAPS.includes(name) && isPlain(inner) ? toAttributes(inner, true) : toAttributes(inner);
   }
   return out;
 }
