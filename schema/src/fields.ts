@@ -2,6 +2,8 @@
 // front end (Terraform schema and model, CDKTF props, coverage tests) walk,
 // so that a field added to schema/*.schema.json reaches them all. The
 // documents are an argument: a test can pass a modified copy.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import appSchema from '../app.schema.json';
 import commonSchema from '../common.schema.json';
 import volumeSchema from '../volume.schema.json';
@@ -39,6 +41,12 @@ export function bundledDocuments(): SchemaDocuments {
     'volume.schema.json': volumeSchema as SchemaNode,
     'app.schema.json': appSchema as unknown as SchemaNode,
   };
+}
+
+/** The documents of a schema directory (a modified copy in tests). */
+export function readDocuments(dir: string): SchemaDocuments {
+  const names = ['common', 'volume', 'app'].map((n) => `${n}.schema.json`);
+  return Object.fromEntries(names.map((n) => [n, JSON.parse(fs.readFileSync(path.join(dir, n), 'utf8')) as SchemaNode]));
 }
 
 export type Scalar = 'string' | 'integer' | 'number' | 'boolean';
