@@ -144,8 +144,15 @@ function fieldsOf(docs: SchemaDocuments, node: SchemaNode, file: string, path: s
   });
 }
 
-/** The fields of a resource, in schema order. */
-export function resourceFields(kind: ResourceKind, docs: SchemaDocuments = bundledDocuments()): Field[] {
+const bundledFields = new Map<ResourceKind, Field[]>();
+
+/** The fields of a resource, in schema order (shared when read from the bundled schemas: do not modify). */
+export function resourceFields(kind: ResourceKind, docs?: SchemaDocuments): Field[] {
+  if (!docs) {
+    let fields = bundledFields.get(kind);
+    if (!fields) bundledFields.set(kind, (fields = resourceFields(kind, bundledDocuments())));
+    return fields;
+  }
   const file = `${kind}.schema.json`;
   const root = docs[file];
   if (!root) throw new Error(`schema ${file} missing`);
@@ -170,7 +177,7 @@ export function childFields(shape: Shape): Field[] {
 }
 
 /** The schema's `default` of the field at `path`: the one place defaults are written. */
-export function schemaDefault<T>(kind: ResourceKind, path: string[], docs: SchemaDocuments = bundledDocuments()): T {
+export function schemaDefault<T>(kind: ResourceKind, path: string[], docs?: SchemaDocuments): T {
   const value = fieldAt(resourceFields(kind, docs), path)?.default;
   if (value === undefined) throw new Error(`${kind}.${path.join('.')} has no default in schema/${kind}.schema.json`);
   return value as T;

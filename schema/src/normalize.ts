@@ -1,6 +1,6 @@
 // Defaults, aliases and units: turns a schema-valid document body into the
 // normalised spec every other part of lttle works with.
-import { schemaDefault } from './fields';
+import { resourceFields, schemaDefault, type ResourceKind } from './fields';
 import { parseVolumeSize } from './size';
 import { validate, type Issue } from './schema';
 import {
@@ -37,15 +37,14 @@ export function normaliseVolume(body: unknown): Normalised<VolumeSpec> {
   const asked = (raw.mode as string | undefined) ?? DEFAULT_VOLUME_MODE;
   // "writable" and "readonly" are aliases the schema accepts.
   const mode = asked === 'read-only' || asked === 'readonly' ? 'read-only' : 'writeable';
-  return {
-    ok: true,
-    spec: {
-      name: raw.name as string,
-      namespace: (raw.namespace as string | undefined) ?? DEFAULT_NAMESPACE,
-      mode: mode satisfies VolumeMode,
-      size: parseVolumeSize(raw.size as string | number),
-    },
+  const spec: VolumeSpec = {
+    name: raw.name as string,
+    namespace: (raw.namespace as string | undefined) ?? DEFAULT_NAMESPACE,
+    mode: mode satisfies VolumeMode,
+    size: parseVolumeSize(raw.size as string | number),
   };
+  withOtherFields('volume', raw, spec);
+  return { ok: true, spec };
 }
 
 export function normaliseApp(body: unknown): Normalised<AppSpec> {
@@ -73,6 +72,7 @@ export function normaliseApp(body: unknown): Normalised<AppSpec> {
   };
   if (raw.command !== undefined) spec.command = raw.command as string[];
   if (raw.args !== undefined) spec.args = raw.args as string[];
+  withOtherFields('app', raw, spec);
   const semantic = checkApp(spec);
   return semantic.length ? { ok: false, issues: semantic } : { ok: true, spec };
 }
@@ -80,6 +80,19 @@ export function normaliseApp(body: unknown): Normalised<AppSpec> {
 /** Seconds suspended before a flash app is deep-suspended (0 = never); the default when unset. */
 export function deepSuspendAfter(mode: AppMode): number {
   return mode === 'regular' ? 0 : (mode.flash['deep-suspend-after'] ?? DEFAULT_DEEP_SUSPEND_AFTER);
+}
+
+/**
+ * Fields the code here does not shape are kept as written, or take their
+ * schema default: a field added to the JSON Schema reaches the spec (and the
+ * runtime) without a change here.
+ */
+function withOtherFields(kind: ResourceKind, raw: Raw, spec: object): void {
+  const out = spec as Raw;
+  for (const field of resourceFields(kind)) {
+    const value = raw[field.key] ?? field.default;
+    if (!(field.key in out) && value !== undefined) out[field.key] = value;
+  }
 }
 
 function normaliseMode(raw: unknown): AppMode {

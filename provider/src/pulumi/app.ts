@@ -13,7 +13,7 @@ import type { AppSpec, AppStatus } from '../../../schema/src/types';
 import { isAutonamed, type Naming } from './autonaming';
 import { timeoutMs, waitOptions, type Context } from './context';
 import { InitError } from './errors';
-import { fromModelCamel, normalise, pickInputs } from './properties';
+import { fromModelCamel, inputProperties, normalise, pickInputs, secretProperties } from './properties';
 import {
   checkInputs,
   diffInputs,
@@ -36,28 +36,14 @@ import {
 } from './resource';
 import { clone, containsUnknown, UNKNOWN, type Decoded, type Json, type JsonObject } from './values';
 
-const INPUTS = [
-  'name',
-  'namespace',
-  'image',
-  'command',
-  'args',
-  'environment',
-  'resources',
-  'mode',
-  'volumes',
-  'expose',
-  'restartPolicy',
-  'tags',
-  'dependsOnApps',
-] as const;
+const INPUTS = inputProperties('app');
 
 const model: Model<AppSpec, AppStatus> = {
   kind: 'app',
   token: 'lttle:index:App',
   inputs: INPUTS,
   computed: ['state', 'services', 'accel', 'generation'],
-  alwaysSecret: [['environment']],
+  alwaysSecret: secretProperties('app'),
   redeployFields: REDEPLOY_FIELDS,
   toSpec: (inputs) => normalise(inputs, normaliseApp),
   specToInputs: (spec) => pickInputs(INPUTS, fromModelCamel(clone(toCasing(spec, 'camel') as JsonObject))),

@@ -1,6 +1,7 @@
 // Property names and paths: the Pulumi resources' camelCase against the
 // shared model's kebab-case, and failures that name the property.
 import { fieldName, fromCasing, fromKebab, frontEndName, isDataMap, toKebab } from '../../../schema/src/casing';
+import { resourceFields, type ResourceKind } from '../../../schema/src/fields';
 import type { Normalised } from '../../../schema/src/normalize';
 import type { Issue } from '../../../schema/src/schema';
 import { formatPropertyPath, type JsonObject, type PropertyPath } from './values';
@@ -9,6 +10,18 @@ import { formatPropertyPath, type JsonObject, type PropertyPath } from './values
 export interface PropertyFailure {
   property: string;
   reason: string;
+}
+
+/** A resource's input properties, in schema order: one per field of its JSON Schema. */
+export function inputProperties(kind: ResourceKind): readonly string[] {
+  return resourceFields(kind).map((f) => frontEndName(f.key, 'camel'));
+}
+
+/** Inputs secret whatever the program says: the `x-secret` fields. */
+export function secretProperties(kind: ResourceKind): PropertyPath[] {
+  return resourceFields(kind)
+    .filter((f) => f.secret)
+    .map((f) => [frontEndName(f.key, 'camel')]);
 }
 
 /** Identity properties: a change replaces the resource, deleting first. */

@@ -12,7 +12,7 @@ import { formatSize } from '../../../schema/src/size';
 import type { VolumeSpec, VolumeStatus } from '../../../schema/src/types';
 import type { Naming } from './autonaming';
 import { timeoutMs, waitOptions, type Context } from './context';
-import { failureOf, normalise, pickInputs } from './properties';
+import { failureOf, inputProperties, normalise, pickInputs, secretProperties } from './properties';
 import {
   checkInputs,
   diffInputs,
@@ -33,7 +33,7 @@ import {
 } from './resource';
 import { clone, UNKNOWN, type Decoded, type Json, type JsonObject } from './values';
 
-const INPUTS = ['name', 'namespace', 'mode', 'size'] as const;
+const INPUTS = inputProperties('volume');
 
 /** How long Delete retries while the app that used the volume lets go of it (the engine deletes the app first). */
 const DETACH_WAIT_MS = 15_000;
@@ -43,7 +43,7 @@ const model: Model<VolumeSpec, VolumeStatus> = {
   token: 'lttle:index:Volume',
   inputs: INPUTS,
   computed: ['sizeBytes', 'state', 'attachedTo'],
-  alwaysSecret: [],
+  alwaysSecret: secretProperties('volume'),
   redeployFields: [],
   toSpec: (inputs) => normalise(inputs, normaliseVolume),
   specToInputs(spec) {

@@ -14,12 +14,7 @@ import { attributeName, isComputed, isStringUnion, ruleOf, valueVariants } from 
 type Path = (string | number)[];
 type Json = Record<string, unknown>;
 
-const cache = new Map<ResourceKind, Field[]>();
-function fieldsOf(kind: ResourceKind): Field[] {
-  let fields = cache.get(kind);
-  if (!fields) cache.set(kind, (fields = resourceFields(kind)));
-  return fields;
-}
+const fieldsOf = (kind: ResourceKind): Field[] => resourceFields(kind);
 
 /** Attributes whose change replaces the resource: the schema's `x-on-change: replace` (name, namespace). */
 export function replacingAttributes(kind: ResourceKind): string[] {
