@@ -9,7 +9,7 @@ import { toCasing } from '../../../schema/src/casing';
 import { diffApp, equal, REDEPLOY_FIELDS } from '../../../schema/src/diff';
 import { TimeoutError } from '../../../schema/src/errors';
 import { normaliseApp } from '../../../schema/src/normalize';
-import type { AppSpec, AppStatus } from '../../../schema/src/types';
+import { DEFAULT_NAMESPACE, type AppSpec, type AppStatus } from '../../../schema/src/types';
 import { isAutonamed, type Naming } from './autonaming';
 import { timeoutMs, waitOptions, type Context } from './context';
 import { InitError } from './errors';
@@ -65,7 +65,7 @@ function volumeIds(inputs: JsonObject, defaultNamespace: Json | undefined): stri
   const ids: string[] = [];
   for (const v of list) {
     const entry: JsonObject = v && typeof v === 'object' && !Array.isArray(v) ? v : {};
-    const ns = entry.namespace ?? defaultNamespace ?? 'default';
+    const ns = entry.namespace ?? defaultNamespace ?? DEFAULT_NAMESPACE;
     if (containsUnknown(entry.name) || containsUnknown(ns)) return undefined;
     ids.push(JSON.stringify([ns, entry.name]));
   }

@@ -5,6 +5,7 @@
 import { equal, type FieldChange, type Plan } from '../../../schema/src/diff';
 import { ConflictError } from '../../../schema/src/errors';
 import type { Normalised } from '../../../schema/src/normalize';
+import { DEFAULT_NAMESPACE } from '../../../schema/src/types';
 import { autoName, DEFAULTS_KEY, isAutonamed, type Naming } from './autonaming';
 import type { Context } from './context';
 import { PropertyError } from './errors';
@@ -105,7 +106,7 @@ export function idOf(spec: Named): string {
 /** `namespace/name` (or a bare name in the default namespace) -> its parts. */
 export function parseId(id: string): Named | undefined {
   const parts = id.split('/');
-  if (parts.length === 1 && parts[0]) return { namespace: 'default', name: parts[0] };
+  if (parts.length === 1 && parts[0]) return { namespace: DEFAULT_NAMESPACE, name: parts[0] };
   if (parts.length === 2 && parts[0] && parts[1]) return { namespace: parts[0], name: parts[1] };
   return undefined;
 }
@@ -215,7 +216,9 @@ export function diffInputs<S extends Named, St extends { spec: S }>(model: Model
 /** Name and namespace known and unchanged (normalised: namespace defaults to `default`). */
 function sameIdentity(oldIn: JsonObject, newIn: JsonObject, unknownKeys: string[]): boolean {
   if (IDENTITY.some((k) => unknownKeys.includes(k))) return true;
-  return IDENTITY.every((k) => equal(oldIn[k] ?? (k === 'namespace' ? 'default' : undefined), newIn[k] ?? (k === 'namespace' ? 'default' : undefined)));
+  return IDENTITY.every((k) =>
+    equal(oldIn[k] ?? (k === 'namespace' ? DEFAULT_NAMESPACE : undefined), newIn[k] ?? (k === 'namespace' ? DEFAULT_NAMESPACE : undefined)),
+  );
 }
 
 /** The model's plan, or a raw per-property comparison when either side does not normalise. */
@@ -244,7 +247,7 @@ function kindOf(change: FieldChange): DiffKind {
 /** Outputs of a preview: what is known from the inputs, computed properties as given (known or unknown). */
 export function previewOutputs<S extends Named, St extends { spec: S }>(model: Model<S, St>, inputs: JsonObject, computed: Record<string, Json>): JsonObject {
   const out: JsonObject = { ...clone(inputs) };
-  if (out.namespace === undefined) out.namespace = 'default';
+  if (out.namespace === undefined) out.namespace = DEFAULT_NAMESPACE;
   for (const key of model.computed) if (computed[key] !== undefined) out[key] = computed[key];
   return out;
 }

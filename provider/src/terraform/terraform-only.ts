@@ -104,7 +104,7 @@ export const TERRAFORM_ONLY: Record<ResourceKind, TerraformOnly> = {
       resources: { description: 'vCPUs and memory; omitted values take their defaults (so an import matches a config that leaves them out).' },
       mode: { description: 'Omitted or without flash: regular. With flash: snapshot when ready, suspend when idle, resume on connect.' },
       'mode.flash': { description: 'Flash mode.' },
-      'mode.flash.strategy': { description: 'manual, first-listen (default), user-space-ready, nth-listen:N or listen-on-port:P.' },
+      'mode.flash.strategy': { description: 'manual, {default} (default), user-space-ready, nth-listen:N or listen-on-port:P.' },
       'mode.flash.timeout': { description: 'Idle seconds before suspending (default {default}).' },
       'mode.flash.deep-suspend-after': {
         description:
@@ -129,7 +129,7 @@ export const TERRAFORM_ONLY: Record<ResourceKind, TerraformOnly> = {
       },
       'expose.{}.connection-tracking.traffic-aware': { description: 'Traffic-aware tracking.' },
       'expose.{}.connection-tracking.traffic-aware.inactivity-timeout': { description: 'Seconds.' },
-      'restart-policy': { description: 'always (default), on-failure, never or remove.', defaultAsNull: true },
+      'restart-policy': { description: '{default} (default), on-failure, never or remove.', defaultAsNull: true },
       tags: { description: 'Tags.' },
       'depends-on': { description: 'Apps (name or namespace/name) started before this one.' },
     },
