@@ -7,11 +7,12 @@ import { packageRoot } from '../../schema/src/paths';
 import { uncovered } from './coverage';
 import { generatePulumiSchema } from './pulumi/schema-gen';
 import { generateProps } from './terraform/cdktf/props-gen';
+import { attributePath, bodyOf, canonicalOf, planDefaults } from './terraform/model';
 import { dataSourceSchema, resourceSchema } from './terraform/schema-gen';
 
 // A field added to a copy of schema/app.schema.json reaches the Terraform
-// schema, the Pulumi package schema and the CDKTF props with no code change:
-// the generators take the schema documents (or their directory) as input.
+// schema and model, the Pulumi package schema and the CDKTF props with no
+// code change: they take the schema documents (or their directory) as input.
 describe('a field added to the App schema', () => {
   let root: string;
   before(() => {
@@ -66,5 +67,18 @@ describe('a field added to the App schema', () => {
     assert.match(props, /\/\*\* A throwaway field\. \*\/\n {2}readonly xTestField\?: string;/);
     assert.match(props, /readonly xTestLabels\?: \{ \[key: string\]: string \};/);
     assert.match(props, /readonly xTestGpus\?: number;/);
+  });
+
+  it('goes through the Terraform model: config to model body, spec to state, defaults planned, issue paths', () => {
+    const fields = resourceFields('app', docs());
+    const config = { name: 'a', image: 'img', x_test_field: 'hello', x_test_labels: { KEY: 'v' }, resources: null };
+    const { body } = bodyOf('app', config, undefined, fields);
+    assert.deepEqual(body, { name: 'a', image: 'img', 'x-test-field': 'hello', 'x-test-labels': { KEY: 'v' } });
+    const state = canonicalOf('app', { ...body, namespace: 'default', resources: { cpu: 1, memory: 256 } }, undefined, fields);
+    assert.equal(state.x_test_field, 'hello');
+    assert.deepEqual(state.x_test_labels, { KEY: 'v' });
+    assert.deepEqual(state.resources, { cpu: 1, memory: 256, x_test_gpus: 0 });
+    assert.deepEqual(planDefaults('app', config, config, fields).resources, { cpu: 1, memory: 256, x_test_gpus: 0 });
+    assert.deepEqual(attributePath('app', ['x-test-labels', 'KEY'], fields), [{ attribute_name: 'x_test_labels' }, { element_key_string: 'KEY' }]);
   });
 });

@@ -14,13 +14,9 @@ import { attributeName, isComputed, isStringUnion, ruleOf, valueVariants } from 
 type Path = (string | number)[];
 type Json = Record<string, unknown>;
 
-const fieldsOf = (kind: ResourceKind): Field[] => resourceFields(kind);
-
 /** Attributes whose change replaces the resource: the schema's `x-on-change: replace` (name, namespace). */
-export function replacingAttributes(kind: ResourceKind): string[] {
-  return fieldsOf(kind)
-    .filter((f) => f.onChange === 'replace')
-    .map(attributeName);
+export function replacingAttributes(kind: ResourceKind, fields = resourceFields(kind)): string[] {
+  return fields.filter((f) => f.onChange === 'replace').map(attributeName);
 }
 
 /** The attributes of an `x-secret` map that has a split (environment, secret_environment, secret_environment_wo). */
@@ -110,8 +106,8 @@ function readValue(kind: ResourceKind, shape: Shape, value: CtyValue | undefined
 }
 
 /** The model body (kebab-case, as the YAML) of a terraform value; unknowns are left out and remembered by the reader. */
-export function bodyOf(kind: ResourceKind, v: CtyObject, reader = new BodyReader()): { body: Json; reader: BodyReader } {
-  return { body: readFields(kind, fieldsOf(kind), v, [], reader), reader };
+export function bodyOf(kind: ResourceKind, v: CtyObject, reader = new BodyReader(), fields = resourceFields(kind)): { body: Json; reader: BodyReader } {
+  return { body: readFields(kind, fields, v, [], reader), reader };
 }
 
 /** Which keys of a split secret map go where in the state: the rest are secret; write-only ones are left out. */
@@ -183,20 +179,20 @@ function writeValue(kind: ResourceKind, field: Field, value: unknown, chain: Jso
 }
 
 /** Terraform's form of a model spec, leaving derived values and null-defaults out so an import matches a config that omits them. */
-export function canonicalOf(kind: ResourceKind, spec: object, split: SecretSplit = { plain: [], writeOnly: [] }): CtyObject {
-  return writeFields(kind, fieldsOf(kind), spec as Json, [], split);
+export function canonicalOf(kind: ResourceKind, spec: object, split: SecretSplit = { plain: [], writeOnly: [] }, fields = resourceFields(kind)): CtyObject {
+  return writeFields(kind, fields, spec as Json, [], split);
 }
 
 /** A model issue path (kebab-case) as the terraform attribute path. */
-export function attributePath(kind: ResourceKind, path: Path): AttributePath {
+export function attributePath(kind: ResourceKind, path: Path, fields = resourceFields(kind)): AttributePath {
   const steps: PathStep[] = [];
-  let fields = fieldsOf(kind);
+  let scope = fields;
   for (let i = 0; i < path.length; i++) {
     const key = String(path[i]);
-    const field = fields.find((f) => f.key === key);
+    const field = scope.find((f) => f.key === key);
     if (!field) {
       steps.push(/^\d+$/.test(key) ? { element_key_int: Number(key) } : { attribute_name: fromKebab(key, 'snake') });
-      fields = [];
+      scope = [];
       continue;
     }
     // The model's wrappers without a terraform attribute of their own ({regular: {}}).
@@ -211,7 +207,7 @@ export function attributePath(kind: ResourceKind, path: Path): AttributePath {
     else if (shape.kind === 'map') shape = shape.values;
     // {nth-listen: N} is spelled "nth-listen:N" in the one attribute.
     if (isStringUnion(shape)) break;
-    fields = childFields(shape);
+    scope = childFields(shape);
   }
   return steps;
 }
@@ -241,10 +237,10 @@ function fillFields(kind: ResourceKind, fields: Field[], planned: CtyObject, con
  * default when the config leaves them out (never the prior value, so removing
  * `cpu` goes back to its default and an import of a default matches).
  */
-export function planDefaults(kind: ResourceKind, planned: CtyObject, config: CtyObject): CtyObject {
-  const out = fillFields(kind, fieldsOf(kind), planned, config, false);
+export function planDefaults(kind: ResourceKind, planned: CtyObject, config: CtyObject, fields = resourceFields(kind)): CtyObject {
+  const out = fillFields(kind, fields, planned, config, false);
   // Write-only values never reach the plan or the state.
-  for (const field of fieldsOf(kind)) {
+  for (const field of fields) {
     const split = ruleOf(kind, field).secretSplit;
     if (split) out[split.writeOnly.name] = null;
   }
