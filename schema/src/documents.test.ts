@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { DocumentError, loadDocuments, loadDocumentsFromText } from './documents';
+import { schemaDefault } from './fields';
 import { deepSuspendAfter } from './normalize';
 import { packageRoot } from './paths';
 
@@ -71,7 +72,7 @@ describe('lttle documents', () => {
     if (a.kind !== 'app') return;
     assert.deepEqual(a.spec.mode, { flash: { strategy: 'manual', timeout: 3, 'deep-suspend-after': 0 } });
     assert.equal(deepSuspendAfter(a.spec.mode), 0);
-    assert.equal(deepSuspendAfter({ flash: { strategy: 'manual', timeout: 3 } }), 60);
+    assert.equal(deepSuspendAfter({ flash: { strategy: 'manual', timeout: 3 } }), schemaDefault('app', ['mode', 'flash', 'deep-suspend-after']));
     assert.equal(deepSuspendAfter('regular'), 0);
   });
 
