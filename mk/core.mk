@@ -44,7 +44,9 @@ TS_SOURCES := 'schema/src/**/*.ts' 'runtime/src/**/*.ts' 'provider/src/**/*.ts' 
 
 .PHONY: test-unit lint check docs
 test-unit: build
-	@start=$$(date +%s); $(MOCHA) --no-config --timeout 20000 $(UNIT_SPECS); echo "test-unit: $$(( $$(date +%s) - start )) s"
+	@# The timing line must not hide mocha's exit status (the number of failures).
+	@start=$$(date +%s); status=0; $(MOCHA) --no-config --timeout 20000 $(UNIT_SPECS) || status=$$?; \
+	echo "test-unit: $$(( $$(date +%s) - start )) s"; exit $$status
 
 lint: build
 	@start=$$(date +%s); \
