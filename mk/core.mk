@@ -8,7 +8,7 @@
 #   make test-e2e          test/e2e: the real Pulumi, terraform, cdktf and cdktn engines
 #   make lint    ESLint (typescript-eslint recommended type-checked), Prettier, Markdown links
 #   make check   build + lint + test-unit: what to run before every commit
-#   make docs    regenerate docs/resources/*.md from the schemas
+#   make docs    regenerate docs/resources/*.md and the CDKTF props (provider/src/terraform/cdktf/props.ts) from the schemas
 #   make demo    the main job: the seed's PostgreSQL in a microVM, queried through flash mode
 
 HOST_PACKAGES := qemu-system-x86 qemu-utils socat e2fsprogs debootstrap kmod cpio gzip xz-utils zstd gcc libc6-dev make postgresql-client openssl zip unzip
@@ -64,6 +64,7 @@ check: build lint test-unit
 
 docs: build
 	node build/js/schema/src/docs.js --write
+	node build/js/provider/src/terraform/cdktf/props-gen.js --write
 
 # Unit tests sit beside their sources; the other tiers live in test/<tier>/. Each
 # tier target installs and builds what its tests need (mk/*.mk add to these lists).

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { fromCasing, toCasing } from './casing';
+import { camelToSnake, fieldName, fromCasing, frontEndName, toCasing } from './casing';
 
 describe('casing', () => {
   const spec = {
@@ -24,5 +24,14 @@ describe('casing', () => {
   it('round-trips both casings', () => {
     assert.deepEqual(fromCasing(toCasing(spec, 'camel'), 'camel'), spec);
     assert.deepEqual(fromCasing(toCasing(spec, 'snake'), 'snake'), spec);
+  });
+
+  it('spells the fields front ends reserve differently, and back', () => {
+    assert.equal(frontEndName('depends-on', 'camel'), 'dependsOnApps');
+    assert.equal(frontEndName('depends-on', 'snake'), 'depends_on_apps');
+    assert.equal(frontEndName('restart-policy', 'snake'), 'restart_policy');
+    assert.equal(fieldName('dependsOnApps', 'camel'), 'depends-on');
+    assert.equal(fieldName('depends_on_apps', 'snake'), 'depends-on');
+    assert.equal(camelToSnake('secretEnvironmentWoVersion'), 'secret_environment_wo_version');
   });
 });

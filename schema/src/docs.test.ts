@@ -18,7 +18,7 @@ describe('docs/resources', () => {
     const app = files[path.join('docs', 'resources', 'app.md')];
     assert.match(app, /\| `environment` \| `environment` \| `environment` \| map \|.*updates in place: the app boots a new machine.*\*\*Sensitive\*\*/);
     assert.match(app, /\| `resources\.memory` \| `resources\.memory` \| `resources\.memory` \| integer \| `256` \|/);
-    assert.match(app, /\| `depends-on` \| `dependsOn` \| `depends_on_apps` \|/);
+    assert.match(app, /\| `depends-on` \| `dependsOnApps` \| `depends_on_apps` \|/);
     assert.match(app, /\| `name` \|.*\| yes \| replaces the resource/);
     const volume = files[path.join('docs', 'resources', 'volume.md')];
     assert.match(volume, /\| `size` \|.*\| yes \| grows in place; shrinking is refused/);

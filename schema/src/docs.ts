@@ -4,7 +4,7 @@
 // docs.test.ts fails when the committed pages are stale.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { toCasing } from './casing';
+import { frontEndName } from './casing';
 import type { ChangeRule } from './diff';
 import { terraformDocFiles, terraformSection } from './docs-terraform';
 import { packageRoot, schemaDir } from './paths';
@@ -44,9 +44,6 @@ const RULE_TEXT: Record<ChangeRule, string> = {
   live: 'updates in place, without a reboot',
   grow: 'grows in place; shrinking is refused at plan time',
 };
-
-/** Terraform spellings that differ from plain snake_case (HCL reserves `depends_on`). */
-const TERRAFORM_NAMES: Record<string, string> = { 'depends-on': 'depends_on_apps' };
 
 function load(kind: string): SchemaNode {
   return JSON.parse(fs.readFileSync(path.join(schemaDir(), `${kind}.schema.json`), 'utf8')) as SchemaNode;
@@ -93,8 +90,7 @@ function spell(p: string[], casing: 'camel' | 'snake'): string {
   return p
     .map((part) => {
       if (part.startsWith('<') || part === '[]') return part;
-      if (casing === 'snake' && TERRAFORM_NAMES[part]) return TERRAFORM_NAMES[part];
-      return Object.keys(toCasing({ [part]: null }, casing) as Record<string, unknown>)[0];
+      return frontEndName(part, casing);
     })
     .join('.')
     .replace(/\.\[\]/g, '[]');

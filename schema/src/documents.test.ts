@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { DocumentError, loadDocuments, loadDocumentsFromText, loadFiles } from './documents';
+import { schemaDefault } from './fields';
 import { deepSuspendAfter } from './normalize';
 import { packageRoot } from './paths';
 
@@ -73,7 +74,7 @@ describe('lttle documents', () => {
     if (a.kind !== 'app') return;
     assert.deepEqual(a.spec.mode, { flash: { strategy: 'manual', timeout: 3, 'deep-suspend-after': 0 } });
     assert.equal(deepSuspendAfter(a.spec.mode), 0);
-    assert.equal(deepSuspendAfter({ flash: { strategy: 'manual', timeout: 3 } }), 60);
+    assert.equal(deepSuspendAfter({ flash: { strategy: 'manual', timeout: 3 } }), schemaDefault('app', ['mode', 'flash', 'deep-suspend-after']));
     assert.equal(deepSuspendAfter('regular'), 0);
   });
 

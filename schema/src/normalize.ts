@@ -1,5 +1,6 @@
 // Defaults, aliases and units: turns a schema-valid document body into the
 // normalised spec every other part of lttle works with.
+import { resourceFields, schemaDefault, type ResourceKind } from './fields';
 import { parseVolumeSize } from './size';
 import { validate, type Issue } from './schema';
 import {
@@ -14,11 +15,15 @@ import {
   type VolumeSpec,
 } from './types';
 
-export const DEFAULT_CPU = 1;
-export const DEFAULT_MEMORY_MIB = 256;
-export const DEFAULT_FLASH_STRATEGY: FlashStrategy = 'first-listen';
-export const DEFAULT_FLASH_TIMEOUT = 10;
-export const DEFAULT_DEEP_SUSPEND_AFTER = 60;
+// Every default is the schema's `default`; nothing here repeats one.
+const DEFAULT_CPU = schemaDefault<number>('app', ['resources', 'cpu']);
+const DEFAULT_MEMORY_MIB = schemaDefault<number>('app', ['resources', 'memory']);
+const DEFAULT_FLASH_STRATEGY = schemaDefault<FlashStrategy>('app', ['mode', 'flash', 'strategy']);
+const DEFAULT_FLASH_TIMEOUT = schemaDefault<number>('app', ['mode', 'flash', 'timeout']);
+const DEFAULT_DEEP_SUSPEND_AFTER = schemaDefault<number>('app', ['mode', 'flash', 'deep-suspend-after']);
+const DEFAULT_RESTART_POLICY = schemaDefault<RestartPolicy>('app', ['restart-policy']);
+const DEFAULT_EXTERNAL_HOST = schemaDefault<string>('app', ['expose', 'external', 'host']);
+const DEFAULT_VOLUME_MODE = schemaDefault<VolumeMode>('volume', ['mode']);
 
 /** The result of normalising: a spec, or the issues that prevent one. */
 export type Normalised<T> = { ok: true; spec: T } | { ok: false; issues: Issue[] };
@@ -29,16 +34,17 @@ export function normaliseVolume(body: unknown): Normalised<VolumeSpec> {
   const issues = validate('volume', body);
   if (issues.length) return { ok: false, issues };
   const raw = body as Raw;
-  const mode = raw.mode === 'read-only' || raw.mode === 'readonly' ? 'read-only' : 'writeable';
-  return {
-    ok: true,
-    spec: {
-      name: raw.name as string,
-      namespace: (raw.namespace as string | undefined) ?? DEFAULT_NAMESPACE,
-      mode: mode satisfies VolumeMode,
-      size: parseVolumeSize(raw.size as string | number),
-    },
+  const asked = (raw.mode as string | undefined) ?? DEFAULT_VOLUME_MODE;
+  // "writable" and "readonly" are aliases the schema accepts.
+  const mode = asked === 'read-only' || asked === 'readonly' ? 'read-only' : 'writeable';
+  const spec: VolumeSpec = {
+    name: raw.name as string,
+    namespace: (raw.namespace as string | undefined) ?? DEFAULT_NAMESPACE,
+    mode: mode satisfies VolumeMode,
+    size: parseVolumeSize(raw.size as string | number),
   };
+  withOtherFields('volume', raw, spec);
+  return { ok: true, spec };
 }
 
 export function normaliseApp(body: unknown): Normalised<AppSpec> {
@@ -60,12 +66,13 @@ export function normaliseApp(body: unknown): Normalised<AppSpec> {
       path: normalisePath(v.path as string),
     })),
     expose: Object.fromEntries(Object.entries((raw.expose ?? {}) as Record<string, Raw>).map(([k, v]) => [k, normaliseExpose(v)])),
-    'restart-policy': (raw['restart-policy'] as RestartPolicy | undefined) ?? 'always',
+    'restart-policy': (raw['restart-policy'] as RestartPolicy | undefined) ?? DEFAULT_RESTART_POLICY,
     tags: (raw.tags as string[] | undefined) ?? [],
     'depends-on': (raw['depends-on'] as string[] | undefined) ?? [],
   };
   if (raw.command !== undefined) spec.command = raw.command as string[];
   if (raw.args !== undefined) spec.args = raw.args as string[];
+  withOtherFields('app', raw, spec);
   const semantic = checkApp(spec);
   return semantic.length ? { ok: false, issues: semantic } : { ok: true, spec };
 }
@@ -73,6 +80,19 @@ export function normaliseApp(body: unknown): Normalised<AppSpec> {
 /** Seconds suspended before a flash app is deep-suspended (0 = never); the default when unset. */
 export function deepSuspendAfter(mode: AppMode): number {
   return mode === 'regular' ? 0 : (mode.flash['deep-suspend-after'] ?? DEFAULT_DEEP_SUSPEND_AFTER);
+}
+
+/**
+ * Fields the code here does not shape are kept as written, or take their
+ * schema default: a field added to the JSON Schema reaches the spec (and the
+ * runtime) without a change here.
+ */
+function withOtherFields(kind: ResourceKind, raw: Raw, spec: object): void {
+  const out = spec as Raw;
+  for (const field of resourceFields(kind)) {
+    const value = raw[field.key] ?? field.default;
+    if (!(field.key in out) && value !== undefined) out[field.key] = value;
+  }
 }
 
 function normaliseMode(raw: unknown): AppMode {
@@ -107,7 +127,7 @@ function normaliseExpose(raw: Raw): ExposeSpec {
     if (namespaces.length) out.internal.namespaces = namespaces.includes('*') ? ['*'] : namespaces;
   }
   if (external !== undefined) {
-    out.external = { host: external?.host === 'localhost' || !external?.host ? '127.0.0.1' : external.host };
+    out.external = { host: external?.host === 'localhost' || !external?.host ? DEFAULT_EXTERNAL_HOST : external.host };
     if (external?.port !== undefined) out.external.port = external.port;
   }
   return out;

@@ -2,7 +2,9 @@
 // providers. Normalised specs keep the YAML's (kebab-case) shape so that one
 // JSON Schema (schema/) validates user documents, API bodies and stored state.
 
-export const DEFAULT_NAMESPACE = 'default';
+import { schemaDefault } from './fields';
+
+export const DEFAULT_NAMESPACE = schemaDefault<string>('app', ['namespace']);
 
 export type VolumeMode = 'writeable' | 'read-only';
 

@@ -9,11 +9,11 @@ import { toCasing } from '../../../schema/src/casing';
 import { diffApp, equal, REDEPLOY_FIELDS } from '../../../schema/src/diff';
 import { TimeoutError } from '../../../schema/src/errors';
 import { normaliseApp } from '../../../schema/src/normalize';
-import type { AppSpec, AppStatus } from '../../../schema/src/types';
+import { DEFAULT_NAMESPACE, type AppSpec, type AppStatus } from '../../../schema/src/types';
 import { isAutonamed, type Naming } from './autonaming';
 import { timeoutMs, waitOptions, type Context } from './context';
 import { InitError } from './errors';
-import { fromModelCamel, normalise, pickInputs } from './properties';
+import { fromModelCamel, inputProperties, normalise, pickInputs, secretProperties } from './properties';
 import {
   checkInputs,
   diffInputs,
@@ -36,28 +36,14 @@ import {
 } from './resource';
 import { clone, containsUnknown, UNKNOWN, type Decoded, type Json, type JsonObject } from './values';
 
-const INPUTS = [
-  'name',
-  'namespace',
-  'image',
-  'command',
-  'args',
-  'environment',
-  'resources',
-  'mode',
-  'volumes',
-  'expose',
-  'restartPolicy',
-  'tags',
-  'dependsOnApps',
-] as const;
+const INPUTS = inputProperties('app');
 
 const model: Model<AppSpec, AppStatus> = {
   kind: 'app',
   token: 'lttle:index:App',
   inputs: INPUTS,
   computed: ['state', 'services', 'accel', 'generation'],
-  alwaysSecret: [['environment']],
+  alwaysSecret: secretProperties('app'),
   redeployFields: REDEPLOY_FIELDS,
   toSpec: (inputs) => normalise(inputs, normaliseApp),
   specToInputs: (spec) => pickInputs(INPUTS, fromModelCamel(clone(toCasing(spec, 'camel') as JsonObject))),
@@ -79,7 +65,7 @@ function volumeIds(inputs: JsonObject, defaultNamespace: Json | undefined): stri
   const ids: string[] = [];
   for (const v of list) {
     const entry: JsonObject = v && typeof v === 'object' && !Array.isArray(v) ? v : {};
-    const ns = entry.namespace ?? defaultNamespace ?? 'default';
+    const ns = entry.namespace ?? defaultNamespace ?? DEFAULT_NAMESPACE;
     if (containsUnknown(entry.name) || containsUnknown(ns)) return undefined;
     ids.push(JSON.stringify([ns, entry.name]));
   }

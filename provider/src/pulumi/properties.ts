@@ -1,6 +1,7 @@
 // Property names and paths: the Pulumi resources' camelCase against the
 // shared model's kebab-case, and failures that name the property.
-import { fromCasing } from '../../../schema/src/casing';
+import { fieldName, fromCasing, fromKebab, frontEndName, isDataMap, toKebab } from '../../../schema/src/casing';
+import { resourceFields, type ResourceKind } from '../../../schema/src/fields';
 import type { Normalised } from '../../../schema/src/normalize';
 import type { Issue } from '../../../schema/src/schema';
 import { formatPropertyPath, type JsonObject, type PropertyPath } from './values';
@@ -11,11 +12,20 @@ export interface PropertyFailure {
   reason: string;
 }
 
+/** A resource's input properties, in schema order: one per field of its JSON Schema. */
+export function inputProperties(kind: ResourceKind): readonly string[] {
+  return resourceFields(kind).map((f) => frontEndName(f.key, 'camel'));
+}
+
+/** Inputs secret whatever the program says: the `x-secret` fields. */
+export function secretProperties(kind: ResourceKind): PropertyPath[] {
+  return resourceFields(kind)
+    .filter((f) => f.secret)
+    .map((f) => [frontEndName(f.key, 'camel')]);
+}
+
 /** Identity properties: a change replaces the resource, deleting first. */
 export const IDENTITY: readonly string[] = ['name', 'namespace'];
-
-/** Object keys below these properties are user data (variable and service names), never renamed. */
-const DATA_MAPS = new Set(['environment', 'expose']);
 
 /** Kebab-case property path of the model -> camelCase path of the Pulumi resource. */
 export function toPulumiPath(path: (string | number)[]): PropertyPath {
@@ -27,45 +37,26 @@ export function toPulumiPath(path: (string | number)[]): PropertyPath {
       out.push(Number(s));
       continue;
     }
-    const name: string = dataNext ? s : camel(s);
+    const name: string = dataNext ? s : frontEndName(s, 'camel');
     // Only the key right below a data map is data; the fields below it are names again.
-    dataNext = !dataNext && DATA_MAPS.has(name) && out.length === 0;
+    dataNext = !dataNext && isDataMap(s) && out.length === 0;
     out.push(name);
   }
   return out;
 }
 
-/**
- * Pulumi names that differ from the camelCase of the lttle field: `dependsOn`
- * would shadow the resource option of every Pulumi SDK.
- */
-const RENAMED: Record<string, string> = { 'depends-on': 'dependsOnApps' };
-const RENAMED_BACK: Record<string, string> = Object.fromEntries(Object.entries(RENAMED).map(([k, v]) => [v, k]));
-
-export function camel(key: string): string {
-  return RENAMED[key] ?? key.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
-}
-
-export function kebab(key: string): string {
-  return RENAMED_BACK[key] ?? key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-}
-
 /** Top-level Pulumi inputs -> the camelCase the shared casing helpers expect (dependsOnApps -> dependsOn). */
 export function toModelCamel(inputs: JsonObject): JsonObject {
   const out: JsonObject = {};
-  for (const [key, value] of Object.entries(inputs)) out[RENAMED_BACK[key] ? camelPlain(RENAMED_BACK[key]) : key] = value;
+  for (const [key, value] of Object.entries(inputs)) out[fromKebab(fieldName(key, 'camel'), 'camel')] = value;
   return out;
 }
 
 /** The shared casing's camelCase -> Pulumi names (dependsOn -> dependsOnApps). */
 export function fromModelCamel(props: JsonObject): JsonObject {
   const out: JsonObject = {};
-  for (const [key, value] of Object.entries(props)) out[camel(kebab(key))] = value;
+  for (const [key, value] of Object.entries(props)) out[frontEndName(toKebab(key, 'camel'), 'camel')] = value;
   return out;
-}
-
-function camelPlain(key: string): string {
-  return key.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 }
 
 /** Validates and normalises camelCase inputs with a model normaliser; issue paths come back in camelCase. */

@@ -5,10 +5,12 @@
 import { equal, type FieldChange, type Plan } from '../../../schema/src/diff';
 import { ConflictError } from '../../../schema/src/errors';
 import type { Normalised } from '../../../schema/src/normalize';
+import { DEFAULT_NAMESPACE } from '../../../schema/src/types';
 import { autoName, DEFAULTS_KEY, isAutonamed, type Naming } from './autonaming';
 import type { Context } from './context';
 import { PropertyError } from './errors';
-import { camel, failureOf, IDENTITY, kebab, pickInputs, toPulumiPath, type PropertyFailure } from './properties';
+import { fieldName, frontEndName } from '../../../schema/src/casing';
+import { failureOf, IDENTITY, pickInputs, toPulumiPath, type PropertyFailure } from './properties';
 import { clone, containsUnknown, formatPropertyPath, isPrefix, wrapSecrets, type Decoded, type Json, type JsonObject, type PropertyPath } from './values';
 
 export type Kind = 'volume' | 'app';
@@ -104,7 +106,7 @@ export function idOf(spec: Named): string {
 /** `namespace/name` (or a bare name in the default namespace) -> its parts. */
 export function parseId(id: string): Named | undefined {
   const parts = id.split('/');
-  if (parts.length === 1 && parts[0]) return { namespace: 'default', name: parts[0] };
+  if (parts.length === 1 && parts[0]) return { namespace: DEFAULT_NAMESPACE, name: parts[0] };
   if (parts.length === 2 && parts[0] && parts[1]) return { namespace: parts[0], name: parts[1] };
   return undefined;
 }
@@ -187,7 +189,7 @@ export function diffInputs<S extends Named, St extends { spec: S }>(model: Model
   // after every Read of `pulumi refresh` (read inputs as olds, stored inputs
   // as news): there it must show the drift, not fail the refresh.
   const refusedChanges: FieldChange[] = plan.errors.map((e) => ({ path: e.path.map(String), kind: 'update', replace: false }));
-  const changes: FieldChange[] = [...plan.changes, ...refusedChanges].filter((c) => !unknownKeys.includes(camel(c.path[0])));
+  const changes: FieldChange[] = [...plan.changes, ...refusedChanges].filter((c) => !unknownKeys.includes(frontEndName(c.path[0], 'camel')));
   for (const key of unknownKeys) changes.push({ path: [key], kind: 'update', replace: IDENTITY.includes(key) });
   const detailed: Record<string, DiffKind> = {};
   const diffs = new Set<string>();
@@ -214,7 +216,9 @@ export function diffInputs<S extends Named, St extends { spec: S }>(model: Model
 /** Name and namespace known and unchanged (normalised: namespace defaults to `default`). */
 function sameIdentity(oldIn: JsonObject, newIn: JsonObject, unknownKeys: string[]): boolean {
   if (IDENTITY.some((k) => unknownKeys.includes(k))) return true;
-  return IDENTITY.every((k) => equal(oldIn[k] ?? (k === 'namespace' ? 'default' : undefined), newIn[k] ?? (k === 'namespace' ? 'default' : undefined)));
+  return IDENTITY.every((k) =>
+    equal(oldIn[k] ?? (k === 'namespace' ? DEFAULT_NAMESPACE : undefined), newIn[k] ?? (k === 'namespace' ? DEFAULT_NAMESPACE : undefined)),
+  );
 }
 
 /** The model's plan, or a raw per-property comparison when either side does not normalise. */
@@ -226,7 +230,7 @@ function planFor<S extends Named, St extends { spec: S }>(model: Model<S, St>, o
   for (const key of model.inputs) {
     if (equal(oldIn[key], newIn[key])) continue;
     changes.push({
-      path: [kebab(key)],
+      path: [fieldName(key, 'camel')],
       kind: oldIn[key] === undefined ? 'add' : newIn[key] === undefined ? 'delete' : 'update',
       replace: IDENTITY.includes(key),
     });
@@ -243,7 +247,7 @@ function kindOf(change: FieldChange): DiffKind {
 /** Outputs of a preview: what is known from the inputs, computed properties as given (known or unknown). */
 export function previewOutputs<S extends Named, St extends { spec: S }>(model: Model<S, St>, inputs: JsonObject, computed: Record<string, Json>): JsonObject {
   const out: JsonObject = { ...clone(inputs) };
-  if (out.namespace === undefined) out.namespace = 'default';
+  if (out.namespace === undefined) out.namespace = DEFAULT_NAMESPACE;
   for (const key of model.computed) if (computed[key] !== undefined) out[key] = computed[key];
   return out;
 }

@@ -5,6 +5,7 @@
 // (a test fails while the committed file is stale).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { frontEndName } from '../../../schema/src/casing';
 import { packageRoot } from '../../../schema/src/paths';
 
 type JsonSchema = {
@@ -90,8 +91,6 @@ export function enumType(values: string[], description?: string, docs: Record<st
   if (description) type.description = description;
   return type;
 }
-
-const camel = (key: string) => key.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
 class Generator {
   readonly types: Record<string, ObjectType | EnumType> = {};
@@ -184,9 +183,9 @@ class Generator {
       const { node: resolved } = this.resolve(raw, file);
       // Empty-object spellings ({regular: {}}, {connection-aware: {}}) exist for YAML; Pulumi uses the string form.
       if (resolved.maxProperties === 0) continue;
-      properties[camel(key)] = this.property(raw, file, `${at}.${key}`);
+      properties[frontEndName(key, 'camel')] = this.property(raw, file, `${at}.${key}`);
     }
-    return { properties, required: (node.required ?? []).map(camel) };
+    return { properties, required: (node.required ?? []).map((key) => frontEndName(key, 'camel')) };
   }
 }
 
@@ -213,11 +212,6 @@ export function generatePulumiSchema(root = packageRoot()): Record<string, unkno
     }
     inputs.name.description +=
       " Without it the resource is autonamed: its Pulumi name plus a random suffix (e.g. pgdata-k3x9q2mz), or the name the stack's `autonaming` configuration gives; an autonamed resource is replaced by creating the new one first.";
-    // `dependsOn` would shadow the resource option in every SDK language.
-    if (inputs.dependsOn) {
-      inputs.dependsOnApps = inputs.dependsOn;
-      delete inputs.dependsOn;
-    }
     return {
       description: schema.description,
       inputProperties: inputs,

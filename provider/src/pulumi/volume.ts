@@ -4,6 +4,7 @@
 // name and namespace replace the volume, the new one created first.
 import { delay } from '../../../runtime/src/client/http';
 import { toCasing } from '../../../schema/src/casing';
+import { schemaDefault } from '../../../schema/src/fields';
 import { diffVolume, equal } from '../../../schema/src/diff';
 import { LttleError } from '../../../schema/src/errors';
 import { normaliseVolume } from '../../../schema/src/normalize';
@@ -11,7 +12,7 @@ import { formatSize } from '../../../schema/src/size';
 import type { VolumeSpec, VolumeStatus } from '../../../schema/src/types';
 import type { Naming } from './autonaming';
 import { timeoutMs, waitOptions, type Context } from './context';
-import { failureOf, normalise, pickInputs } from './properties';
+import { failureOf, inputProperties, normalise, pickInputs, secretProperties } from './properties';
 import {
   checkInputs,
   diffInputs,
@@ -32,7 +33,7 @@ import {
 } from './resource';
 import { clone, UNKNOWN, type Decoded, type Json, type JsonObject } from './values';
 
-const INPUTS = ['name', 'namespace', 'mode', 'size'] as const;
+const INPUTS = inputProperties('volume');
 
 /** How long Delete retries while the app that used the volume lets go of it (the engine deletes the app first). */
 const DETACH_WAIT_MS = 15_000;
@@ -42,7 +43,7 @@ const model: Model<VolumeSpec, VolumeStatus> = {
   token: 'lttle:index:Volume',
   inputs: INPUTS,
   computed: ['sizeBytes', 'state', 'attachedTo'],
-  alwaysSecret: [],
+  alwaysSecret: secretProperties('volume'),
   redeployFields: [],
   toSpec: (inputs) => normalise(inputs, normaliseVolume),
   specToInputs(spec) {
@@ -77,7 +78,7 @@ function check(news: Decoded, olds: Decoded | undefined, naming: Naming): CheckR
 
 function preview(inputs: JsonObject, computed: Record<string, Json>): JsonObject {
   const out = previewOutputs(model, inputs, computed);
-  if (out.mode === undefined) out.mode = 'writeable';
+  if (out.mode === undefined) out.mode = schemaDefault<string>('volume', ['mode']);
   return out;
 }
 

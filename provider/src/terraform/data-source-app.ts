@@ -6,20 +6,9 @@ import type { CtyObject } from './cty';
 import { attr, error, type Diagnostic } from './diagnostics';
 import { str, type DataSource } from './resource';
 import { appState, canonical } from './resource-app-model';
-import { appAttributes } from './resource-app-schema';
-import { allComputed, type BlockSchema } from './schema';
+import { dataSourceSchema } from './schema-gen';
 
-const NOT_READ = ['secret_environment_wo', 'secret_environment_wo_version', 'timeouts'];
-
-const schema: BlockSchema = {
-  version: 0,
-  description: 'An existing lttle app.',
-  // What a lookup can return: no write-only attributes, no timeouts.
-  attributes: allComputed(
-    appAttributes.filter((a) => !NOT_READ.includes(a.name)),
-    ['name'],
-  ).map((a) => (a.name === 'namespace' ? { ...a, optional: true, computed: true } : a)),
-};
+const schema = dataSourceSchema('app');
 
 async function read(client: RuntimeClient, config: CtyObject): Promise<{ state: CtyObject | null; diagnostics: Diagnostic[] }> {
   const namespace = str(config.namespace) ?? DEFAULT_NAMESPACE;

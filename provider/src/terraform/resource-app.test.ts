@@ -2,15 +2,25 @@ import * as assert from 'node:assert/strict';
 import type { WaitOptions } from '../../../runtime/src/client/api';
 import type { RuntimeClient } from '../../../runtime/src/client/client';
 import { ConflictError, TimeoutError } from '../../../schema/src/errors';
+import { schemaDefault } from '../../../schema/src/fields';
 import { normaliseApp } from '../../../schema/src/normalize';
 import type { AppSpec, AppStatus } from '../../../schema/src/types';
 import { isUnknown, unknown, type CtyObject } from './cty';
 import { appResource } from './resource-app';
 import { appBody, canonical, toPath } from './resource-app-model';
-import { appAttributes } from './resource-app-schema';
+import { resourceSchema } from './schema-gen';
+
+/** The schema's defaults: the tests do not repeat them. */
+const FLASH = {
+  strategy: schemaDefault<string>('app', ['mode', 'flash', 'strategy']),
+  timeout: schemaDefault<number>('app', ['mode', 'flash', 'timeout']),
+  deep_suspend_after: schemaDefault<number>('app', ['mode', 'flash', 'deep-suspend-after']),
+};
+const CPU = schemaDefault<number>('app', ['resources', 'cpu']);
+const MEMORY = schemaDefault<number>('app', ['resources', 'memory']);
 
 function app(values: CtyObject): CtyObject {
-  return { ...Object.fromEntries(appAttributes.map((a) => [a.name, null])), ...values };
+  return { ...Object.fromEntries(resourceSchema('app').attributes.map((a) => [a.name, null])), ...values };
 }
 
 const seed = app({
@@ -30,12 +40,12 @@ describe('terraform lttle_app', () => {
   it('plans the defaults of nested attributes the config leaves out (so an import of a minimal config matches)', () => {
     const config = { ...seed, resources: null, mode: { flash: { strategy: null, timeout: null } } };
     const planned = appResource.plan({ prior: null, proposed: config, config }).planned!;
-    assert.deepEqual(planned.resources, { cpu: 1, memory: 256 });
-    assert.deepEqual(planned.mode, { flash: { strategy: 'first-listen', timeout: 10, deep_suspend_after: 60 } });
+    assert.deepEqual(planned.resources, { cpu: CPU, memory: MEMORY });
+    assert.deepEqual(planned.mode, { flash: FLASH });
     // Removing cpu from the config goes back to the default, not the prior value.
     const was = { ...prior, resources: { cpu: 2, memory: 512 } };
     const back = appResource.plan({ prior: was, proposed: was, config: { ...seed, resources: { cpu: null, memory: 512 } } }).planned!;
-    assert.deepEqual(back.resources, { cpu: 1, memory: 512 });
+    assert.deepEqual(back.resources, { cpu: CPU, memory: 512 });
   });
 
   it('an imported state (write-only keys filed as secret_environment) plans no redeploy when the config moves them to secret_environment_wo', () => {
@@ -65,7 +75,7 @@ describe('terraform lttle_app', () => {
     assert.deepEqual(imported.secret_environment, { POSTGRES_USER: 'user', POSTGRES_DB: 'db', POSTGRES_PASSWORD: 'password' });
   });
 
-  it('round-trips deep_suspend_after (0 = never); state shows the default 60 when the spec leaves it out', () => {
+  it('round-trips deep_suspend_after (0 = never); state shows the default when the spec leaves it out', () => {
     const config = { ...seed, mode: { flash: { strategy: 'manual', timeout: 3, deep_suspend_after: 0 } } };
     const result = normaliseApp(appBody(config).body);
     assert.ok(result.ok);
@@ -74,7 +84,7 @@ describe('terraform lttle_app', () => {
     const plain = normaliseApp(appBody({ ...seed, mode: { flash: { strategy: 'manual', timeout: 3, deep_suspend_after: null } } }).body);
     assert.ok(plain.ok);
     assert.deepEqual(plain.spec.mode, { flash: { strategy: 'manual', timeout: 3 } });
-    assert.deepEqual(canonical(plain.spec).mode, { flash: { strategy: 'manual', timeout: 3, deep_suspend_after: 60 } });
+    assert.deepEqual(canonical(plain.spec).mode, { flash: { strategy: 'manual', timeout: 3, deep_suspend_after: FLASH.deep_suspend_after } });
     const bad = appResource.validate({ ...seed, mode: { flash: { strategy: 'manual', timeout: 3, deep_suspend_after: -1 } } });
     assert.deepEqual(bad[0]?.attribute?.steps, [{ attribute_name: 'mode' }, { attribute_name: 'flash' }, { attribute_name: 'deep_suspend_after' }]);
     assert.match(bad[0].detail, /integer >= 0/);

@@ -1,21 +1,14 @@
 // lttle_app: validate, plan and apply through the shared model, the apply
 // through the runtime's one apply-and-wait. Identity (name, namespace)
 // replaces; everything else updates in place, the runtime redeploying the
-// machine where needed. The schema is in resource-app-schema.ts, the
-// conversions between terraform values and the model in resource-app-model.ts.
+// machine where needed. The schema is generated (schema-gen.ts), the
+// conversions between terraform values and the model are in resource-app-model.ts.
 import type { RuntimeClient } from '../../../runtime/src/client/client';
 import { diffApp, equal } from '../../../schema/src/diff';
 import { LttleError } from '../../../schema/src/errors';
-import {
-  DEFAULT_CPU,
-  DEFAULT_DEEP_SUSPEND_AFTER,
-  DEFAULT_FLASH_STRATEGY,
-  DEFAULT_FLASH_TIMEOUT,
-  DEFAULT_MEMORY_MIB,
-  normaliseApp,
-  strategyName,
-} from '../../../schema/src/normalize';
+import { normaliseApp } from '../../../schema/src/normalize';
 import { DEFAULT_NAMESPACE, type AppSpec, type AppStatus } from '../../../schema/src/types';
+import { frontEndName } from '../../../schema/src/casing';
 import { isObject, isUnknown, unknown, type CtyObject } from './cty';
 import { attr, error, fromError, type AttributePath, type Diagnostic } from './diagnostics';
 import { log } from './log';
@@ -33,10 +26,16 @@ import {
   validateTimeouts,
   within,
 } from './resource';
-import { appBody, appState, attributeOf, canonical, duplicateEnvKeys, ENV_ATTRIBUTES, specOf, toPath } from './resource-app-model';
-import { appAttributes, appSchema, TYPE } from './resource-app-schema';
+import { planDefaults, replacingAttributes } from './model';
+import { appBody, appState, canonical, duplicateEnvKeys, ENV_ATTRIBUTES, specOf, toPath } from './resource-app-model';
+import { resourceSchema } from './schema-gen';
+import { TERRAFORM_ONLY } from './terraform-only';
 
-const COMPUTED = ['state', 'generation', 'services'];
+const TYPE = 'lttle_app';
+const appSchema = resourceSchema('app');
+
+const COMPUTED = TERRAFORM_ONLY.app.status.map((a) => a.name);
+const IDENTITY = replacingAttributes('app');
 
 /** Without a `timeouts` attribute: LTTLE_TF_APPLY_TIMEOUT seconds, default 900 (booting under TCG takes a while). */
 function defaultTimeoutMs(): number {
@@ -64,34 +63,9 @@ function validate(config: CtyObject): Diagnostic[] {
   ];
 }
 
-/**
- * Planned values of the optional+computed nested attributes: the config's, or
- * the model's default when the config leaves them out (never the prior
- * value, so removing `cpu` goes back to 1 and an import of a default matches).
- */
-function withDefaults(planned: CtyObject, config: CtyObject): void {
-  const res = isObject(config.resources) ? config.resources : {};
-  if (!isUnknown(config.resources)) planned.resources = { cpu: res.cpu ?? DEFAULT_CPU, memory: res.memory ?? DEFAULT_MEMORY_MIB };
-  const mode = isObject(config.mode) ? config.mode : undefined;
-  const flash = mode && isObject(mode.flash) ? mode.flash : undefined;
-  if (flash && isObject(planned.mode))
-    planned.mode = {
-      ...planned.mode,
-      flash: {
-        strategy: flash.strategy ?? strategyName(DEFAULT_FLASH_STRATEGY),
-        timeout: flash.timeout ?? DEFAULT_FLASH_TIMEOUT,
-        deep_suspend_after: flash.deep_suspend_after ?? DEFAULT_DEEP_SUSPEND_AFTER,
-      },
-    };
-  // Write-only values never reach the plan or the state.
-  planned.secret_environment_wo = null;
-}
-
 function plan(req: PlanRequest): PlanResult {
   if (!req.proposed) return { planned: null, requiresReplace: [], diagnostics: [] };
-  const planned: CtyObject = { ...req.proposed };
-  if (req.config && req.config.namespace === null) planned.namespace = DEFAULT_NAMESPACE;
-  if (req.config) withDefaults(planned, req.config);
+  const planned: CtyObject = req.config ? planDefaults('app', req.proposed, req.config) : { ...req.proposed };
   planned.id = isUnknown(planned.name) || isUnknown(planned.namespace) ? unknown() : `${str(planned.namespace)}/${str(planned.name)}`;
   if (!req.prior) {
     for (const key of COMPUTED) planned[key] = unknown();
@@ -130,7 +104,7 @@ function withoutWriteOnly(spec: AppSpec | undefined, config: CtyObject | null): 
 }
 
 function identityPaths(prior: CtyObject, planned: CtyObject): AttributePath[] {
-  return ['name', 'namespace'].filter((k) => isUnknown(planned[k]) || planned[k] !== prior[k]).map((k) => attr(k));
+  return IDENTITY.filter((k) => isUnknown(planned[k]) || planned[k] !== prior[k]).map((k) => attr(k));
 }
 
 async function apply(client: RuntimeClient, req: ApplyRequest, options: ApplyOptions): Promise<ApplyResult> {
@@ -210,7 +184,7 @@ async function read(client: RuntimeClient, state: CtyObject, priv?: Buffer): Pro
   for (const field of Object.keys(status.spec) as (keyof AppSpec)[]) {
     if (field === 'name' || field === 'namespace' || field === 'environment') continue;
     if (!equal(known[field], status.spec[field])) {
-      const attribute = attributeOf(field);
+      const attribute = frontEndName(field, 'snake');
       next[attribute] = canon[attribute] ?? null;
       log('info', 'app changed outside terraform', { app: `${status.spec.namespace}/${status.spec.name}`, field });
     }
@@ -221,7 +195,7 @@ async function read(client: RuntimeClient, state: CtyObject, priv?: Buffer): Pro
 async function importState(client: RuntimeClient, id: string): Promise<CtyObject | null> {
   const ref = parseImportId(id);
   if (!ref) throw new Error(`import id "${id}" must be namespace/name or name`);
-  const skeleton: CtyObject = Object.fromEntries(appAttributes.map((a) => [a.name, null]));
+  const skeleton: CtyObject = Object.fromEntries(appSchema.attributes.map((a) => [a.name, null]));
   Object.assign(skeleton, { id, name: ref.name, namespace: ref.namespace });
   return read(client, skeleton);
 }

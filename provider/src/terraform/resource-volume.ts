@@ -2,14 +2,14 @@
 // shrinks (an error at plan time); name and namespace replace the volume.
 import type { RuntimeClient } from '../../../runtime/src/client/client';
 import { LttleError } from '../../../schema/src/errors';
-import { diffVolume } from '../../../schema/src/diff';
+import { frontEndName } from '../../../schema/src/casing';
+import { diffVolume, equal } from '../../../schema/src/diff';
 import { normaliseVolume } from '../../../schema/src/normalize';
-import { formatSize } from '../../../schema/src/size';
 import { DEFAULT_NAMESPACE, type VolumeSpec, type VolumeStatus } from '../../../schema/src/types';
 import { isUnknown, unknown, type CtyObject } from './cty';
 import { attr, error, fromError, type AttributePath, type Diagnostic } from './diagnostics';
+import { attributePath, bodyOf, canonicalOf, planDefaults, replacingAttributes } from './model';
 import {
-  BodyReader,
   issueDiagnostics,
   parseImportId,
   str,
@@ -22,41 +22,20 @@ import {
   validateTimeouts,
   within,
 } from './resource';
-import { timeoutsAttribute, type Attribute, type BlockSchema } from './schema';
+import { resourceSchema } from './schema-gen';
+import { TERRAFORM_ONLY } from './terraform-only';
 
-export const TYPE = 'lttle_volume';
+const TYPE = 'lttle_volume';
 
-export const volumeAttributes: Attribute[] = [
-  { name: 'id', type: 'string', computed: true, description: '`namespace/name`.' },
-  { name: 'name', type: 'string', required: true, description: 'Unique name of the volume in its namespace. Changing it replaces the volume.' },
-  { name: 'namespace', type: 'string', optional: true, computed: true, description: 'Namespace (default "default"). Changing it replaces the volume.' },
-  { name: 'mode', type: 'string', optional: true, computed: true, description: '"writeable" (default) or "read-only".' },
-  { name: 'size', type: 'string', required: true, description: 'Size such as 100Mi, 50M, 1.5GB or 1Gi. Grows in place; shrinking is refused.' },
-  timeoutsAttribute({ create: '2m', update: '2m', delete: '2m' }),
-  { name: 'size_bytes', type: 'number', computed: true, description: 'Size of the filesystem in bytes as the runtime measured it.' },
-  { name: 'state', type: 'string', computed: true, description: 'creating, ready, resizing, deleting or error.' },
-  { name: 'attached_to', type: 'string', computed: true, description: '`namespace/name` of the app that has the volume attached, if any.' },
-];
-
-const schema: BlockSchema = { version: 0, description: 'A block volume for lttle apps.', attributes: volumeAttributes };
+const schema = resourceSchema('volume');
 
 /** The runtime creates and grows volumes synchronously; this only bounds a stuck one. */
 const DEFAULT_TIMEOUT_MS = 120_000;
 
-/** The body the shared model validates; unknowns are left out and remembered. */
-export function volumeBody(v: CtyObject, reader = new BodyReader()): { body: Record<string, unknown>; reader: BodyReader } {
-  const body: Record<string, unknown> = {};
-  for (const key of ['name', 'namespace', 'mode', 'size'] as const) {
-    const value = reader.take(v[key], [key]);
-    if (value !== undefined) body[key] = value;
-  }
-  return { body, reader };
-}
-
-/** Volume attributes are all top level: a model path is the attribute. */
-function toPath(path: (string | number)[]): AttributePath {
-  return path.length ? attr(String(path[0])) : [];
-}
+const volumeBody = (v: CtyObject) => bodyOf('volume', v);
+const toPath = (path: (string | number)[]): AttributePath => attributePath('volume', path);
+const COMPUTED = TERRAFORM_ONLY.volume.status.map((a) => a.name);
+const IDENTITY = replacingAttributes('volume');
 
 function validate(config: CtyObject): Diagnostic[] {
   const { body, reader } = volumeBody(config);
@@ -74,14 +53,12 @@ function specOf(v: CtyObject): VolumeSpec | undefined {
 
 function plan(req: PlanRequest): PlanResult {
   if (!req.proposed) return { planned: null, requiresReplace: [], diagnostics: [] };
-  const planned: CtyObject = { ...req.proposed };
   // Defaults come from the config, not the proposal: an optional+computed
   // attribute removed from the config must go back to its default.
-  if (req.config && req.config.namespace === null) planned.namespace = DEFAULT_NAMESPACE;
-  if (req.config && req.config.mode === null) planned.mode = 'writeable';
+  const planned: CtyObject = req.config ? planDefaults('volume', req.proposed, req.config) : { ...req.proposed };
   planned.id = isUnknown(planned.name) || isUnknown(planned.namespace) ? unknown() : `${str(planned.namespace)}/${str(planned.name)}`;
   if (!req.prior) {
-    for (const key of ['size_bytes', 'state', 'attached_to']) planned[key] = unknown();
+    for (const key of COMPUTED) planned[key] = unknown();
     return { planned, requiresReplace: [], diagnostics: [] };
   }
   const requiresReplace: AttributePath[] = [];
@@ -98,7 +75,7 @@ function plan(req: PlanRequest): PlanResult {
     }
   } else {
     // Something is unknown until apply: identity that may change replaces.
-    for (const key of ['name', 'namespace']) if (isUnknown(planned[key]) || planned[key] !== req.prior[key]) requiresReplace.push(attr(key));
+    for (const key of IDENTITY) if (isUnknown(planned[key]) || planned[key] !== req.prior[key]) requiresReplace.push(attr(key));
     planned.state = unknown();
     planned.size_bytes = unknown();
   }
@@ -145,15 +122,18 @@ async function read(client: RuntimeClient, state: CtyObject): Promise<CtyObject 
   if (!status) return null;
   const next = volumeState(state, status);
   const known = specOf(state);
-  if (!known || known.size !== status.spec.size) next.size = formatSize(status.spec.size);
-  if (!known || known.mode !== status.spec.mode) next.mode = status.spec.mode;
+  const canon = canonicalOf('volume', status.spec);
+  for (const field of Object.keys(status.spec) as (keyof VolumeSpec)[]) {
+    const attribute = frontEndName(field, 'snake');
+    if (!known || !equal(known[field], status.spec[field])) next[attribute] = canon[attribute] ?? null;
+  }
   return next;
 }
 
 async function importState(client: RuntimeClient, id: string): Promise<CtyObject | null> {
   const ref = parseImportId(id);
   if (!ref) throw new Error(`import id "${id}" must be namespace/name or name`);
-  const skeleton: CtyObject = Object.fromEntries(volumeAttributes.map((a) => [a.name, null]));
+  const skeleton: CtyObject = Object.fromEntries(schema.attributes.map((a) => [a.name, null]));
   Object.assign(skeleton, { id, name: ref.name, namespace: ref.namespace });
   return read(client, skeleton);
 }

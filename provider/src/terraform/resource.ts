@@ -3,6 +3,7 @@
 import type { RuntimeClient } from '../../../runtime/src/client/client';
 import { equal } from '../../../schema/src/diff';
 import { formatPath, type Issue } from '../../../schema/src/schema';
+import { DEFAULT_NAMESPACE } from '../../../schema/src/types';
 import { isObject, isUnknown, type CtyObject, type CtyValue } from './cty';
 import { error, renderPath, type AttributePath, type Diagnostic } from './diagnostics';
 import { parseDuration, type BlockSchema } from './schema';
@@ -173,7 +174,7 @@ export function num(v: CtyValue | undefined): number | undefined {
 /** `namespace/name` or `name`; undefined when malformed. */
 export function parseImportId(id: string): { namespace: string; name: string } | undefined {
   const parts = id.split('/');
-  if (parts.length === 1 && parts[0]) return { namespace: 'default', name: parts[0] };
+  if (parts.length === 1 && parts[0]) return { namespace: DEFAULT_NAMESPACE, name: parts[0] };
   if (parts.length === 2 && parts[0] && parts[1]) return { namespace: parts[0], name: parts[1] };
   return undefined;
 }

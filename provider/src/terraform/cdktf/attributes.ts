@@ -2,11 +2,8 @@
 // the data maps (environment variables, expose service names) are user data
 // and keep their spelling; tokens and other non-plain values pass through.
 
-const DATA_MAPS = new Set(['environment', 'secret_environment', 'secret_environment_wo', 'expose']);
-
-function snake(key: string): string {
-  return key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-}
+import { camelToSnake } from '../../../../schema/src/casing';
+import { DATA_MAPS } from './props';
 
 function isPlain(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype;
@@ -18,9 +15,9 @@ export function toAttributes(value: unknown, dataMap = false): unknown {
   const out: Record<string, unknown> = {};
   for (const [key, inner] of Object.entries(value)) {
     if (inner === undefined) continue;
-    const name = dataMap ? key : snake(key);
+    const name = dataMap ? key : camelToSnake(key);
     // expose's values are field objects again; environment's are strings.
-    out[name] = dataMap ? toAttributes(inner) : DATA_MAPS.has(name) && isPlain(inner) ? toAttributes(inner, true) : toAttributes(inner);
+    out[name] = dataMap ? toAttributes(inner) : DATA_MAPS.includes(name) && isPlain(inner) ? toAttributes(inner, true) : toAttributes(inner);
   }
   return out;
 }

@@ -2,6 +2,7 @@
 // identity and state attributes every lttle resource has.
 import { TerraformResource, type TerraformMetaArguments } from 'cdktf';
 import type { Construct } from 'constructs';
+import { toAttributes } from './attributes';
 
 export abstract class LttleResource<C extends TerraformMetaArguments> extends TerraformResource {
   protected readonly config: C;
@@ -32,5 +33,11 @@ export abstract class LttleResource<C extends TerraformMetaArguments> extends Te
   /** ready, suspended, ... for apps; ready, resizing, ... for volumes. */
   get state(): string {
     return this.getStringAttribute('state');
+  }
+
+  /** Every prop but the meta-arguments, as the provider's snake_case attributes. */
+  protected override synthesizeAttributes(): { [name: string]: unknown } {
+    const { provider: _p, dependsOn: _d, count: _c, lifecycle: _l, forEach: _f, provisioners: _v, connection: _n, ...props } = this.config;
+    return toAttributes(props) as { [name: string]: unknown };
   }
 }

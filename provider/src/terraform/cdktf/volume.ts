@@ -1,18 +1,7 @@
-// lttle_volume as a construct.
-import { type TerraformMetaArguments } from 'cdktf';
+// lttle_volume as a construct: camelCase props generated in props.ts.
 import type { Construct } from 'constructs';
-import { toAttributes } from './attributes';
+import type { VolumeConfig } from './props';
 import { LttleResource } from './resource';
-
-export interface VolumeConfig extends TerraformMetaArguments {
-  readonly name: string;
-  /** Default "default". */
-  readonly namespace?: string;
-  /** "writeable" (default) or "read-only". */
-  readonly mode?: string;
-  /** 100Mi, 50M, 1.5GB, 1Gi...; grows in place, never shrinks. */
-  readonly size: string;
-}
 
 export class Volume extends LttleResource<VolumeConfig> {
   static readonly tfResourceType = 'lttle_volume';
@@ -26,10 +15,5 @@ export class Volume extends LttleResource<VolumeConfig> {
   }
   get attachedTo(): string {
     return this.getStringAttribute('attached_to');
-  }
-
-  protected override synthesizeAttributes(): { [name: string]: unknown } {
-    const { name, namespace, mode, size } = this.config;
-    return toAttributes({ name, namespace, mode, size }) as { [name: string]: unknown };
   }
 }
