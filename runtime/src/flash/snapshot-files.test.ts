@@ -3,7 +3,6 @@
 // file as written, and a header that is whole. Anything else gives a reason,
 // which the controller logs before it boots cold. Real files, no QEMU.
 import * as assert from 'node:assert/strict';
-import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -11,6 +10,7 @@ import type { AppSpec } from '../../../schema/src/types';
 import { StateStore } from '../state/store';
 import { AppState, type AppRecord } from '../app/app-state';
 import { migrateRecord, type LegacyAppRecord } from '../app/app-record';
+import { downgradeHeader } from '../app/testing/legacy-files';
 import { SnapshotFiles, type VolumeIdentity } from './snapshot-files';
 
 describe('snapshot files', () => {
@@ -93,11 +93,7 @@ describe('snapshot files', () => {
   });
 
   it('restores what the previous version wrote: a record with `generation` and a format 1 header', () => {
-    const sha256 = (text: string | Buffer) => crypto.createHash('sha256').update(text).digest('hex');
-    const { header } = JSON.parse(fs.readFileSync(snapshots.headerFile, 'utf8')) as { header: Record<string, unknown> };
-    const { machineGeneration, ...rest } = header;
-    const old = { ...rest, format: 1, generation: machineGeneration };
-    fs.writeFileSync(snapshots.headerFile, JSON.stringify({ header: old, checksum: sha256(JSON.stringify(old)) }));
+    downgradeHeader(snapshots.headerFile);
     const legacy: LegacyAppRecord = {
       spec: app.spec,
       generation: 2,
