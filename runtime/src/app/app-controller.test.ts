@@ -4,7 +4,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Harness, sleep } from './testing/lifecycle-harness';
+import { Harness, sleep, TIMING } from './testing/lifecycle-harness';
 
 describe('app lifecycle (fake machine)', () => {
   let h: Harness;
@@ -30,6 +30,17 @@ describe('app lifecycle (fake machine)', () => {
     assert.equal(status.flash, undefined, 'regular mode has no flash stats');
     assert.ok(h.systemLines('web').includes('lttle: ready (port 5432 listening)'));
     assert.equal(app.active, true);
+  });
+
+  it('a machine without a readiness signal is declared ready at the boot deadline, saying so', async () => {
+    await h.close();
+    h = await Harness.create(h.home, { ...TIMING, bootDeadlineMs: 100 });
+    await h.deploy(Harness.flashSpec('db'));
+    const status = await h.state('db', 'ready');
+    const why = 'no readiness signal within 0.1s (flash trigger did not fire; running without a snapshot)';
+    assert.equal(status.message, why);
+    assert.ok(h.systemLines('db').includes(`lttle: ${why}`));
+    assert.equal(h.driver('db').calls.save, 0);
   });
 
   it('restart policy always: a clean exit boots a new machine after the backoff', async () => {

@@ -7,11 +7,10 @@ import type { Socket } from 'node:net';
 import * as path from 'node:path';
 import { diffApp } from '../../../schema/src/diff';
 import type { AppSpec, AppStatus, MachineState, VolumeUsageStatus } from '../../../schema/src/types';
-import type { StateStore } from '../state/store';
 import { machineDir } from './qemu-machine';
 import { AppState, type AppRecord } from './app-state';
-import type { MachineContext, MachineDriver, MachineDriverFactory, RunningMachine } from './machine-driver';
-import type { VolumeLookup } from './machine-config';
+import { DEFAULT_TIMING, type AppDeps, type LifecycleTiming } from './app-deps';
+import type { MachineDriver, RunningMachine } from './machine-driver';
 import type { ServiceApp } from '../proxy/internal-services';
 import { flashSettings } from '../../../schema/src/normalize';
 import { FlashControl } from '../flash/flash-control';
@@ -21,30 +20,6 @@ import { serviceStatus, ServiceListeners } from '../proxy/service-listeners';
 import { SnapshotFiles } from '../flash/snapshot-files';
 import { usageStatus } from './volume-usage';
 
-/** Waits of the lifecycle, shortened by tests; the defaults are the daemon's. */
-export interface LifecycleTiming {
-  /** How long a machine may boot before it is declared ready without a readiness signal. */
-  bootDeadlineMs: number;
-  /** The first restart backoff (restart-policy.ts) and the first retry of a failed suspend (flash-control.ts). */
-  restartBackoffMs: number;
-  suspendRetryMs: number;
-}
-
-export interface AppDeps extends MachineContext {
-  home: string;
-  volume: VolumeLookup['volume'];
-  store: StateStore<AppRecord>;
-  log: (line: string) => void;
-  /** Makes the app's machine: QEMU in the daemon. */
-  machines: MachineDriverFactory;
-  timing?: Partial<LifecycleTiming>;
-}
-
-const DEFAULT_TIMING: LifecycleTiming = {
-  bootDeadlineMs: Number(process.env.LTTLE_BOOT_DEADLINE_MS ?? 300_000),
-  restartBackoffMs: 1000,
-  suspendRetryMs: 1000,
-};
 class Cancelled extends Error {}
 
 export class AppController implements ServiceApp {
@@ -175,20 +150,20 @@ export class AppController implements ServiceApp {
     void this.app
       .serialise(async () => {
         if (this.app.deleted || this.destroying) return;
-        const generation = this.app.record.machineGeneration;
-        if (this.vm.running && this.vm.machineGeneration === generation) return this.app.observe();
+        const machineGeneration = this.app.record.machineGeneration;
+        if (this.vm.running && this.vm.machineGeneration === machineGeneration) return this.app.observe();
         // Deep-suspended with a snapshot of this machine generation: the next wake restores it.
         if (!this.vm.running && this.app.record.state === 'suspended' && this.snapshots.usable()) return this.app.observe();
         if (!this.vm.running && this.app.record.snapshot) {
           if (this.app.record.state === 'suspended')
-            this.app.system(`discarding the deep-suspend snapshot: the machine changed (machine generation ${generation})`);
+            this.app.system(`discarding the deep-suspend snapshot: the machine changed (machine generation ${machineGeneration})`);
           this.snapshots.drop();
           this.flash.clearSuspended();
         }
         if (this.vm.running) {
           this.app.setState('restarting');
           this.app.observe();
-          this.app.system(`replacing the machine for a changed spec (machine generation ${generation})`);
+          this.app.system(`replacing the machine for a changed spec (machine generation ${machineGeneration})`);
           await this.stopMachine('restarting');
           this.snapshots.drop();
           this.flash.clearSuspended();
@@ -208,15 +183,15 @@ export class AppController implements ServiceApp {
   private async boot(): Promise<void> {
     const abort = new AbortController();
     this.bootAbort = abort;
-    const generation = this.app.record.machineGeneration;
+    const machineGeneration = this.app.record.machineGeneration;
     this.app.setState('pulling-image', `resolving ${this.spec.image}`);
     this.app.observe();
-    const machine = await this.vm.boot(generation, {
+    const machine = await this.vm.boot(machineGeneration, {
       state: (state, message) => this.app.setState(state, message),
       check: () => {
         if (abort.signal.aborted || this.app.deleted || this.destroying) throw new Cancelled('boot cancelled');
         // A redeploy while this boot waits (for a volume) queued a newer spec: boot that one instead.
-        if (this.app.record.machineGeneration !== generation) throw new Cancelled('superseded by a newer spec');
+        if (this.app.record.machineGeneration !== machineGeneration) throw new Cancelled('superseded by a newer spec');
       },
     });
     this.app.setAccel(this.vm.accel);

@@ -2,7 +2,8 @@
 // services, volume users), and recovery after a daemon restart.
 import { diffApp } from '../../../schema/src/diff';
 import type { AppSpec, AppStatus, VolumeUsageStatus } from '../../../schema/src/types';
-import { AppController, type AppDeps } from './app-controller';
+import { AppController } from './app-controller';
+import type { AppDeps } from './app-deps';
 import { killLeftover } from './qemu-machine';
 import type { MachineContext } from './machine-driver';
 import { InternalServices, serviceHost } from '../proxy/internal-services';

@@ -1,6 +1,12 @@
 // What the app's lifecycle (controller, flash control, snapshot files) needs of
 // a machine, and nothing of how it is made: the daemon passes the QEMU driver
 // (qemu-machine.ts), the lifecycle tests an in-memory one (testing/).
+//
+// Snapshot persistence stays on this side of the seam: a machine only writes and
+// reads its device state (saveSnapshot/loadSnapshot); the header, its checksums
+// and the volume and generation checks are SnapshotFiles' on real files. Those
+// checks decide whether a wake restores or boots cold, so the lifecycle tests
+// run them as the daemon does, in a temporary directory.
 import type { EventEmitter } from 'node:events';
 import type { MachineState } from '../../../schema/src/types';
 import type { InternalServices } from '../proxy/internal-services';
