@@ -139,7 +139,7 @@ export class AppController implements ServiceApp {
       }
       this.app.system(`cold boot instead of restoring the snapshot: ${checked.reason}`);
       this.snapshots.drop();
-      this.flash.clearSuspended();
+      this.app.clearSuspended();
     }
     if (state === 'stopped' || state === 'error') return;
     this.kick();
@@ -158,7 +158,7 @@ export class AppController implements ServiceApp {
           if (this.app.record.state === 'suspended')
             this.app.system(`discarding the deep-suspend snapshot: the machine changed (machine generation ${machineGeneration})`);
           this.snapshots.drop();
-          this.flash.clearSuspended();
+          this.app.clearSuspended();
         }
         if (this.vm.running) {
           this.app.setState('restarting');
@@ -166,7 +166,7 @@ export class AppController implements ServiceApp {
           this.app.system(`replacing the machine for a changed spec (machine generation ${machineGeneration})`);
           await this.stopMachine('restarting');
           this.snapshots.drop();
-          this.flash.clearSuspended();
+          this.app.clearSuspended();
         }
         await this.boot();
       })

@@ -46,7 +46,7 @@ export class AppState extends EventEmitter<{ state: [MachineState] }> {
     return `${this.spec.namespace}/${this.spec.name}`;
   }
 
-  persist(): void {
+  private persist(): void {
     if (this.deleted) return;
     this.rec.updatedAt = new Date().toISOString();
     this.store.put(this.spec.namespace, this.spec.name, this.rec);

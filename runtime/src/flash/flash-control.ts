@@ -68,11 +68,6 @@ export class FlashControl {
     clearTimeout(this.retryTimer);
   }
 
-  /** The machine is gone or replaced: whatever suspend it was in is over. */
-  clearSuspended(): void {
-    this.app.clearSuspended();
-  }
-
   /** The daemon started and found the app suspended with a snapshot that may be restored: no QEMU runs. */
   restoredDeep(): void {
     this.app.recordDeepSuspend(true);
@@ -279,7 +274,7 @@ export class FlashControl {
   private abandonSnapshot(reason: string): void {
     this.app.system(`cold boot instead of restoring the snapshot: ${reason}`);
     this.snapshots.drop();
-    this.clearSuspended();
+    this.app.clearSuspended();
     this.app.setState('idle', `cold boot: ${reason}`);
     this.coldBoot();
   }
