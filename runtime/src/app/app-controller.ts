@@ -1,16 +1,16 @@
 // One app's life: image → volumes → machine → ready, restarts by policy, redeploys
 // on change, in flash mode suspend on idle / resume on connect. This class decides
-// when; its parts do the work: app-state, app-machine, flash-control, snapshot-files,
-// service-listeners, internal-services, restart-policy.
+// when; its parts do the work: app-state, the machine driver, flash-control,
+// snapshot-files, service-listeners, internal-services, restart-policy.
 import * as fs from 'node:fs';
 import type { Socket } from 'node:net';
 import * as path from 'node:path';
 import { diffApp } from '../../../schema/src/diff';
 import type { AppSpec, AppStatus, MachineState, VolumeUsageStatus } from '../../../schema/src/types';
-import type { StateStore } from '../state/store';
-import type { Machine } from '../vm/machine';
-import { AppMachine, machineDir, type MachineDeps } from './qemu-machine';
+import { machineDir } from './qemu-machine';
 import { AppState, type AppRecord } from './app-state';
+import { DEFAULT_TIMING, type AppDeps, type LifecycleTiming } from './app-deps';
+import type { MachineDriver, RunningMachine } from './machine-driver';
 import type { ServiceApp } from '../proxy/internal-services';
 import { flashSettings } from '../../../schema/src/normalize';
 import { FlashControl } from '../flash/flash-control';
@@ -20,22 +20,16 @@ import { serviceStatus, ServiceListeners } from '../proxy/service-listeners';
 import { SnapshotFiles } from '../flash/snapshot-files';
 import { usageStatus } from './volume-usage';
 
-export interface AppDeps extends MachineDeps {
-  store: StateStore<AppRecord>;
-  log: (line: string) => void;
-}
-
-// How long a machine may boot before it is declared ready without a readiness signal.
-const BOOT_DEADLINE_MS = Number(process.env.LTTLE_BOOT_DEADLINE_MS ?? 300_000);
 class Cancelled extends Error {}
 
 export class AppController implements ServiceApp {
   private readonly app: AppState;
-  private readonly vm: AppMachine;
+  private readonly vm: MachineDriver;
   private readonly snapshots: SnapshotFiles;
   private readonly flash: FlashControl;
   private readonly listeners: ServiceListeners;
-  private readonly restarts = new Restarts();
+  private readonly restarts: Restarts;
+  private readonly timing: LifecycleTiming;
   private bootAbort?: AbortController;
   private bootDeadline?: NodeJS.Timeout;
   private destroying = false; // set before destroy() queues: nothing queued ahead of it boots
@@ -50,14 +44,16 @@ export class AppController implements ServiceApp {
     private readonly deps: AppDeps,
   ) {
     this.app = new AppState(record, machineDir(deps.home, record.spec.namespace, record.spec.name), deps.store);
-    this.vm = new AppMachine(this.app, deps);
+    this.timing = { ...DEFAULT_TIMING, ...deps.timing };
+    this.restarts = new Restarts(this.timing.restartBackoffMs);
+    this.vm = deps.machines(this.app, { internal: deps.internal, volumeUser: deps.volumeUser });
     this.snapshots = new SnapshotFiles(this.app, () =>
       this.spec.volumes.map((v) => {
         const volume = deps.volume(v.namespace, v.name);
         return { id: `${v.namespace}/${v.name}`, bytes: volume?.sizeBytes ?? -1, generation: volume?.generation ?? -1 };
       }),
     );
-    this.flash = new FlashControl(this.app, this.vm, this.snapshots, () => this.kick());
+    this.flash = new FlashControl(this.app, this.vm, this.snapshots, () => this.kick(), this.timing.suspendRetryMs);
     this.listeners = new ServiceListeners(this.app, this.flash.gate, deps.log);
     this.vm.on('ready', (reason) => void this.onReady(reason));
     this.vm.on('locks', (count) => this.flash.setLocks(count));
@@ -82,7 +78,7 @@ export class AppController implements ServiceApp {
     return Boolean(this.vm.running) || this.app.record.state === 'suspended';
   }
 
-  get runningMachine(): Machine | undefined {
+  get runningMachine(): RunningMachine | undefined {
     return this.vm.running;
   }
 
@@ -97,8 +93,8 @@ export class AppController implements ServiceApp {
       services: serviceStatus(this.spec, r.hostPorts),
       ...(flash ? { flash } : {}),
       ...(this.vm.running && this.usage.length ? { volumes: this.usage } : {}),
-      generation: r.specGeneration ?? r.generation,
-      observedGeneration: r.observedGeneration ?? r.generation,
+      generation: r.specGeneration,
+      observedGeneration: r.observedGeneration,
       createdAt: r.createdAt,
       updatedAt: r.updatedAt,
     };
@@ -114,13 +110,9 @@ export class AppController implements ServiceApp {
 
   /** Applies a new spec: redeploys for machine-level changes, applies the rest live. */
   async apply(spec: AppSpec): Promise<void> {
-    const record = this.app.record;
-    const plan = diffApp(record.spec, spec);
+    const plan = diffApp(this.spec, spec);
     if (plan.action === 'none') return;
-    record.spec = spec;
-    record.specGeneration = (record.specGeneration ?? record.generation) + 1;
-    if (plan.redeploy) record.generation++;
-    this.app.persist();
+    this.app.acceptSpec(spec, plan.redeploy);
     this.flash.configure();
     await this.listeners.sync();
     if (!plan.redeploy && this.vm.running) {
@@ -147,33 +139,34 @@ export class AppController implements ServiceApp {
       }
       this.app.system(`cold boot instead of restoring the snapshot: ${checked.reason}`);
       this.snapshots.drop();
-      this.flash.clearSuspended();
+      this.app.clearSuspended();
     }
     if (state === 'stopped' || state === 'error') return;
     this.kick();
   }
 
-  /** Reconciles in the background: boots or replaces the machine when its generation is stale. */
+  /** Reconciles in the background: boots or replaces the machine when its machine generation is stale. */
   private kick(): void {
     void this.app
       .serialise(async () => {
         if (this.app.deleted || this.destroying) return;
-        const generation = this.app.record.generation;
-        if (this.vm.running && this.vm.generation === generation) return this.app.observe();
-        // Deep-suspended with a snapshot of this generation: the next wake restores it.
+        const machineGeneration = this.app.record.machineGeneration;
+        if (this.vm.running && this.vm.machineGeneration === machineGeneration) return this.app.observe();
+        // Deep-suspended with a snapshot of this machine generation: the next wake restores it.
         if (!this.vm.running && this.app.record.state === 'suspended' && this.snapshots.usable()) return this.app.observe();
         if (!this.vm.running && this.app.record.snapshot) {
-          if (this.app.record.state === 'suspended') this.app.system(`discarding the deep-suspend snapshot: the machine changed (generation ${generation})`);
+          if (this.app.record.state === 'suspended')
+            this.app.system(`discarding the deep-suspend snapshot: the machine changed (machine generation ${machineGeneration})`);
           this.snapshots.drop();
-          this.flash.clearSuspended();
+          this.app.clearSuspended();
         }
         if (this.vm.running) {
           this.app.setState('restarting');
           this.app.observe();
-          this.app.system(`replacing the machine for a changed spec (generation ${generation})`);
+          this.app.system(`replacing the machine for a changed spec (machine generation ${machineGeneration})`);
           await this.stopMachine('restarting');
           this.snapshots.drop();
-          this.flash.clearSuspended();
+          this.app.clearSuspended();
         }
         await this.boot();
       })
@@ -190,25 +183,24 @@ export class AppController implements ServiceApp {
   private async boot(): Promise<void> {
     const abort = new AbortController();
     this.bootAbort = abort;
-    const generation = this.app.record.generation;
+    const machineGeneration = this.app.record.machineGeneration;
     this.app.setState('pulling-image', `resolving ${this.spec.image}`);
     this.app.observe();
-    const machine = await this.vm.boot(generation, {
+    const machine = await this.vm.boot(machineGeneration, {
       state: (state, message) => this.app.setState(state, message),
       check: () => {
         if (abort.signal.aborted || this.app.deleted || this.destroying) throw new Cancelled('boot cancelled');
         // A redeploy while this boot waits (for a volume) queued a newer spec: boot that one instead.
-        if (this.app.record.generation !== generation) throw new Cancelled('superseded by a newer spec');
+        if (this.app.record.machineGeneration !== machineGeneration) throw new Cancelled('superseded by a newer spec');
       },
     });
-    this.app.record.accel = this.deps.accel;
-    this.app.persist();
+    this.app.setAccel(this.vm.accel);
     this.bootDeadline = setTimeout(() => {
       if (this.vm.current !== machine || this.app.record.state !== 'booting') return;
-      const why = `no readiness signal within ${BOOT_DEADLINE_MS / 1000}s${flashSettings(this.spec) ? ' (flash trigger did not fire; running without a snapshot)' : ''}`;
+      const why = `no readiness signal within ${this.timing.bootDeadlineMs / 1000}s${flashSettings(this.spec) ? ' (flash trigger did not fire; running without a snapshot)' : ''}`;
       this.app.system(why);
       this.app.setState('ready', why);
-    }, BOOT_DEADLINE_MS);
+    }, this.timing.bootDeadlineMs);
   }
 
   private async onReady(reason: string): Promise<void> {
@@ -219,7 +211,7 @@ export class AppController implements ServiceApp {
     this.app.setState('ready');
   }
 
-  private async onAppExit(machine: Machine, how: string): Promise<void> {
+  private async onAppExit(machine: RunningMachine, how: string): Promise<void> {
     this.app.logs.flush();
     this.app.system(`app process ended (${how})`);
     const policy = this.spec['restart-policy'];

@@ -2,10 +2,12 @@
 // services, volume users), and recovery after a daemon restart.
 import { diffApp } from '../../../schema/src/diff';
 import type { AppSpec, AppStatus, VolumeUsageStatus } from '../../../schema/src/types';
-import { AppController, type AppDeps } from './app-controller';
+import { AppController } from './app-controller';
+import type { AppDeps } from './app-deps';
 import { killLeftover } from './qemu-machine';
+import type { MachineContext } from './machine-driver';
 import { InternalServices, serviceHost } from '../proxy/internal-services';
-import type { AppRecord } from './app-state';
+import { migrateRecord, type AppRecord } from './app-record';
 import { ConflictError, NotFoundError } from '../../../schema/src/errors';
 
 /** How often the guests' volume usage is looked at (a volume over 90% full is logged). */
@@ -15,7 +17,7 @@ export class AppManager {
   private readonly apps = new Map<string, AppController>();
   private readonly internal: InternalServices;
 
-  constructor(private readonly deps: Omit<AppDeps, 'volumeUser' | 'internal'>) {
+  constructor(private readonly deps: Omit<AppDeps, keyof MachineContext>) {
     this.internal = new InternalServices(() => this.apps.values(), deps.log);
   }
 
@@ -69,7 +71,8 @@ export class AppManager {
     this.killLeftovers();
     for (const record of this.deps.store.list()) {
       try {
-        const app = this.controller(record);
+        // The one place stored records come back: one an older lttled wrote is brought up to date.
+        const app = this.controller(migrateRecord(record));
         await app.start().catch((err: Error) => this.deps.log(`recover: app ${app.id}: ${err.message}`));
       } catch (err) {
         this.deps.log(`recover: app ${record.spec?.namespace}/${record.spec?.name}: ${(err as Error).message}`);
@@ -110,7 +113,7 @@ export class AppManager {
     const now = new Date().toISOString();
     const record: AppRecord = {
       spec,
-      generation: 1,
+      machineGeneration: 1,
       specGeneration: 1,
       observedGeneration: 0,
       state: 'idle',

@@ -3,38 +3,19 @@
 // to whoever waits for the machine; transitions take turns on one queue.
 import { EventEmitter } from 'node:events';
 import * as path from 'node:path';
-import type { AppSpec, FlashStats, MachineState } from '../../../schema/src/types';
+import type { AppSpec, FlashStats, MachineState, ResumeKind } from '../../../schema/src/types';
 import type { StateStore } from '../state/store';
+import type { AppRecord, SnapshotInfo } from './app-record';
 import { LogStore } from './log-store';
 
-/** The snapshot taken at the last suspend, and what it belongs to. */
-export interface SnapshotInfo {
-  /** The machine generation it was taken of: it fits only that overlay. */
-  generation: number;
-  takenAt: string;
-  /** The host ports QEMU forwarded: a restored machine must use the same ones. */
-  forwards: Record<string, number>;
-}
+export type { AppRecord, SnapshotInfo } from './app-record';
 
-export interface AppRecord {
-  spec: AppSpec;
-  /** Bumped when a change needs a new machine (names the overlay and the snapshot it belongs to). */
-  generation: number;
-  /** Bumped by every accepted change of the spec (AppStatus.generation). */
-  specGeneration?: number;
-  /** The last spec generation the controller acted on (AppStatus.observedGeneration). */
-  observedGeneration?: number;
-  state: MachineState;
-  message?: string;
-  /** Host port of each service, stable for the app's life. */
-  hostPorts: Record<string, number>;
-  flash: FlashStats;
-  /** Cleared before the machine runs again. */
-  snapshot?: SnapshotInfo;
-  accel?: string;
-  createdAt: string;
-  updatedAt: string;
-}
+/** The record as the rest of the runtime sees it: it changes only through AppState's methods. */
+export type AppRecordView = Readonly<Omit<AppRecord, 'flash' | 'hostPorts' | 'snapshot'>> & {
+  readonly flash: Readonly<FlashStats>;
+  readonly hostPorts: Readonly<Record<string, number>>;
+  readonly snapshot?: Readonly<SnapshotInfo>;
+};
 
 export class AppState extends EventEmitter<{ state: [MachineState] }> {
   readonly logs: LogStore;
@@ -44,7 +25,7 @@ export class AppState extends EventEmitter<{ state: [MachineState] }> {
   private transitions: Promise<unknown> = Promise.resolve();
 
   constructor(
-    readonly record: AppRecord,
+    private readonly rec: AppRecord,
     /** The app's files: overlay, snapshot, memory, logs. */
     readonly dir: string,
     private readonly store: StateStore<AppRecord>,
@@ -53,24 +34,28 @@ export class AppState extends EventEmitter<{ state: [MachineState] }> {
     this.logs = new LogStore(path.join(dir, 'app.log'));
   }
 
+  get record(): AppRecordView {
+    return this.rec;
+  }
+
   get spec(): AppSpec {
-    return this.record.spec;
+    return this.rec.spec;
   }
 
   get id(): string {
     return `${this.spec.namespace}/${this.spec.name}`;
   }
 
-  persist(): void {
+  private persist(): void {
     if (this.deleted) return;
-    this.record.updatedAt = new Date().toISOString();
-    this.store.put(this.spec.namespace, this.spec.name, this.record);
+    this.rec.updatedAt = new Date().toISOString();
+    this.store.put(this.spec.namespace, this.spec.name, this.rec);
   }
 
   setState(state: MachineState, message?: string): void {
-    const changed = state !== this.record.state || message !== this.record.message;
-    this.record.state = state;
-    this.record.message = message;
+    const changed = state !== this.rec.state || message !== this.rec.message;
+    this.rec.state = state;
+    this.rec.message = message;
     if (!changed) return;
     this.persist();
     this.emit('state', state);
@@ -78,8 +63,75 @@ export class AppState extends EventEmitter<{ state: [MachineState] }> {
 
   /** The controller now acts on the current spec: states reported from here on describe it. */
   observe(): void {
-    if (this.record.observedGeneration === this.record.specGeneration) return;
-    this.record.observedGeneration = this.record.specGeneration ?? this.record.generation;
+    if (this.rec.observedGeneration === this.rec.specGeneration) return;
+    this.rec.observedGeneration = this.rec.specGeneration;
+    this.persist();
+  }
+
+  /** A changed spec is accepted; one that needs a new machine (`redeploy`) moves the machine generation on. */
+  acceptSpec(spec: AppSpec, redeploy: boolean): void {
+    this.rec.spec = spec;
+    this.rec.specGeneration++;
+    if (redeploy) this.rec.machineGeneration++;
+    this.persist();
+  }
+
+  /** The accelerator the machine booted with. */
+  setAccel(accel: string): void {
+    this.rec.accel = accel;
+    this.persist();
+  }
+
+  /** The host ports the service listeners took. */
+  setHostPorts(ports: Record<string, number>): void {
+    this.rec.hostPorts = { ...ports };
+    this.persist();
+  }
+
+  /** The snapshot now on disk, or none (it was dropped). */
+  setSnapshot(info: SnapshotInfo | undefined): void {
+    if (!info && !this.rec.snapshot) return;
+    this.rec.snapshot = info;
+    this.persist();
+  }
+
+  /** The machine is suspended with a fresh snapshot: a failure of an earlier try is over. */
+  recordSuspend(): void {
+    const flash = this.rec.flash;
+    flash.lastSuspendAt = flash.suspendedSince = new Date().toISOString();
+    flash.deep = false;
+    delete flash.lastSuspendError;
+    this.setState('suspended');
+  }
+
+  /** A suspend (or deep suspend) failed; it is tried again in `retryMs`. */
+  recordSuspendError(message: string, retryMs: number): void {
+    this.rec.flash.lastSuspendError = { at: new Date().toISOString(), message, retryInSeconds: retryMs / 1000 };
+    this.persist();
+  }
+
+  /** No machine runs any more, the snapshot is durable (`recovered`: found so at the daemon's start). */
+  recordDeepSuspend(recovered: boolean): void {
+    this.rec.flash.deep = true;
+    if (!recovered) delete this.rec.flash.lastSuspendError;
+    this.persist();
+  }
+
+  /** The machine runs again after a resume of `kind` that took `ms`. */
+  recordResume(kind: ResumeKind, ms: number): void {
+    const flash = this.rec.flash;
+    const now = new Date().toISOString();
+    flash.resumeCount++;
+    flash.lastResumeAt = now;
+    flash.lastResumeLatencyMs = ms;
+    flash.resumes = { ...flash.resumes, [kind]: { count: (flash.resumes?.[kind]?.count ?? 0) + 1, lastLatencyMs: ms, lastAt: now } };
+    this.clearSuspended();
+  }
+
+  /** The machine is gone or replaced: whatever suspend it was in is over. */
+  clearSuspended(): void {
+    delete this.rec.flash.deep;
+    delete this.rec.flash.suspendedSince;
     this.persist();
   }
 

@@ -1,11 +1,11 @@
-// The app's one QEMU machine: booted from the image and the app's volumes,
-// restored from a persisted snapshot, stopped. Only the current machine's
-// events are passed on, so a replaced or stopping machine cannot move the app.
+// The app's one QEMU machine (the daemon's MachineDriver): booted from the image
+// and the app's volumes, restored from a persisted snapshot, stopped. Only the
+// current machine's events are passed on, so a replaced or stopping machine
+// cannot move the app.
 import * as crypto from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { MachineState } from '../../../schema/src/types';
 import type { ImageStore, ResolvedImage } from '../image/image-store';
 import { stopSignalNumber } from '../image/oci';
 import { freePort } from '../proxy/service-proxy';
@@ -17,7 +17,7 @@ import type { DiskSpec, QemuSpec } from '../vm/qemu-command';
 import type { AppState } from './app-state';
 import { SERVICE_GATEWAY, type InternalServices } from '../proxy/internal-services';
 import { agentConfig, volumeDisks, type VolumeLookup } from './machine-config';
-import type { SnapshotFiles } from '../flash/snapshot-files';
+import type { BootProgress, MachineContext, MachineDriver, MachineDriverEvents, MachineDriverFactory, SnapshotSource } from './machine-driver';
 
 export interface MachineDeps extends VolumeLookup {
   home: string;
@@ -28,23 +28,6 @@ export interface MachineDeps extends VolumeLookup {
   images: ImageStore;
 }
 
-/** How a boot reports its progress and learns that it is no longer wanted. */
-export interface BootProgress {
-  state(state: MachineState, message?: string): void;
-  /** Throws when the boot is cancelled. */
-  check(): void;
-}
-
-interface AppMachineEvents {
-  /** The guest's readiness (or flash) trigger fired. */
-  ready: [reason: string];
-  /** The app's process ended while nobody was stopping it. */
-  exited: [machine: Machine, how: string];
-  /** QEMU went away while nobody was stopping it. */
-  crashed: [code: number | null];
-  locks: [count: number];
-}
-
 /** Grace period for the app's stop signal before the agent kills it. */
 const STOP_GRACE_SECONDS = 10;
 
@@ -52,9 +35,14 @@ export function machineDir(home: string, namespace: string, name: string): strin
   return path.join(home, 'machines', namespace, name);
 }
 
-export class AppMachine extends EventEmitter<AppMachineEvents> {
+/** The QEMU driver for every app, with what QEMU needs besides what the app manager shares. */
+export function qemuMachines(deps: Omit<MachineDeps, keyof MachineContext>): MachineDriverFactory {
+  return (app, context) => new AppMachine(app, { ...deps, ...context });
+}
+
+export class AppMachine extends EventEmitter<MachineDriverEvents> implements MachineDriver {
   private machine?: Machine;
-  private machineGeneration = -1;
+  private bootedGeneration = -1;
   private portForwards: Record<string, number> = {};
   private image?: ResolvedImage;
   private expectingExit = false;
@@ -75,9 +63,13 @@ export class AppMachine extends EventEmitter<AppMachineEvents> {
     return this.machine?.running ? this.machine : undefined;
   }
 
-  /** The record generation the current machine belongs to. */
-  get generation(): number {
-    return this.machineGeneration;
+  /** The record's machine generation the current machine belongs to. */
+  get machineGeneration(): number {
+    return this.bootedGeneration;
+  }
+
+  get accel(): string {
+    return this.deps.accel;
   }
 
   /** The host port QEMU forwards to each service's guest port. */
@@ -86,10 +78,10 @@ export class AppMachine extends EventEmitter<AppMachineEvents> {
   }
 
   /**
-   * Boots a machine for `generation`: resolves the image (the caller has reported
+   * Boots a machine for `machineGeneration`: resolves the image (the caller has reported
    * `pulling-image`), waits for the volumes, creates the overlay and starts QEMU.
    */
-  async boot(generation: number, progress: BootProgress): Promise<Machine> {
+  async boot(machineGeneration: number, progress: BootProgress): Promise<Machine> {
     const spec = this.app.spec;
     const dir = this.app.dir;
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -112,7 +104,7 @@ export class AppMachine extends EventEmitter<AppMachineEvents> {
     }
 
     progress.state('creating');
-    const overlay = this.overlay(generation);
+    const overlay = this.overlay(machineGeneration);
     if (!fs.existsSync(overlay)) {
       for (const old of fs.readdirSync(dir).filter((f) => /^rootfs-\d+\.qcow2$/.test(f))) fs.rmSync(path.join(dir, old));
       await run('qemu-img', ['create', '-q', '-f', 'qcow2', '-F', 'raw', '-b', this.image.rootfs, overlay]);
@@ -125,13 +117,13 @@ export class AppMachine extends EventEmitter<AppMachineEvents> {
     progress.state('booting');
     this.app.system(`booting ${spec.image} (${spec.resources.cpu} vCPU, ${spec.resources.memory} MiB, ${this.deps.accel})`);
     const machine = await Machine.start(this.qemuSpec(overlay, disks, false), path.join(dir, 'qemu.log'), agentConfig(spec, this.image, disks));
-    this.attach(machine, generation);
+    this.attach(machine, machineGeneration);
     this.pushServices();
     return machine;
   }
 
   /** A new QEMU from the persisted snapshot (a wake from deep suspend, or after a daemon restart). */
-  async restore(snapshots: SnapshotFiles): Promise<Machine> {
+  async restore(snapshots: SnapshotSource): Promise<Machine> {
     const snapshot = snapshots.usable();
     if (!snapshot) throw new Error('no usable snapshot to resume from');
     // Resolved once: a wake from deep suspend should not pay for reading the image store.
@@ -140,9 +132,9 @@ export class AppMachine extends EventEmitter<AppMachineEvents> {
     if ('waitingFor' in volumes) throw new Error(`cannot restore: ${volumes.waitingFor}`);
     this.portForwards = { ...snapshot.forwards };
     await this.deps.internal.listen(this.app.id, this.socketPath('svc'));
-    const machine = await Machine.start(this.qemuSpec(this.overlay(snapshot.generation), volumes.disks, true), path.join(this.app.dir, 'qemu.log'));
+    const machine = await Machine.start(this.qemuSpec(this.overlay(snapshot.machineGeneration), volumes.disks, true), path.join(this.app.dir, 'qemu.log'));
     await snapshots.load(machine);
-    this.attach(machine, snapshot.generation);
+    this.attach(machine, snapshot.machineGeneration);
     this.app.system('restored the machine from its persisted snapshot');
     return machine;
   }
@@ -195,8 +187,8 @@ export class AppMachine extends EventEmitter<AppMachineEvents> {
     for (const socket of ['qmp', 'ctl', 'svc']) fs.rmSync(this.socketPath(socket), { force: true });
   }
 
-  private overlay(generation: number): string {
-    return path.join(this.app.dir, `rootfs-${generation}.qcow2`);
+  private overlay(machineGeneration: number): string {
+    return path.join(this.app.dir, `rootfs-${machineGeneration}.qcow2`);
   }
 
   /** Sockets need short paths (108 bytes): keep them in $LTTLE_HOME/run under a hash. */
@@ -224,9 +216,9 @@ export class AppMachine extends EventEmitter<AppMachineEvents> {
     };
   }
 
-  private attach(machine: Machine, generation: number): void {
+  private attach(machine: Machine, machineGeneration: number): void {
     this.machine = machine;
-    this.machineGeneration = generation;
+    this.bootedGeneration = machineGeneration;
     this.expectingExit = false;
     const pidFile = path.join(this.app.dir, 'qemu.pid');
     fs.writeFileSync(pidFile, String(machine.pid));

@@ -15,6 +15,11 @@ export class Restarts {
   /** When the recent failed exits happened. */
   private failures: number[] = [];
 
+  constructor(
+    /** The backoff after the first failed exit (or a clean one under `always`). */
+    private readonly firstBackoffMs = 1000,
+  ) {}
+
   afterExit(policy: RestartPolicy, how: string): AfterExit {
     const failed = how !== 'exit 0';
     if (policy === 'remove') return { state: 'stopped', message: `app process ended (${how}); restart-policy remove`, remove: true };
@@ -29,7 +34,7 @@ export class Restarts {
         };
       }
     }
-    const backoffMs = 1000 * 2 ** Math.max(0, this.failures.length - 1);
+    const backoffMs = this.firstBackoffMs * 2 ** Math.max(0, this.failures.length - 1);
     return { state: 'restarting', message: `app process ended (${how}); restarting in ${backoffMs / 1000}s`, backoffMs };
   }
 }

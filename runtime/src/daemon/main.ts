@@ -8,6 +8,7 @@ import { ImageStore } from '../image/image-store';
 import { chooseAccel } from '../vm/accel';
 import type { AppRecord } from '../app/app-state';
 import { AppManager } from '../app/app-manager';
+import { qemuMachines } from '../app/qemu-machine';
 import { handleExecUpgrade } from '../api/exec-stream';
 import { VolumeManager, type VolumeRecord } from '../volume/volume-manager';
 import { acquireHomeLock, HomeLockedError } from './home-lock';
@@ -71,15 +72,20 @@ async function main(): Promise<void> {
     (process.env.LTTLE_IMAGE_PATH || path.join(root, 'build', 'images')).split(':'),
     log,
   );
+  const volume = (ns: string, name: string) => volumes.record(ns, name);
   const apps = new AppManager({
     home,
-    accel: accel.accel,
-    kernel: process.env.LTTLE_KERNEL || path.join(root, 'build', 'guest', 'vmlinuz'),
-    initrd: process.env.LTTLE_INITRD || path.join(root, 'build', 'guest', 'initramfs.cpio.gz'),
-    images,
-    volume: (ns, name) => volumes.record(ns, name),
+    volume,
     store: new StateStore<AppRecord>(home, 'apps', unreadable),
     log,
+    machines: qemuMachines({
+      home,
+      accel: accel.accel,
+      kernel: process.env.LTTLE_KERNEL || path.join(root, 'build', 'guest', 'vmlinuz'),
+      initrd: process.env.LTTLE_INITRD || path.join(root, 'build', 'guest', 'initramfs.cpio.gz'),
+      images,
+      volume,
+    }),
   });
   appsRef.current = apps;
   const appManager = apps;

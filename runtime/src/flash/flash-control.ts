@@ -8,8 +8,7 @@ import { deepSuspendAfter, flashSettings } from '../../../schema/src/normalize';
 import type { AppSpec, ConnectionTracking, FlashStats, ResumeKind } from '../../../schema/src/types';
 import { IdleTracker } from './idle-tracker';
 import type { ConnectionGate, TrackedConnection } from '../proxy/service-proxy';
-import type { Machine } from '../vm/machine';
-import type { AppMachine } from '../app/qemu-machine';
+import type { MachineDriver, RunningMachine } from '../app/machine-driver';
 import type { AppState } from '../app/app-state';
 import type { SnapshotFiles } from './snapshot-files';
 
@@ -17,8 +16,7 @@ import type { SnapshotFiles } from './snapshot-files';
 const CONNECT_WAIT_MS = 300_000;
 /** Connections that may wait for the machine at once; more are refused at once, not left hanging. */
 const WAKE_QUEUE = Number(process.env.LTTLE_WAKE_QUEUE ?? 1024);
-/** Backoff of a failed suspend: doubles from the first to the last. */
-const RETRY_FIRST_MS = 1000;
+/** Backoff of a failed suspend: doubles from the first (a constructor parameter) to this. */
 const RETRY_MAX_MS = 60_000;
 /** How often a due deep suspend looks again whether the last client connection has closed. */
 const DEEP_RECHECK_MS = 1000;
@@ -39,10 +37,12 @@ export class FlashControl {
 
   constructor(
     private readonly app: AppState,
-    private readonly vm: AppMachine,
+    private readonly vm: MachineDriver,
     private readonly snapshots: SnapshotFiles,
     /** Asks for a cold boot (queued after the current transition): the snapshot cannot be restored. */
     private readonly coldBoot: () => void,
+    /** The first retry of a failed suspend. */
+    private readonly retryFirstMs = 1000,
   ) {
     const onIdle = () => void this.suspend('idle').catch((err: Error) => this.app.system(`suspend failed: ${err.message}`));
     this.idle = new IdleTracker((flashSettings(app.spec)?.timeout ?? 1) * 1000, trackingByService(app.spec), onIdle);
@@ -68,17 +68,9 @@ export class FlashControl {
     clearTimeout(this.retryTimer);
   }
 
-  /** The machine is gone or replaced: whatever suspend it was in is over. */
-  clearSuspended(): void {
-    const flash = this.app.record.flash;
-    delete flash.deep;
-    delete flash.suspendedSince;
-  }
-
   /** The daemon started and found the app suspended with a snapshot that may be restored: no QEMU runs. */
   restoredDeep(): void {
-    this.app.record.flash.deep = true;
-    this.app.persist();
+    this.app.recordDeepSuspend(true);
   }
 
   setLocks(count: number): void {
@@ -176,27 +168,22 @@ export class FlashControl {
       const started = Date.now();
       try {
         await machine.pause();
-        await this.snapshots.save(machine, this.vm.generation, this.vm.forwards);
+        await this.snapshots.save(machine, this.vm.machineGeneration, this.vm.forwards);
       } catch (err) {
         await this.suspendFailed(machine, why, err as Error);
         if (force) throw err;
         return;
       }
       this.failures = 0;
-      const flash = this.app.record.flash;
-      flash.lastSuspendAt = flash.suspendedSince = new Date().toISOString();
-      flash.deep = false;
-      delete flash.lastSuspendError;
-      this.app.setState('suspended');
+      this.app.recordSuspend();
       this.app.system(`suspended (${why}) in ${Date.now() - started} ms`);
       this.scheduleDeep();
     });
   }
 
   /** The app keeps running, says why in `app get`, and the suspend is tried again with backoff. */
-  private async suspendFailed(machine: Machine, why: string, err: Error): Promise<void> {
-    this.failures++;
-    const retryMs = Math.min(RETRY_FIRST_MS * 2 ** (this.failures - 1), RETRY_MAX_MS);
+  private async suspendFailed(machine: RunningMachine, why: string, err: Error): Promise<void> {
+    const retryMs = this.nextRetryMs();
     // A half-written snapshot is no snapshot.
     this.snapshots.drop();
     try {
@@ -205,10 +192,16 @@ export class FlashControl {
       // QEMU is gone: its exit handler reports the crash
     }
     if (!machine.running) return;
-    this.app.record.flash.lastSuspendError = { at: new Date().toISOString(), message: err.message, retryInSeconds: retryMs / 1000 };
+    this.app.recordSuspendError(err.message, retryMs);
     this.app.setState('ready');
     this.app.system(`suspend (${why}) failed, the app keeps running; retrying in ${retryMs / 1000}s: ${err.message}`);
     this.retryTimer = setTimeout(() => void this.suspend('retry').catch((err: Error) => this.app.system(`suspend (retry) failed: ${err.message}`)), retryMs);
+  }
+
+  /** One more failure in a row: the backoff before the next try. */
+  private nextRetryMs(): number {
+    this.failures++;
+    return Math.min(this.retryFirstMs * 2 ** (this.failures - 1), RETRY_MAX_MS);
   }
 
   /** Arms the deep suspend for `deep-suspend-after` seconds after the suspend began (or `inMs`). */
@@ -233,19 +226,14 @@ export class FlashControl {
       try {
         this.snapshots.makeDurable();
       } catch (err) {
-        this.failures++;
-        const retryMs = Math.min(RETRY_FIRST_MS * 2 ** (this.failures - 1), RETRY_MAX_MS);
-        this.app.record.flash.lastSuspendError = { at: new Date().toISOString(), message: (err as Error).message, retryInSeconds: retryMs / 1000 };
-        this.app.persist();
+        const retryMs = this.nextRetryMs();
+        this.app.recordSuspendError((err as Error).message, retryMs);
         this.app.system(`deep suspend failed, the app stays suspended in memory; retrying in ${retryMs / 1000}s: ${(err as Error).message}`);
         return this.scheduleDeep(retryMs);
       }
       await this.vm.kill();
       this.failures = 0;
-      const flash = this.app.record.flash;
-      flash.deep = true;
-      delete flash.lastSuspendError;
-      this.app.persist();
+      this.app.recordDeepSuspend(false);
       const mib = (this.snapshots.diskBytes() / 2 ** 20).toFixed(1);
       this.app.system(`deep-suspended (snapshot durable, ${mib} MiB on disk; qemu exited) in ${Date.now() - started} ms`);
     });
@@ -275,13 +263,7 @@ export class FlashControl {
       // Services may have come or gone while it slept.
       this.vm.pushServices();
       const ms = Math.round((Number(process.hrtime.bigint() - started) / 1e6) * 100) / 100;
-      const flash = this.app.record.flash;
-      const now = new Date().toISOString();
-      flash.resumeCount++;
-      flash.lastResumeAt = now;
-      flash.lastResumeLatencyMs = ms;
-      flash.resumes = { ...flash.resumes, [kind]: { count: (flash.resumes?.[kind]?.count ?? 0) + 1, lastLatencyMs: ms, lastAt: now } };
-      this.clearSuspended();
+      this.app.recordResume(kind, ms);
       this.app.setState('ready');
       this.app.system(`resumed (${why}${kind === 'deep' ? ', from deep suspend' : ''}) in ${ms.toFixed(1)} ms`);
       this.idle.start();
@@ -292,7 +274,7 @@ export class FlashControl {
   private abandonSnapshot(reason: string): void {
     this.app.system(`cold boot instead of restoring the snapshot: ${reason}`);
     this.snapshots.drop();
-    this.clearSuspended();
+    this.app.clearSuspended();
     this.app.setState('idle', `cold boot: ${reason}`);
     this.coldBoot();
   }

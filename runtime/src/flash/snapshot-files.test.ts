@@ -9,6 +9,8 @@ import * as path from 'node:path';
 import type { AppSpec } from '../../../schema/src/types';
 import { StateStore } from '../state/store';
 import { AppState, type AppRecord } from '../app/app-state';
+import { migrateRecord, type LegacyAppRecord } from '../app/app-record';
+import { downgradeHeader } from '../app/testing/legacy-files';
 import { SnapshotFiles, type VolumeIdentity } from './snapshot-files';
 
 describe('snapshot files', () => {
@@ -21,16 +23,18 @@ describe('snapshot files', () => {
     home = fs.mkdtempSync(path.join(os.tmpdir(), 'lttle-snap-'));
     const dir = path.join(home, 'machines', 'ns', 'db');
     fs.mkdirSync(dir, { recursive: true });
-    const record = {
+    const record: AppRecord = {
       spec: { name: 'db', namespace: 'ns', volumes: [] } as unknown as AppSpec,
-      generation: 2,
+      machineGeneration: 2,
+      specGeneration: 3,
+      observedGeneration: 3,
       state: 'suspended',
       hostPorts: {},
       flash: { resumeCount: 0, locksHeld: 0, connections: 0 },
-      snapshot: { generation: 2, takenAt: new Date().toISOString(), forwards: { access: 40000 } },
+      snapshot: { machineGeneration: 2, takenAt: new Date().toISOString(), forwards: { access: 40000 } },
       createdAt: '',
       updatedAt: '',
-    } as AppRecord;
+    };
     app = new AppState(record, dir, new StateStore<AppRecord>(home, 'apps'));
     volumes = [{ id: 'ns/data', bytes: 100 * 2 ** 20, generation: 1 }];
     snapshots = new SnapshotFiles(app, () => volumes.map((v) => ({ ...v })));
@@ -58,7 +62,7 @@ describe('snapshot files', () => {
     const text = fs.readFileSync(snapshots.headerFile, 'utf8');
     fs.writeFileSync(snapshots.headerFile, text.slice(0, text.length / 2));
     assert.match(reason(), /header is unreadable/);
-    fs.writeFileSync(snapshots.headerFile, text.replace('"generation":2', '"generation":3'));
+    fs.writeFileSync(snapshots.headerFile, text.replace('"machineGeneration":2', '"machineGeneration":3'));
     assert.match(reason(), /fails its checksum/);
   });
 
@@ -81,10 +85,31 @@ describe('snapshot files', () => {
   });
 
   it('refuses a snapshot of another machine generation, and forgets it on drop', () => {
-    app.record.generation = 3;
+    app.acceptSpec(app.spec, true);
     assert.match(reason(), /machine generation 2, the app is at 3/);
     snapshots.drop();
     assert.equal(app.record.snapshot, undefined);
     assert.ok(!fs.existsSync(snapshots.headerFile) && !fs.existsSync(snapshots.file));
+  });
+
+  it('restores what the previous version wrote: a record with `generation` and a format 1 header', () => {
+    downgradeHeader(snapshots.headerFile);
+    const legacy: LegacyAppRecord = {
+      spec: app.spec,
+      generation: 2,
+      state: 'suspended',
+      hostPorts: {},
+      flash: { resumeCount: 0, locksHeld: 0, connections: 0, deep: true },
+      snapshot: { generation: 2, takenAt: new Date().toISOString(), forwards: { access: 40000 } },
+      createdAt: '',
+      updatedAt: '',
+    };
+    const upgraded = new AppState(migrateRecord(legacy), app.dir, new StateStore<AppRecord>(home, 'apps'));
+    const files = new SnapshotFiles(upgraded, () => volumes.map((v) => ({ ...v })));
+    assert.deepEqual(files.check(), { info: upgraded.record.snapshot });
+    // Made durable again, the header is rewritten in today's format and stays restorable.
+    files.makeDurable();
+    assert.match(fs.readFileSync(files.headerFile, 'utf8'), /"format":2,"app":"ns\/db","machineGeneration":2/);
+    assert.ok('info' in files.check());
   });
 });

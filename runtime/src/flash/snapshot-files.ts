@@ -14,9 +14,9 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Machine } from '../vm/machine';
-import { fsyncFile, restoreSnapshot, saveSnapshot } from '../vm/snapshot';
+import { fsyncFile } from '../vm/snapshot';
 import type { AppState, SnapshotInfo } from '../app/app-state';
+import type { RunningMachine, SnapshotSource } from '../app/machine-driver';
 
 /** What a volume was when the snapshot was taken. */
 export interface VolumeIdentity {
@@ -26,9 +26,9 @@ export interface VolumeIdentity {
 }
 
 interface SnapshotHeader {
-  format: 1;
+  format: 2;
   app: string;
-  generation: number;
+  machineGeneration: number;
   bootId: string;
   durable: boolean;
   takenAt: string;
@@ -37,6 +37,9 @@ interface SnapshotHeader {
   volumes: VolumeIdentity[];
   forwards: Record<string, number>;
 }
+
+/** Format 1 (before the machine generation's rename) named it `generation`; still restored. */
+type StoredHeader = SnapshotHeader | (Omit<SnapshotHeader, 'format' | 'machineGeneration'> & { format: 1; generation: number });
 
 const BOOT_ID_FILE = '/proc/sys/kernel/random/boot_id';
 
@@ -50,7 +53,7 @@ function bootId(): string {
 
 const sha256 = (data: Buffer | string) => crypto.createHash('sha256').update(data).digest('hex');
 
-export class SnapshotFiles {
+export class SnapshotFiles implements SnapshotSource {
   readonly file: string;
   readonly headerFile: string;
   readonly memoryFile: string;
@@ -73,18 +76,20 @@ export class SnapshotFiles {
 
   /** The persisted snapshot, or why it must not be restored (a cold boot follows). */
   check(): { info: SnapshotInfo } | { reason: string } {
-    const { snapshot, generation } = this.app.record;
+    const { snapshot, machineGeneration } = this.app.record;
     if (!snapshot) return { reason: 'no snapshot was taken' };
-    if (snapshot.generation !== generation) return { reason: `the snapshot belongs to machine generation ${snapshot.generation}, the app is at ${generation}` };
-    let header: SnapshotHeader;
+    if (snapshot.machineGeneration !== machineGeneration)
+      return { reason: `the snapshot belongs to machine generation ${snapshot.machineGeneration}, the app is at ${machineGeneration}` };
+    let header: StoredHeader;
     try {
-      const stored = JSON.parse(fs.readFileSync(this.headerFile, 'utf8')) as { header: SnapshotHeader; checksum: string };
+      const stored = JSON.parse(fs.readFileSync(this.headerFile, 'utf8')) as { header: StoredHeader; checksum: string };
       if (sha256(JSON.stringify(stored.header)) !== stored.checksum) return { reason: 'the snapshot header fails its checksum (torn write)' };
       header = stored.header;
     } catch (err) {
       return { reason: `the snapshot header is unreadable (${(err as Error).message})` };
     }
-    if (header.app !== this.app.id || header.generation !== generation) return { reason: 'the snapshot header belongs to another machine' };
+    const headerGeneration = header.format === 1 ? header.generation : header.machineGeneration;
+    if (header.app !== this.app.id || headerGeneration !== machineGeneration) return { reason: 'the snapshot header belongs to another machine' };
     if (!header.durable && header.bootId !== bootId()) return { reason: 'the host restarted since the snapshot, which was not yet durable' };
     let state: Buffer;
     try {
@@ -106,14 +111,14 @@ export class SnapshotFiles {
     return { info: snapshot };
   }
 
-  /** Saves a paused machine; the record learns of it with the next persisted state. */
-  async save(machine: Machine, generation: number, forwards: Record<string, number>): Promise<void> {
+  /** Saves a paused machine and tells the record of it. */
+  async save(machine: RunningMachine, machineGeneration: number, forwards: Readonly<Record<string, number>>): Promise<void> {
     // The old header goes first: from here until the new one is written no snapshot is valid.
     this.removeHeader();
-    await saveSnapshot(machine.qmp, this.file);
-    const info: SnapshotInfo = { generation, takenAt: new Date().toISOString(), forwards: { ...forwards } };
+    await machine.saveSnapshot(this.file);
+    const info: SnapshotInfo = { machineGeneration, takenAt: new Date().toISOString(), forwards: { ...forwards } };
     this.writeHeader(info, false);
-    this.app.record.snapshot = info;
+    this.app.setSnapshot(info);
   }
 
   /** Makes the snapshot survive a host crash: the RAM reaches the disk, then a header says so. */
@@ -132,17 +137,15 @@ export class SnapshotFiles {
   }
 
   /** Loads the snapshot into a machine started to receive it; it stays paused. */
-  load(machine: Machine): Promise<void> {
-    return restoreSnapshot(machine.qmp, this.file);
+  load(machine: RunningMachine): Promise<void> {
+    return machine.loadSnapshot(this.file);
   }
 
   /** Forgets the snapshot: the guest ran (or is replaced) since it was taken. */
   drop(): void {
     this.removeHeader();
     fs.rmSync(this.file, { force: true });
-    if (!this.app.record.snapshot) return;
-    this.app.record.snapshot = undefined;
-    this.app.persist();
+    this.app.setSnapshot(undefined);
   }
 
   private removeHeader(): void {
@@ -152,9 +155,9 @@ export class SnapshotFiles {
   private writeHeader(info: SnapshotInfo, durable: boolean): void {
     const state = fs.readFileSync(this.file);
     const header: SnapshotHeader = {
-      format: 1,
+      format: 2,
       app: this.app.id,
-      generation: info.generation,
+      machineGeneration: info.machineGeneration,
       bootId: bootId(),
       durable,
       takenAt: info.takenAt,

@@ -28,32 +28,37 @@ export class ServiceListeners {
 
   /** Listens for every service of the spec and closes the listeners of removed ones. */
   async sync(): Promise<void> {
-    const { spec, record } = this.app;
+    const spec = this.app.spec;
+    const hostPorts = { ...this.app.record.hostPorts };
     for (const [key, proxy] of this.proxies) {
       if (!(key in spec.expose)) {
         proxy.close();
         this.proxies.delete(key);
-        delete record.hostPorts[key];
+        delete hostPorts[key];
       }
     }
-    for (const [key, expose] of Object.entries(spec.expose)) {
-      if (this.proxies.has(key)) continue;
-      const host = expose.external?.host ?? '127.0.0.1';
-      const fixed = expose.external?.port;
-      let proxy = new ServiceProxy(key, host, fixed ?? record.hostPorts[key] ?? 0, this.gate, this.log);
-      let port: number;
-      try {
-        port = await proxy.listen();
-      } catch (err) {
-        if (fixed !== undefined) throw new Error(`cannot listen on ${host}:${fixed} for service ${key}: ${(err as Error).message}`);
-        // The remembered port was taken while the daemon was away: take a new one.
-        proxy = new ServiceProxy(key, host, 0, this.gate, this.log);
-        port = await proxy.listen();
+    // The ports taken so far are kept even when a later service cannot listen.
+    try {
+      for (const [key, expose] of Object.entries(spec.expose)) {
+        if (this.proxies.has(key)) continue;
+        const host = expose.external?.host ?? '127.0.0.1';
+        const fixed = expose.external?.port;
+        let proxy = new ServiceProxy(key, host, fixed ?? hostPorts[key] ?? 0, this.gate, this.log);
+        let port: number;
+        try {
+          port = await proxy.listen();
+        } catch (err) {
+          if (fixed !== undefined) throw new Error(`cannot listen on ${host}:${fixed} for service ${key}: ${(err as Error).message}`);
+          // The remembered port was taken while the daemon was away: take a new one.
+          proxy = new ServiceProxy(key, host, 0, this.gate, this.log);
+          port = await proxy.listen();
+        }
+        this.proxies.set(key, proxy);
+        hostPorts[key] = port;
       }
-      this.proxies.set(key, proxy);
-      record.hostPorts[key] = port;
+    } finally {
+      this.app.setHostPorts(hostPorts);
     }
-    this.app.persist();
   }
 
   /** Serves a connection from another app's guest like one to the host listener; false without such a service. */

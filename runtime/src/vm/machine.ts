@@ -20,6 +20,7 @@ import {
 } from './channel';
 import { QmpClient } from './qmp';
 import { qemuArgs, type QemuSpec } from './qemu-command';
+import { restoreSnapshot, saveSnapshot } from './snapshot';
 
 /** What the agent needs to run the app (CONFIG records). */
 export interface AgentConfig {
@@ -220,6 +221,16 @@ export class Machine extends EventEmitter<MachineEvents> {
 
   async resume(): Promise<void> {
     await this.qmp.execute('cont');
+  }
+
+  /** Saves the device state of the paused machine to `file` (atomically). */
+  saveSnapshot(file: string): Promise<void> {
+    return saveSnapshot(this.qmp, file);
+  }
+
+  /** Loads `file` into a machine started with `incoming`; it stays paused. */
+  loadSnapshot(file: string): Promise<void> {
+    return restoreSnapshot(this.qmp, file);
   }
 
   /** Asks the agent to stop the app with `signal`, sync and power off; kills QEMU if that takes too long. */

@@ -1,0 +1,32 @@
+// What an app's controller is given: the runtime's shared parts, the machine
+// driver factory, and the waits of the lifecycle (the daemon's by default).
+import type { StateStore } from '../state/store';
+import type { AppRecord } from './app-record';
+import type { VolumeLookup } from './machine-config';
+import type { MachineContext, MachineDriverFactory } from './machine-driver';
+
+/** Waits of the lifecycle, shortened by tests; the defaults are the daemon's. */
+export interface LifecycleTiming {
+  /** How long a machine may boot before it is declared ready without a readiness signal. */
+  bootDeadlineMs: number;
+  /** The backoff before the first restart (restart-policy.ts); it doubles with each recent failure. */
+  restartBackoffMs: number;
+  /** The first retry of a failed suspend (flash-control.ts); it doubles up to a minute. */
+  suspendRetryMs: number;
+}
+
+export interface AppDeps extends MachineContext {
+  home: string;
+  volume: VolumeLookup['volume'];
+  store: StateStore<AppRecord>;
+  log: (line: string) => void;
+  /** Makes the app's machine: QEMU in the daemon. */
+  machines: MachineDriverFactory;
+  timing?: Partial<LifecycleTiming>;
+}
+
+export const DEFAULT_TIMING: LifecycleTiming = {
+  bootDeadlineMs: Number(process.env.LTTLE_BOOT_DEADLINE_MS ?? 300_000),
+  restartBackoffMs: 1000,
+  suspendRetryMs: 1000,
+};
