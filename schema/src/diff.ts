@@ -6,6 +6,7 @@ import volumeSchema from '../volume.schema.json';
 import { formatSize } from './size';
 import type { Issue } from './schema';
 import type { AppSpec, VolumeSpec } from './types';
+import type { ChangeRule } from './fields';
 
 export type ChangeKind = 'add' | 'delete' | 'update';
 
@@ -27,9 +28,6 @@ export interface Plan {
   /** Changes the rules refuse (e.g. shrinking a volume); the plan must not be applied. */
   errors: Issue[];
 }
-
-/** Each field's `x-on-change` rule in the JSON Schema: the docs and these rules read the same annotation. */
-export type ChangeRule = 'replace' | 'redeploy' | 'live' | 'grow';
 
 export function changeRules(kind: 'volume' | 'app'): Record<string, ChangeRule> {
   const schema = kind === 'volume' ? volumeSchema : appSchema;

@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { frontEndName } from './casing';
-import type { ChangeRule } from './diff';
+import type { ChangeRule } from './fields';
 import { terraformDocFiles, terraformSection } from './docs-terraform';
 import { packageRoot, schemaDir } from './paths';
 

@@ -7,7 +7,9 @@ import * as path from 'node:path';
 import appSchema from '../app.schema.json';
 import commonSchema from '../common.schema.json';
 import volumeSchema from '../volume.schema.json';
-import type { ChangeRule } from './diff';
+
+/** Each field's `x-on-change` rule in the JSON Schema: the diff rules and the docs read the same annotation. */
+export type ChangeRule = 'replace' | 'redeploy' | 'live' | 'grow';
 
 export interface SchemaNode {
   $ref?: string;
