@@ -5,26 +5,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { frontEndName } from './casing';
-import type { ChangeRule } from './fields';
+import type { ChangeRule, SchemaNode } from './fields';
 import { terraformDocFiles, terraformSection } from './docs-terraform';
 import { packageRoot, schemaDir } from './paths';
-
-interface SchemaNode {
-  type?: string | string[];
-  description?: string;
-  default?: unknown;
-  enum?: unknown[];
-  const?: unknown;
-  required?: string[];
-  properties?: Record<string, SchemaNode>;
-  additionalProperties?: SchemaNode | boolean;
-  items?: SchemaNode;
-  $ref?: string;
-  else?: SchemaNode;
-  'x-expect'?: string;
-  'x-secret'?: boolean;
-  'x-on-change'?: ChangeRule;
-}
 
 interface Row {
   path: string[];

@@ -8,15 +8,7 @@ import { Harness, sleep, TIMING } from './testing/lifecycle-harness';
 
 describe('app lifecycle (fake machine)', () => {
   let h: Harness;
-
-  beforeEach(async () => {
-    h = await Harness.create();
-  });
-
-  afterEach(async () => {
-    await h.close();
-    h.remove();
-  });
+  Harness.forEachTest((harness) => (h = harness));
 
   it('deploys: pulling the image, booting, then ready at the readiness signal', async () => {
     const app = await h.deploy(Harness.spec('web'));

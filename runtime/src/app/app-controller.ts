@@ -196,7 +196,8 @@ export class AppController implements ServiceApp {
     });
     this.app.setAccel(this.vm.accel);
     this.bootDeadline = setTimeout(() => {
-      if (this.vm.current !== machine || this.app.record.state !== 'booting') return;
+      // A stop or delete that came meanwhile owns the app now (its directory may be gone).
+      if (abort.signal.aborted || this.app.deleted || this.vm.current !== machine || this.app.record.state !== 'booting') return;
       const why = `no readiness signal within ${this.timing.bootDeadlineMs / 1000}s${flashSettings(this.spec) ? ' (flash trigger did not fire; running without a snapshot)' : ''}`;
       this.app.system(why);
       this.app.setState('ready', why);

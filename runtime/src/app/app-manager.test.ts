@@ -9,15 +9,7 @@ import { Harness } from './testing/lifecycle-harness';
 
 describe('app manager: a daemon restart', () => {
   let h: Harness;
-
-  beforeEach(async () => {
-    h = await Harness.create();
-  });
-
-  afterEach(async () => {
-    await h.close();
-    h.remove();
-  });
+  Harness.forEachTest((harness) => (h = harness));
 
   it('brings back a suspended app of the previous version deep-suspended; a connection restores its snapshot', async () => {
     await h.deploy(Harness.flashSpec('db'));

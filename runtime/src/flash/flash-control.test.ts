@@ -11,15 +11,7 @@ const IDLE_MS = FLASH_TIMEOUT * 1000;
 
 describe('flash mode lifecycle (fake machine)', () => {
   let h: Harness;
-
-  beforeEach(async () => {
-    h = await Harness.create();
-  });
-
-  afterEach(async () => {
-    await h.close();
-    h.remove();
-  });
+  Harness.forEachTest((harness) => (h = harness));
 
   const snapshotHeader = (name: string) => path.join(h.home, 'machines', 'test', name, 'snapshot.meta');
 

@@ -47,6 +47,20 @@ export class Harness {
     });
   }
 
+  /** Harnesses created and not closed yet: a test may replace the one it was given. */
+  private static readonly open = new Set<Harness>();
+
+  /** A fresh harness for each test of the calling `describe`; every harness the test made is closed and removed after it. */
+  static forEachTest(use: (harness: Harness) => void): void {
+    beforeEach(async () => use(await Harness.create()));
+    afterEach(async () => {
+      for (const harness of [...Harness.open]) {
+        await harness.close();
+        harness.remove();
+      }
+    });
+  }
+
   static async create(home?: string, timing: Partial<LifecycleTiming> = TIMING, servicePort = 0): Promise<Harness> {
     const sockets = new Set<net.Socket>();
     const server = net.createServer((socket) => {
@@ -56,7 +70,9 @@ export class Harness {
     });
     await new Promise<void>((resolve) => server.listen(servicePort, '127.0.0.1', resolve));
     const dir = home ?? fs.mkdtempSync(path.join(os.tmpdir(), 'lttle-life-'));
-    return new Harness(dir, { server, sockets }, (server.address() as net.AddressInfo).port, timing);
+    const harness = new Harness(dir, { server, sockets }, (server.address() as net.AddressInfo).port, timing);
+    Harness.open.add(harness);
+    return harness;
   }
 
   /**
@@ -153,6 +169,7 @@ export class Harness {
 
   /** Stops the runtime as lttled does on SIGTERM, and frees the test's sockets. */
   async close(): Promise<void> {
+    Harness.open.delete(this);
     for (const socket of this.clients) socket.destroy();
     await this.manager.stopAll();
     for (const socket of this.echo.sockets) socket.destroy();
