@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { frontEndName } from './casing';
 import type { ChangeRule, SchemaNode } from './fields';
 import { terraformDocFiles, terraformSection } from './docs-terraform';
+import { CRD_FILE, crdManifest } from './crd';
 import { packageRoot, schemaDir } from './paths';
 
 interface Row {
@@ -171,6 +172,7 @@ export function docFiles(): Record<string, string> {
   return {
     ...Object.fromEntries(RESOURCES.map((r) => [path.join('docs', 'resources', `${r.kind}.md`), renderResourceDoc(r.kind)])),
     ...terraformDocFiles(),
+    [CRD_FILE]: crdManifest(),
   };
 }
 

@@ -165,6 +165,11 @@ describe('lttle documents', () => {
       'test.lttle.yaml: document 1 (app "postgresql"), line 16 col 13: volumes[0].path must be an absolute path such as /var/lib/postgresql/data (not / and without . or ..)',
     ],
     [
+      'volume path of a first segment ..',
+      app('path: /var/lib/postgresql/data', 'path: /..'),
+      'test.lttle.yaml: document 1 (app "postgresql"), line 16 col 13: volumes[0].path must be an absolute path such as /var/lib/postgresql/data (not / and without . or ..)',
+    ],
+    [
       'volume without path',
       app('      path: /var/lib/postgresql/data\n', ''),
       'test.lttle.yaml: document 1 (app "postgresql"), line 15 col 7: volumes[0].path is required',

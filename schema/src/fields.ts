@@ -25,7 +25,15 @@ export interface SchemaNode {
   if?: SchemaNode;
   then?: SchemaNode;
   else?: SchemaNode;
+  minProperties?: number;
   maxProperties?: number;
+  propertyNames?: SchemaNode;
+  uniqueItems?: boolean;
+  pattern?: string;
+  minLength?: number;
+  maxLength?: number;
+  minimum?: number;
+  maximum?: number;
   'x-expect'?: string;
   'x-secret'?: boolean;
   'x-size'?: boolean;
@@ -80,7 +88,7 @@ export interface Field {
 }
 
 /** Follows `$ref`s (relative to `file`); the referring node's own keywords win. */
-function resolve(docs: SchemaDocuments, node: SchemaNode, file: string): { node: SchemaNode; file: string } {
+export function resolveRef(docs: SchemaDocuments, node: SchemaNode, file: string): { node: SchemaNode; file: string } {
   if (!node.$ref) return { node, file };
   const [target, pointer] = node.$ref.split('#');
   const inFile = target || file;
@@ -91,7 +99,7 @@ function resolve(docs: SchemaDocuments, node: SchemaNode, file: string): { node:
     .filter(Boolean)
     .reduce<Record<string, unknown>>((at, key) => at[key] as Record<string, unknown>, doc as Record<string, unknown>) as SchemaNode;
   const { $ref: _ref, ...own } = node;
-  const resolved = resolve(docs, found, inFile);
+  const resolved = resolveRef(docs, found, inFile);
   return { node: { ...resolved.node, ...own }, file: resolved.file };
 }
 
@@ -112,13 +120,13 @@ function shapeOf(docs: SchemaDocuments, node: SchemaNode, file: string, path: st
   }
   const types = Array.isArray(node.type) ? node.type : node.type ? [node.type] : [];
   if (types.includes('array')) {
-    const items = resolve(docs, node.items ?? {}, file);
+    const items = resolveRef(docs, node.items ?? {}, file);
     return { kind: 'list', items: shapeOf(docs, items.node, items.file, [...path, '[]']) };
   }
   if (types.includes('object')) {
     if (node.maxProperties === 0) return { kind: 'empty' };
     if (node.properties) return { kind: 'object', fields: fieldsOf(docs, node, file, path) };
-    const values = resolve(docs, typeof node.additionalProperties === 'object' ? node.additionalProperties : { type: 'string' }, file);
+    const values = resolveRef(docs, typeof node.additionalProperties === 'object' ? node.additionalProperties : { type: 'string' }, file);
     return { kind: 'map', values: shapeOf(docs, values.node, values.file, [...path, '{}']) };
   }
   const scalar: Shape = { kind: 'scalar', types: scalarTypes(node, at) };
@@ -128,7 +136,7 @@ function shapeOf(docs: SchemaDocuments, node: SchemaNode, file: string, path: st
 
 function fieldsOf(docs: SchemaDocuments, node: SchemaNode, file: string, path: string[]): Field[] {
   return Object.entries(node.properties ?? {}).map(([key, raw]) => {
-    const { node: child, file: childFile } = resolve(docs, raw, file);
+    const { node: child, file: childFile } = resolveRef(docs, raw, file);
     const at = [...path, key];
     const field: Field = {
       key,

@@ -1,7 +1,7 @@
 // Human-readable sizes as lttle's docs write them: "100Mi", "50M", "42MB",
 // "1.5GB", "1Gi", "512Ki" or a plain number of bytes.
 
-const UNITS: Record<string, number> = {
+export const SIZE_UNITS: Record<string, number> = {
   '': 1,
   B: 1,
   K: 1e3,
@@ -38,7 +38,7 @@ export function parseSize(input: string | number): number {
   const match = /^\s*(\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*$/.exec(input);
   if (!match) throw new SizeError(`"${input}" is not a size`);
   const [, digits, unit] = match;
-  const factor = UNITS[unit];
+  const factor = SIZE_UNITS[unit];
   if (factor === undefined) throw new SizeError(`"${input}" has an unknown unit "${unit}" (use Ki, Mi, Gi, Ti, K, M, G, T, KB, MB, GB, TB)`);
   const bytes = Math.round(Number(digits) * factor);
   if (bytes <= 0) throw new SizeError(`"${input}" is zero`);
