@@ -45,7 +45,7 @@ build: node_modules/.installed
 UNIT_SPECS := 'build/js/schema/src/**/*.test.js' 'build/js/provider/src/**/*.test.js' 'build/js/runtime/src/**/*.test.js' 'build/js/test/tools/**/*.test.js'
 TS_SOURCES := 'schema/src/**/*.ts' 'runtime/src/**/*.ts' 'provider/src/**/*.ts' 'test/**/*.ts'
 
-.PHONY: test-unit test-integration test-vm test-e2e lint check docs
+.PHONY: test-unit test-integration test-kube test-vm test-e2e lint check docs
 # Inside `make test` the tiers reuse the one build (TIERS_BUILT=1).
 TIER_BUILD := $(if $(TIERS_BUILT),,build)
 RUN_TIER := bash test/tools/run-tier.sh
@@ -72,9 +72,14 @@ INTEGRATION_PREREQS := setup image registry-tools
 VM_PREREQS := setup guest image guest-test-prereqs image-webapp generic-image-prereqs
 # The terraform tests install the release zip as a user would; the webapp ones boot its image.
 E2E_PREREQS := setup guest image image-webapp pulumi-cli pulumi-gen-sdk sdk terraform-provider terraform-cli cdktn-example
+# Many hosts: a real control plane built from Go modules (mk/kube.mk).
+KUBE_PREREQS := setup kube
 
 test-integration: $(TIER_BUILD) $(INTEGRATION_PREREQS)
 	@$(RUN_TIER) integration 1800000 'build/js/test/integration/**/*.test.js'
+
+test-kube: $(TIER_BUILD) $(KUBE_PREREQS)
+	@$(RUN_TIER) kube 1800000 'build/js/test/kube/**/*.test.js'
 
 test-vm: $(TIER_BUILD) $(VM_PREREQS)
 	@$(RUN_TIER) vm 1800000 'build/js/test/vm/**/*.test.js'
@@ -83,8 +88,8 @@ test-e2e: $(TIER_BUILD) $(E2E_PREREQS)
 	@$(RUN_TIER) e2e 1800000 'build/js/test/e2e/**/*.test.js'
 
 # Every tier runs even when an earlier one failed; the table says which.
-TIERS := unit integration vm e2e
-test: build $(sort $(INTEGRATION_PREREQS) $(VM_PREREQS) $(E2E_PREREQS))
+TIERS := unit integration kube vm e2e
+test: build $(sort $(INTEGRATION_PREREQS) $(KUBE_PREREQS) $(VM_PREREQS) $(E2E_PREREQS))
 	@rm -rf $(BUILD)/test-results; status=0; \
 	for tier in $(TIERS); do $(MAKE) --no-print-directory TIERS_BUILT=1 test-$$tier || status=1; done; \
 	bash test/tools/tier-summary.sh $(TIERS) || status=1; exit $$status

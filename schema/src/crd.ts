@@ -131,6 +131,7 @@ export function convert(raw: SchemaNode, ctx: Ctx): OpenApiNode {
     out.items = convert(node.items ?? {}, { ...here, at: `${ctx.at}[]` });
     // uniqueItems is refused in CRDs (quadratic); a set list type checks the same for scalars.
     if (node.uniqueItems) out['x-kubernetes-list-type'] = 'set';
+    if (node.maxItems !== undefined) out.maxItems = node.maxItems;
   } else {
     out.type = scalar(type);
     Object.assign(out, scalarRules(node, ctx.at));
@@ -165,14 +166,16 @@ function propertyNamesRule(node: SchemaNode, ctx: Ctx): { rule: string; message:
   return { rule: `self.all(k, k.matches(${JSON.stringify(pattern)})${limit})`, message: `every key must be ${names['x-expect'] ?? 'valid'}` };
 }
 
-/** A size: bytes as an integer, or text such as 100Mi. */
+/** A size: bytes as an integer, or text such as 100Mi; a CEL rule checks each spelling (a structural anyOf has no types). */
 function sizeNode(node: SchemaNode): OpenApiNode {
   return {
     'x-kubernetes-int-or-string': true,
     description: description(node),
-    anyOf: [
-      { type: 'integer', minimum: MIN_VOLUME_BYTES, maximum: MAX_VOLUME_BYTES },
-      { type: 'string', pattern: SIZE_PATTERN },
+    'x-kubernetes-validations': [
+      {
+        rule: `type(self) == int ? self >= ${MIN_VOLUME_BYTES} && self <= ${MAX_VOLUME_BYTES} : self.matches(${JSON.stringify(SIZE_PATTERN)})`,
+        message: `must be ${node['x-expect'] ?? 'a size'}`,
+      },
     ],
   };
 }

@@ -28,6 +28,7 @@ export interface SchemaNode {
   minProperties?: number;
   maxProperties?: number;
   propertyNames?: SchemaNode;
+  maxItems?: number;
   uniqueItems?: boolean;
   pattern?: string;
   minLength?: number;

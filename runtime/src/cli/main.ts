@@ -6,6 +6,7 @@ import { LttleError } from '../../../schema/src/errors';
 import { packageRoot } from '../../../schema/src/paths';
 import { helpText, parseArgs, usageLines, UsageError, type CommandSpec } from './args';
 import { appDelete, appGet, appList, runAppDelete, runAppGet, runAppList } from './commands/app';
+import { clusterDown, clusterStatus, clusterUp, runClusterDown, runClusterStatus, runClusterUp } from './commands/cluster';
 import { daemonStart, daemonStatus, daemonStop, runDaemonStart, runDaemonStatus, runDaemonStop } from './commands/daemon';
 import { deploy, runDeploy } from './commands/deploy';
 import { machineExec, runMachineExec } from './commands/exec';
@@ -38,6 +39,9 @@ export const COMMANDS: [CommandSpec, Runner][] = [
   [daemonStatus, runDaemonStatus],
   [daemonStart, runDaemonStart],
   [daemonStop, runDaemonStop],
+  [clusterUp, runClusterUp],
+  [clusterDown, runClusterDown],
+  [clusterStatus, runClusterStatus],
 ];
 
 /** e.g. "app delete (rm)": the verbs an alias adds to the command's own. */

@@ -16,6 +16,7 @@ import { addAppRoutes } from '../api/routes-apps';
 import { addVolumeRoutes } from '../api/routes-volumes';
 import { createServer } from '../api/server';
 import { StateStore } from '../state/store';
+import { startNodeAgent } from './node-mode';
 
 /** A TCP listener's bearer token must not be guessable. */
 const MIN_TOKEN_LENGTH = 24;
@@ -140,6 +141,8 @@ async function main(): Promise<void> {
     const [hostname, port] = tcp.split(':');
     api(token).listen(Number(port), hostname);
   }
+  const agent = await startNodeAgent({ home, volumes, apps: appManager, log });
+  if (agent) server.on('close', () => agent.stop());
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
 }

@@ -1,0 +1,235 @@
+// lttled in node mode: the agent of one host in a Kubernetes cluster. The API
+// server is the one source of truth and kube-scheduler the one placer; the
+// agent registers its Node, keeps its Lease, keeps one Pod per App (any agent
+// may create a missing one: creation is idempotent), runs the Apps whose Pod is
+// bound to its node through the ordinary local controller, and writes their
+// status. Flash mode (suspend, resume, deep suspend) stays local to the host.
+//
+// Fencing: an App runs only where all its volumes are bound. A volume is bound
+// to the host of its first consumer by a status update conditional on the
+// resourceVersion the agent read, so two agents cannot both take it; an agent
+// never runs an App whose volume is bound elsewhere.
+import { normaliseApp, normaliseVolume } from '../../../schema/src/normalize';
+import { bodyOfCustomResource, type CustomResource } from '../../../schema/src/crd-body';
+import { resourceId, type AppSpec, type AppStatus, type VolumeSpec } from '../../../schema/src/types';
+import { appPod, APP_LABEL, podName, type AppResource } from './app-pod';
+import { appResourceStatus, waitingStatus, type AppResourceStatus } from './app-status';
+import type { KubeClient } from './kube-client';
+import { HEARTBEAT_MS, NodeRegistration } from './node-registration';
+
+const GROUP = '/apis/lttle.dev/v1alpha1';
+const RECONCILE_MS = 1_000;
+
+/** What the agent drives on its host: the daemon's volume and app managers. */
+export interface LocalRuntime {
+  applyVolume(spec: VolumeSpec): Promise<void>;
+  applyApp(spec: AppSpec): Promise<void>;
+  deleteApp(namespace: string, name: string): Promise<void>;
+  apps(): AppStatus[];
+}
+
+interface Meta {
+  name: string;
+  namespace: string;
+  uid: string;
+  generation?: number;
+  resourceVersion: string;
+  deletionTimestamp?: string;
+  annotations?: Record<string, string>;
+}
+type AppObject = AppResource & CustomResource & { metadata: Meta; spec: { environmentSecret?: string }; status?: AppResourceStatus };
+type VolumeObject = CustomResource & { metadata: Meta; status?: { host?: string } };
+interface PodObject {
+  metadata: Meta;
+  spec: { nodeName?: string };
+}
+interface NodeObject {
+  metadata: { name: string };
+  status?: { conditions?: { type: string; status: string; lastHeartbeatTime?: string }[] };
+}
+
+const key = (ns: string, name: string) => `${ns}/${name}`;
+const withoutTimes = (s: AppResourceStatus) => JSON.stringify({ ...s, conditions: s.conditions.map(({ lastTransitionTime: _t, ...c }) => c) });
+
+export class NodeAgent {
+  private readonly registration: NodeRegistration;
+  /** The spec last applied locally per app (JSON), so an unchanged App is not re-applied every second. */
+  private readonly applied = new Map<string, string>();
+  /** The status last written per app (without timestamps). */
+  private readonly written = new Map<string, string>();
+  private timers: NodeJS.Timeout[] = [];
+  private reconciling = false;
+
+  constructor(
+    private readonly client: KubeClient,
+    readonly nodeName: string,
+    private readonly local: LocalRuntime,
+    private readonly log: (line: string) => void,
+    capacity: ConstructorParameters<typeof NodeRegistration>[2],
+    address: string,
+  ) {
+    this.registration = new NodeRegistration(client, nodeName, capacity, address);
+  }
+
+  async start(): Promise<void> {
+    await this.registration.register();
+    this.log(`node agent: registered node ${this.nodeName}`);
+    this.timers.push(
+      setInterval(() => void this.registration.heartbeat().catch((err: Error) => this.log(`node agent: heartbeat failed: ${err.message}`)), HEARTBEAT_MS),
+    );
+    this.timers.push(setInterval(() => void this.reconcileOnce(), RECONCILE_MS));
+    await this.reconcileOnce();
+  }
+
+  stop(): void {
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+  }
+
+  async reconcileOnce(): Promise<void> {
+    if (this.reconciling) return;
+    this.reconciling = true;
+    try {
+      await this.reconcile();
+    } catch (err) {
+      this.log(`node agent: reconcile failed: ${(err as Error).message}`);
+    } finally {
+      this.reconciling = false;
+    }
+  }
+
+  private async reconcile(): Promise<void> {
+    const [apps, volumes, pods, nodes] = await Promise.all([
+      this.client.call<{ items: AppObject[] }>('GET', `${GROUP}/apps`),
+      this.client.call<{ items: VolumeObject[] }>('GET', `${GROUP}/volumes`),
+      this.client.call<{ items: PodObject[] }>('GET', `/api/v1/pods?labelSelector=${encodeURIComponent(APP_LABEL)}`),
+      this.client.call<{ items: NodeObject[] }>('GET', '/api/v1/nodes'),
+    ]);
+    const volumeOf = new Map(volumes.items.map((v) => [key(v.metadata.namespace, v.metadata.name), v]));
+    const podOf = new Map(pods.items.map((p) => [key(p.metadata.namespace, p.metadata.name), p]));
+    const ready = new Map(nodes.items.map((n) => [n.metadata.name, n.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True']));
+    const mine = new Set<string>();
+    for (const app of apps.items) {
+      const id = key(app.metadata.namespace, app.metadata.name);
+      const mounts = (app.spec.volumes ?? []).map((m) => volumeOf.get(key(m.namespace ?? app.metadata.namespace, m.name)));
+      const volumeHost = mounts.find((v) => v?.status?.host)?.status?.host;
+      const pod = podOf.get(key(app.metadata.namespace, podName(app.metadata.name)));
+      if (!pod) {
+        await this.createPod(app, volumeHost);
+        continue;
+      }
+      const host = pod.spec.nodeName;
+      if (pod.metadata.deletionTimestamp) {
+        // Evicted from a host that stopped answering: no kubelet will confirm the delete, so the agents do.
+        if (host && ready.get(host) !== true && !mounts.length) await this.forceDelete(pod);
+        continue;
+      }
+      if (!host) {
+        // Placed before its volume had a host: a Pod's affinity cannot change, so it is made again.
+        if (volumeHost && pod.metadata.annotations?.['lttle.dev/volume-host'] !== volumeHost) await this.forceDelete(pod);
+        continue;
+      }
+      if (host !== this.nodeName) {
+        if (ready.get(host) !== true && mounts.length) {
+          await this.writeStatus(
+            app,
+            waitingStatus(
+              'HostUnreachable',
+              `waiting for host ${host}, which holds its volumes and does not answer; it resumes there with its data`,
+              new Date().toISOString(),
+              host,
+            ),
+          );
+        }
+        continue;
+      }
+      mine.add(id);
+      await this.runHere(app, mounts);
+    }
+    for (const status of this.local.apps()) {
+      const id = resourceId(status.spec);
+      // In node mode every app of the host is the cluster's: one not placed here (moved while this
+      // agent was away, or deleted) must not run here too.
+      if (mine.has(id)) continue;
+      this.log(`node agent: ${id} is no longer placed on ${this.nodeName}: removing it here`);
+      await this.local.deleteApp(status.spec.namespace, status.spec.name);
+      this.applied.delete(id);
+      this.written.delete(id);
+    }
+  }
+
+  private async createPod(app: AppObject, volumeHost: string | undefined): Promise<void> {
+    const res = await this.client.request('POST', `/api/v1/namespaces/${app.metadata.namespace}/pods`, appPod(app, volumeHost));
+    if (res.status >= 300 && res.status !== 409)
+      this.log(`node agent: cannot create the pod of ${app.metadata.namespace}/${app.metadata.name}: HTTP ${res.status}`);
+  }
+
+  private async forceDelete(pod: PodObject): Promise<void> {
+    await this.client.request('DELETE', `/api/v1/namespaces/${pod.metadata.namespace}/pods/${pod.metadata.name}`, { gracePeriodSeconds: 0 });
+  }
+
+  /** Binds the app's volumes to this host (fencing), applies them and the app locally, and writes its status. */
+  private async runHere(app: AppObject, mounts: (VolumeObject | undefined)[]): Promise<void> {
+    const now = new Date().toISOString();
+    const id = key(app.metadata.namespace, app.metadata.name);
+    for (const [i, volume] of mounts.entries()) {
+      if (!volume) return this.writeStatus(app, waitingStatus('VolumeMissing', `volume ${app.spec.volumes?.[i].name} does not exist yet`, now));
+      if (volume.status?.host && volume.status.host !== this.nodeName)
+        return this.writeStatus(app, waitingStatus('VolumeElsewhere', `volume ${volume.metadata.name} is bound to host ${volume.status.host}`, now));
+      if (!volume.status?.host && !(await this.bindVolume(volume))) return;
+      const spec = normaliseVolume(bodyOfCustomResource('volume', volume));
+      if (!spec.ok)
+        return this.writeStatus(app, waitingStatus('InvalidVolume', `volume ${volume.metadata.name}: ${spec.issues.map((x) => x.message).join('; ')}`, now));
+      await this.local.applyVolume(spec.spec);
+    }
+    const environment = app.spec.environmentSecret ? await this.secretEnvironment(app.metadata.namespace, app.spec.environmentSecret) : {};
+    if (!environment) return this.writeStatus(app, waitingStatus('SecretMissing', `secret ${app.spec.environmentSecret} does not exist yet`, now));
+    const spec = normaliseApp(bodyOfCustomResource('app', app, environment));
+    if (!spec.ok) return this.writeStatus(app, waitingStatus('InvalidSpec', spec.issues.map((x) => x.message).join('; '), now));
+    const json = JSON.stringify(spec.spec);
+    if (this.applied.get(id) !== json) {
+      this.log(`node agent: running ${id} (generation ${app.metadata.generation ?? 0})`);
+      await this.local.applyApp(spec.spec);
+      this.applied.set(id, json);
+    }
+    const local = this.local.apps().find((s) => resourceId(s.spec) === id);
+    if (local) await this.writeStatus(app, appResourceStatus(local, this.nodeName, app.metadata.generation, now));
+  }
+
+  /** Takes the volume for this host, unless another agent took it since it was read (then the next round sees who). */
+  private async bindVolume(volume: VolumeObject): Promise<boolean> {
+    const path = `${GROUP}/namespaces/${volume.metadata.namespace}/volumes/${volume.metadata.name}/status`;
+    const res = await this.client.request('PATCH', path, {
+      metadata: { resourceVersion: volume.metadata.resourceVersion },
+      status: { host: this.nodeName, state: 'bound' },
+    });
+    if (res.status === 409) return false;
+    if (res.status >= 300) throw new Error(`binding volume ${volume.metadata.name} to ${this.nodeName}: HTTP ${res.status}`);
+    this.log(`node agent: volume ${volume.metadata.namespace}/${volume.metadata.name} bound to ${this.nodeName}`);
+    return true;
+  }
+
+  /** The environment from the Secret's data; undefined when the Secret is missing. Values are never logged. */
+  private async secretEnvironment(namespace: string, name: string): Promise<Record<string, string> | undefined> {
+    const res = await this.client.request<{ data?: Record<string, string> }>('GET', `/api/v1/namespaces/${namespace}/secrets/${name}`);
+    if (res.status === 404) return undefined;
+    if (res.status >= 300) throw new Error(`reading secret ${namespace}/${name}: HTTP ${res.status}`);
+    return Object.fromEntries(Object.entries(res.body.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString()]));
+  }
+
+  private async writeStatus(app: AppObject, status: AppResourceStatus): Promise<void> {
+    const id = key(app.metadata.namespace, app.metadata.name);
+    const compact = withoutTimes(status);
+    if (this.written.get(id) === compact && withoutTimes(app.status ?? { state: '', conditions: [] }) === compact) return;
+    const path = `${GROUP}/namespaces/${app.metadata.namespace}/apps/${app.metadata.name}/status`;
+    // A merge patch keeps keys it does not name: the ones this status lacks are cleared.
+    const cleared = Object.fromEntries(
+      Object.keys(app.status ?? {})
+        .filter((k) => !(k in status))
+        .map((k) => [k, null]),
+    );
+    const res = await this.client.request('PATCH', path, { status: { ...cleared, ...status } });
+    if (res.status < 300) this.written.set(id, compact);
+    else this.log(`node agent: writing the status of ${id}: HTTP ${res.status}`);
+  }
+}
