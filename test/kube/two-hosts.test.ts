@@ -11,6 +11,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ControlPlane } from '../../runtime/src/kube/control-plane';
 import type { KubeClient } from '../../runtime/src/kube/kube-client';
+import { parseAllDocuments } from 'yaml';
+import { packageRoot } from '../../schema/src/paths';
 import { hostPort, psql } from '../support/psql';
 import { TestRuntime } from '../support/runtime';
 
@@ -40,7 +42,7 @@ describe('many hosts: two node agents under kube-scheduler', function () {
 
   const startAgent = (name: string) => {
     const host = hosts.get(name) ?? { rt: new TestRuntime(`lttle-${name}-`) };
-    Object.assign(host.rt.env, { LTTLE_KUBECONFIG: plane.kubeconfig, LTTLE_NODE_NAME: name });
+    Object.assign(host.rt.env, { LTTLE_KUBECONFIG: plane.kubeconfig, LTTLE_NODE_NAME: name, LTTLE_NODE_CPUS: '3' });
     host.daemon = host.rt.startDaemon();
     hosts.set(name, host);
   };
@@ -81,59 +83,57 @@ describe('many hosts: two node agents under kube-scheduler', function () {
     fs.rmSync(clusterHome, { recursive: true, force: true });
   });
 
-  it('places apps, fences the volume on a lost host, moves the others and keeps every row', async () => {
+  const createApp = (name: string, cpu: number) =>
+    kube.call('POST', `${GROUP}/apps`, {
+      apiVersion: 'lttle.dev/v1alpha1',
+      kind: 'App',
+      metadata: { name },
+      spec: { image: 'ghcr.io/lttle-cloud/webapp:1', resources: { cpu }, mode: { regular: {} }, expose: { http: { port: 8080, external: {} } } },
+    });
+
+  it('places apps by capacity, fences the volume of a lost host, moves the others and keeps every row', async () => {
     await kube.call('POST', `/api/v1/namespaces/${NS}/secrets`, {
       apiVersion: 'v1',
       kind: 'Secret',
       metadata: { name: 'pg-env' },
       stringData: { POSTGRES_PASSWORD: 'password', POSTGRES_USER: 'user', POSTGRES_DB: 'db' },
     });
-    await kube.call('POST', `${GROUP}/volumes`, { apiVersion: 'lttle.dev/v1alpha1', kind: 'Volume', metadata: { name: 'pgdata' }, spec: { size: '100Mi' } });
-    await kube.call('POST', `${GROUP}/apps`, {
-      apiVersion: 'lttle.dev/v1alpha1',
-      kind: 'App',
-      metadata: { name: 'postgresql' },
-      spec: {
-        image: 'ghcr.io/lttle-cloud/postgres:17-flash',
-        environmentSecret: 'pg-env',
-        mode: { flash: { strategy: { manual: {} }, timeout: 3 } },
-        volumes: [{ name: 'pgdata', path: '/var/lib/postgresql/data' }],
-        expose: { access: { port: 5432, internal: {} } },
-      },
-    });
-    for (const name of ['web-1', 'web-2'])
-      await kube.call('POST', `${GROUP}/apps`, {
-        apiVersion: 'lttle.dev/v1alpha1',
-        kind: 'App',
-        metadata: { name },
-        spec: { image: 'ghcr.io/lttle-cloud/webapp:1', mode: { regular: {} }, expose: { http: { port: 8080, external: {} } } },
-      });
+    // The example a user applies with kubectl (its Namespace exists already).
+    const example = parseAllDocuments(fs.readFileSync(path.join(packageRoot(), 'examples', 'kubernetes', 'postgresql.yaml'), 'utf8')).map(
+      (d) => d.toJSON() as { kind: string },
+    );
+    for (const object of example.filter((o) => o.kind !== 'Namespace')) await kube.call('POST', `${GROUP}/${object.kind.toLowerCase()}s`, object);
 
-    const pg = await appOn('postgresql', ['ready', 'suspended']);
+    const pg = await appOn('postgresql', ['ready', 'suspended', 'deep-suspended']);
     const pgHost = pg.status?.host as string;
+    const other = pgHost === 'host-a' ? 'host-b' : 'host-a';
     const volume = await kube.call<{ status?: { host?: string } }>('GET', `${GROUP}/volumes/pgdata`);
     assert.equal(volume.status?.host, pgHost, 'the volume is bound to the host of its first consumer');
-    const target = hostPort(pg.status?.endpoint as string);
-    await psql(target, 'CREATE TABLE rows_kept (n int); INSERT INTO rows_kept SELECT generate_series(1, 500);');
+    await psql(hostPort(pg.status?.endpoint as string), 'CREATE TABLE rows_kept (n int); INSERT INTO rows_kept SELECT generate_series(1, 500);');
 
-    const webHosts = [(await appOn('web-1', ['ready'])).status?.host, (await appOn('web-2', ['ready'])).status?.host];
-    assert.notEqual(webHosts[0], webHosts[1], 'apps without volumes are spread over the hosts');
+    // Each host offers 3 CPUs and the database takes 1: a 2-CPU app goes where there is room
+    // for it, then a 1-CPU app beside the database.
+    await createApp('web-big', 2);
+    assert.equal((await appOn('web-big', ['ready'])).status?.host, other);
+    await createApp('web-small', 1);
+    assert.equal((await appOn('web-small', ['ready'])).status?.host, pgHost);
 
     // Lose the database's host.
-    const lost = hosts.get(pgHost);
-    lost?.daemon?.kill('SIGKILL');
-    const other = pgHost === 'host-a' ? 'host-b' : 'host-a';
-    const movedWeb = webHosts[0] === pgHost ? 'web-1' : 'web-2';
-    const moved = await appOn(movedWeb, ['ready'], other);
+    hosts.get(pgHost)?.daemon?.kill('SIGKILL');
+    const moved = await appOn('web-small', ['ready'], other);
     assert.equal(moved.status?.host, other, 'the app without a volume runs on the other host');
     const waiting = await appOn('postgresql', ['waiting']);
     assert.match(waiting.status?.message ?? '', new RegExp(`waiting for host ${pgHost}`));
-    const otherHome = hosts.get(other)?.rt;
-    assert.equal((await otherHome?.client.getApp(NS, 'postgresql')) ?? undefined, undefined, 'the other host never runs the app of the fenced volume');
+    assert.equal(await hosts.get(other)?.rt.client.getApp(NS, 'postgresql'), undefined, 'the other host never runs the app of the fenced volume');
 
-    // The host comes back: the database resumes there with every row.
+    // The host comes back: the database resumes there with every row, and the moved app stays moved.
     startAgent(pgHost);
-    const back = await appOn('postgresql', ['ready', 'suspended'], pgHost);
+    const back = await appOn('postgresql', ['ready', 'suspended', 'deep-suspended'], pgHost);
     assert.equal(await psql(hostPort(back.status?.endpoint as string), 'SELECT count(*) FROM rows_kept'), '500');
+    await until(
+      'web-small gone from the returning host',
+      async () => ((await hosts.get(pgHost)?.rt.client.getApp(NS, 'web-small')) ? undefined : true),
+      60_000,
+    );
   });
 });

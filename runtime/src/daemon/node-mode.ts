@@ -2,18 +2,23 @@
 // agent of this host in a Kubernetes cluster (runtime/src/kube/node-agent.ts).
 // Without them nothing changes: the single-host daemon stays the default.
 import type { AppManager } from '../app/app-manager';
-import { readKubeconfig } from '../kube/kubeconfig';
+import { inClusterTarget, readKubeconfig } from '../kube/kubeconfig';
 import { KubeClient } from '../kube/kube-client';
 import { NodeAgent } from '../kube/node-agent';
 import { hostCapacity } from '../kube/node-registration';
 import type { VolumeManager } from '../volume/volume-manager';
 
-export async function startNodeAgent(deps: { home: string; volumes: VolumeManager; apps: AppManager; log: (line: string) => void }): Promise<NodeAgent | undefined> {
+export async function startNodeAgent(deps: {
+  home: string;
+  volumes: VolumeManager;
+  apps: AppManager;
+  log: (line: string) => void;
+}): Promise<NodeAgent | undefined> {
   const kubeconfig = process.env.LTTLE_KUBECONFIG;
   const nodeName = process.env.LTTLE_NODE_NAME;
   if (!kubeconfig && !nodeName) return undefined;
   if (!kubeconfig || !nodeName) throw new Error('node mode needs both LTTLE_KUBECONFIG and LTTLE_NODE_NAME');
-  const target = readKubeconfig(kubeconfig, process.env.LTTLE_KUBE_CONTEXT);
+  const target = kubeconfig === 'in-cluster' ? inClusterTarget() : readKubeconfig(kubeconfig, process.env.LTTLE_KUBE_CONTEXT);
   const maxApps = Number(process.env.LTTLE_NODE_MAX_APPS ?? 1000);
   const agent = new NodeAgent(
     new KubeClient(target.endpoint),

@@ -55,7 +55,14 @@ export class KubeClient {
           headers: {
             ...(this.endpoint.token ? { Authorization: `Bearer ${this.endpoint.token}` } : {}),
             Accept: 'application/json',
-            ...(payload ? { 'Content-Type': method === 'PATCH' ? 'application/merge-patch+json' : 'application/json' } : {}),
+            // Content-Length always: Node sends a DELETE's body neither chunked nor sized, and the server
+            // would read it as the next request of the kept-alive connection.
+            ...(payload
+              ? {
+                  'Content-Type': method === 'PATCH' ? 'application/merge-patch+json' : 'application/json',
+                  'Content-Length': String(Buffer.byteLength(payload)),
+                }
+              : {}),
             ...headers,
           },
           timeout: 30_000,

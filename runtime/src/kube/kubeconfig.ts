@@ -69,3 +69,20 @@ export function readKubeconfig(file: string, contextName?: string): KubeTarget {
     namespace: context.namespace ?? 'default',
   };
 }
+
+const SERVICE_ACCOUNT = '/var/run/secrets/kubernetes.io/serviceaccount';
+
+/** Inside a Pod (the node agent's DaemonSet): the service account's token and CA, and the API server's service address. */
+export function inClusterTarget(env: NodeJS.ProcessEnv = process.env): KubeTarget {
+  const host = env.KUBERNETES_SERVICE_HOST;
+  const port = env.KUBERNETES_SERVICE_PORT ?? '443';
+  if (!host) throw new Error('LTTLE_KUBECONFIG=in-cluster, but KUBERNETES_SERVICE_HOST is not set: not running in a Pod');
+  return {
+    endpoint: {
+      server: `https://${host.includes(':') ? `[${host}]` : host}:${port}`,
+      ca: fs.readFileSync(path.join(SERVICE_ACCOUNT, 'ca.crt'), 'utf8'),
+      token: fs.readFileSync(path.join(SERVICE_ACCOUNT, 'token'), 'utf8').trim(),
+    },
+    namespace: fs.readFileSync(path.join(SERVICE_ACCOUNT, 'namespace'), 'utf8').trim(),
+  };
+}

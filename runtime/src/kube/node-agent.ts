@@ -165,7 +165,8 @@ export class NodeAgent {
   }
 
   private async forceDelete(pod: PodObject): Promise<void> {
-    await this.client.request('DELETE', `/api/v1/namespaces/${pod.metadata.namespace}/pods/${pod.metadata.name}`, { gracePeriodSeconds: 0 });
+    const res = await this.client.request('DELETE', `/api/v1/namespaces/${pod.metadata.namespace}/pods/${pod.metadata.name}?gracePeriodSeconds=0`);
+    if (res.status >= 300 && res.status !== 404) this.log(`node agent: cannot delete pod ${pod.metadata.namespace}/${pod.metadata.name}: HTTP ${res.status}`);
   }
 
   /** Binds the app's volumes to this host (fencing), applies them and the app locally, and writes its status. */

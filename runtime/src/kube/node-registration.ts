@@ -18,11 +18,16 @@ export interface NodeCapacity {
   'ephemeral-storage': string;
 }
 
-/** What the host offers: its CPUs, memory and the free disk of the lttle home; `pods` is the number of apps it takes. */
-export function hostCapacity(home: string, maxApps: number): NodeCapacity {
+/**
+ * What the host offers: its CPUs (LTTLE_NODE_CPUS when the operator keeps some
+ * for the system), memory and the free disk of the lttle home; `pods` is the
+ * number of apps it takes.
+ */
+export function hostCapacity(home: string, maxApps: number, env: NodeJS.ProcessEnv = process.env): NodeCapacity {
   const disk = fs.statfsSync(home);
+  const cpus = Number(env.LTTLE_NODE_CPUS);
   return {
-    cpu: String(os.cpus().length),
+    cpu: String(Number.isInteger(cpus) && cpus > 0 ? cpus : os.cpus().length),
     memory: `${Math.floor(os.totalmem() / 1024)}Ki`,
     pods: String(maxApps),
     'ephemeral-storage': `${Math.floor((disk.bavail * disk.bsize) / 1024)}Ki`,
