@@ -1,5 +1,8 @@
 import * as assert from 'node:assert/strict';
-import { bodyOfCustomResource } from './crd-body';
+import { bodyOfCustomResource, customResourceOfSpec } from './crd-body';
+import { loadDocuments } from './documents';
+import { packageRoot } from './paths';
+import * as path from 'node:path';
 import { normaliseApp, normaliseVolume } from './normalize';
 
 describe('custom resource to document body', () => {
@@ -41,5 +44,16 @@ describe('custom resource to document body', () => {
     const volume = normaliseVolume(bodyOfCustomResource('volume', { metadata: { name: 'pgdata', namespace: 'samples' }, spec: { size: '100Mi' } }));
     assert.ok(volume.ok);
     assert.equal(volume.spec.size, 100 * 2 ** 20);
+  });
+
+  it('round-trips the seed file: spec -> custom resource -> spec, the environment in a Secret', () => {
+    for (const r of loadDocuments(path.join(packageRoot(), 'examples', 'postgres', 'postgresql.lttle.yaml'))) {
+      const resource = customResourceOfSpec(r.kind, r.spec as unknown as { name: string; namespace: string });
+      assert.doesNotMatch(JSON.stringify(resource), /password/, 'no environment value in the custom resource');
+      const environment = r.kind === 'app' ? (r.spec as { environment: Record<string, string> }).environment : undefined;
+      const back = (r.kind === 'app' ? normaliseApp : normaliseVolume)(bodyOfCustomResource(r.kind, resource, environment));
+      assert.ok(back.ok);
+      assert.deepEqual(back.spec, r.spec);
+    }
   });
 });
