@@ -96,7 +96,7 @@ export class KubeClient {
   }
 
   /** Creates the object, or replaces it keeping its resourceVersion (kubectl apply without the field manager's merge). */
-  async apply(collection: string, object: { metadata: { name: string } } & Record<string, unknown>): Promise<void> {
+  async apply<T extends { metadata: { name: string } }>(collection: string, object: T): Promise<void> {
     const created = await this.request('POST', `${collection}?fieldValidation=Strict`, object);
     if (created.status >= 200 && created.status < 300) return;
     if (created.status !== 409) throw new KubeApiError(created.status, created.body as KubeStatus, `create ${collection}/${object.metadata.name}`);
