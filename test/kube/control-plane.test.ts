@@ -92,4 +92,26 @@ describe('control plane on loopback (lttle cluster up)', function () {
       ['Name', 'Image', 'State', 'Host', 'Endpoint', 'Suspended', 'Age'],
     );
   });
+
+  it('takes the seed file with lttle deploy --kubeconfig: the environment in a Secret, the apps listed like lttle app list', async () => {
+    const kubeconfig = path.join(home, 'cluster', 'kubeconfig');
+    const seed = path.join(__dirname, '..', '..', '..', '..', 'examples', 'postgres', 'postgresql.lttle.yaml');
+    const deploy = cli('deploy', seed, '--kubeconfig', kubeconfig, '--no-wait');
+    assert.equal(deploy.status, 0, deploy.stderr);
+    assert.match(deploy.stdout, /Successfully deployed volume: samples\/pgdata\nSuccessfully deployed app: samples\/postgresql/);
+    const stored = await client.call<{ spec: Record<string, unknown> }>('GET', '/apis/lttle.dev/v1alpha1/namespaces/samples/apps/postgresql');
+    assert.equal(stored.spec.environmentSecret, 'postgresql-env');
+    assert.doesNotMatch(JSON.stringify(stored), /password/);
+    const secret = await client.call<{ data: Record<string, string> }>('GET', '/api/v1/namespaces/samples/secrets/postgresql-env');
+    assert.equal(Buffer.from(secret.data.POSTGRES_PASSWORD, 'base64').toString(), 'password');
+    const list = cli('app', 'list', '--ns', 'samples', '--kubeconfig', kubeconfig);
+    assert.equal(list.status, 0, list.stderr);
+    assert.match(
+      list.stdout,
+      /^NAMESPACE +NAME +IMAGE +MODE +STATE +HOST +ENDPOINT\nsamples +postgresql +ghcr.io\/lttle-cloud\/postgres:17-flash +flash +- +- +-\n$/,
+    );
+    const missing = cli('app', 'get', 'nope', '--kubeconfig', kubeconfig);
+    assert.equal(missing.status, 1);
+    assert.match(missing.stderr, /app default\/nope not found in the cluster/);
+  });
 });

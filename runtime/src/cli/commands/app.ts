@@ -3,7 +3,8 @@ import type { AppStatus, FlashStats } from '../../../../schema/src/types';
 import type { CommandSpec } from '../args';
 import { CliError, namespaceOf, type CommandContext } from '../context';
 import { keyValues, maskEnvironment, render, table } from '../output';
-import { NAMESPACE_ALIAS, NS, OUTPUT, YES } from './common-options';
+import { KUBE_CONTEXT, KUBECONFIG, NAMESPACE_ALIAS, NS, OUTPUT, YES } from './common-options';
+import { runAppGetInCluster, runAppListInCluster } from './cluster-apps';
 import { describeUsage } from './volume';
 import { notFoundMessage } from '../not-found';
 
@@ -11,18 +12,18 @@ const SHOW_SECRETS = { name: 'show-secrets', help: 'show secret environment valu
 
 export const appGet: CommandSpec = {
   path: 'app get',
-  usage: 'lttle app get [--ns NS] NAME [--output json|yaml] [--show-secrets]',
+  usage: 'lttle app get [--ns NS] NAME [--output json|yaml] [--show-secrets] [--kubeconfig FILE [--context NAME]]',
   summary: 'Show one app: its spec, machine state and service addresses.',
-  options: [NS, NAMESPACE_ALIAS, OUTPUT, SHOW_SECRETS],
+  options: [NS, NAMESPACE_ALIAS, OUTPUT, SHOW_SECRETS, KUBECONFIG, KUBE_CONTEXT],
   positionals: { min: 1, max: 1 },
 };
 
 export const appList: CommandSpec = {
   path: 'app list',
   aliases: ['app ls'],
-  usage: 'lttle app list [--ns NS | --all] [--output json|yaml]',
+  usage: 'lttle app list [--ns NS | --all] [--output json|yaml] [--kubeconfig FILE [--context NAME]]',
   summary: 'List apps.',
-  options: [NS, NAMESPACE_ALIAS, { name: 'all', short: 'A', help: 'all namespaces' }, OUTPUT],
+  options: [NS, NAMESPACE_ALIAS, { name: 'all', short: 'A', help: 'all namespaces' }, OUTPUT, KUBECONFIG, KUBE_CONTEXT],
   positionals: { min: 0, max: 0 },
 };
 
@@ -124,6 +125,7 @@ export async function appNotFound(ctx: CommandContext, ns: string, name: string,
 }
 
 export async function runAppGet(ctx: CommandContext): Promise<void> {
+  if (ctx.args.values.kubeconfig) return runAppGetInCluster(ctx);
   const ns = namespaceOf(ctx.args);
   const name = ctx.args.positionals[0];
   const app = await ctx.client.getApp(ns, name);
@@ -133,6 +135,7 @@ export async function runAppGet(ctx: CommandContext): Promise<void> {
 }
 
 export async function runAppList(ctx: CommandContext): Promise<void> {
+  if (ctx.args.values.kubeconfig) return runAppListInCluster(ctx);
   const apps = await ctx.client.listApps(ctx.args.flags.all ? undefined : namespaceOf(ctx.args));
   if (ctx.format !== 'text')
     return ctx.out(

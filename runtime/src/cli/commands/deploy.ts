@@ -9,14 +9,15 @@ import type { CommandSpec } from '../args';
 import { CliError } from '../context';
 import { render } from '../output';
 import { openImageStore } from '../../image/open-store';
-import { OUTPUT } from './common-options';
+import { KUBE_CONTEXT, KUBECONFIG, OUTPUT } from './common-options';
+import { runDeployToCluster } from './cluster-apps';
 import { locateField } from '../locate';
 import { suggestion, type Named } from '../not-found';
 import { deployApps, type Deployed, type DeployContext } from './deploy-apps';
 
 export const deploy: CommandSpec = {
   path: 'deploy',
-  usage: 'lttle deploy FILE... [--pull] [--no-wait] [--allow-missing-volumes] [--timeout SECONDS] [--output json|yaml]',
+  usage: 'lttle deploy FILE... [--pull] [--no-wait] [--allow-missing-volumes] [--timeout SECONDS] [--kubeconfig FILE [--context NAME]] [--output json|yaml]',
   summary:
     'Create or update the volumes and apps declared in lttle YAML files. Every document of every file is checked before anything changes; volumes are applied before apps; the apps are applied together and waited for until they are ready (or suspended, in flash mode).',
   options: [
@@ -24,6 +25,8 @@ export const deploy: CommandSpec = {
     { name: 'timeout', value: 'SECONDS', help: 'how long to wait for each app (default 300)' },
     { name: 'allow-missing-volumes', help: 'deploy apps whose volumes do not exist yet (they wait for them); otherwise such a mount is refused as a typo' },
     { name: 'pull', help: 'resolve registry images again (a moved tag redeploys); otherwise the digest pinned by the first deploy is kept' },
+    KUBECONFIG,
+    KUBE_CONTEXT,
     OUTPUT,
   ],
   positionals: { min: 1, max: Infinity },
@@ -63,6 +66,7 @@ export async function runDeploy(ctx: DeployContext): Promise<void> {
     return fs.statSync(file).isDirectory() ? [`${file}: is a directory; name the .lttle.yaml files in it`] : [];
   });
   if (unreadable.length) throw new CliError(unreadable.join('\n'), 2);
+  if (ctx.args.values.kubeconfig) return runDeployToCluster(ctx);
   let resources: LoadedResource[];
   try {
     resources = loadFiles(ctx.args.positionals);

@@ -1,0 +1,106 @@
+// deploy, app list and app get against a Kubernetes cluster (--kubeconfig):
+// the same documents and checks, applied as custom resources that the node
+// agents run; the environment goes to a Secret, never into the App object.
+import { DocumentError, loadFiles, type LoadedResource } from '../../../../schema/src/documents';
+import type { AppSpec, VolumeSpec } from '../../../../schema/src/types';
+import { ClusterResources, type AppObject } from '../../kube/cluster-resources';
+import { KubeApiError } from '../../kube/kube-client';
+import { CliError, namespaceOf, type CommandContext } from '../context';
+import { keyValues, render, table } from '../output';
+
+function cluster(ctx: Pick<CommandContext, 'args'>): ClusterResources {
+  try {
+    return ClusterResources.fromKubeconfig(ctx.args.values.kubeconfig[0], ctx.args.values.context?.[0]);
+  } catch (err) {
+    throw new CliError((err as Error).message, 2);
+  }
+}
+
+const SETTLED = new Set(['ready', 'suspended', 'deep-suspended']);
+
+export async function runDeployToCluster(ctx: Omit<CommandContext, 'client'>): Promise<void> {
+  let resources: LoadedResource[];
+  try {
+    resources = loadFiles(ctx.args.positionals);
+  } catch (err) {
+    if (err instanceof DocumentError) throw new CliError(err.message);
+    throw err;
+  }
+  const kube = cluster(ctx);
+  // The API server checks every resource first (a dry run): a refusal anywhere deploys nothing.
+  const problems: string[] = [];
+  for (const r of resources) {
+    try {
+      await kube.check(r.kind, r.spec);
+    } catch (err) {
+      if (!(err instanceof KubeApiError)) throw err;
+      problems.push(`${r.location.file}: document ${r.location.document} (${r.kind} "${r.spec.name}"): ${err.message}`);
+    }
+  }
+  if (problems.length) throw new CliError(`${problems.join('\n')}\nNothing was deployed.`);
+  for (const r of resources.filter((x) => x.kind === 'volume')) {
+    await kube.applyVolume(r.spec as VolumeSpec);
+    if (ctx.format === 'text') ctx.out(`Successfully deployed volume: ${r.spec.namespace}/${r.spec.name}`);
+  }
+  const apps = resources.filter((x) => x.kind === 'app');
+  for (const r of apps) await kube.applyApp(r.spec as AppSpec);
+  const timeoutMs = Number(ctx.args.values.timeout?.[0] ?? 300) * 1000;
+  const deadline = Date.now() + timeoutMs;
+  const deployed: { kind: string; namespace: string; name: string; state?: string; host?: string }[] = [];
+  for (const r of apps) {
+    let app: AppObject | undefined;
+    while (ctx.args.flags.wait !== false && Date.now() < deadline) {
+      app = await kube.getApp(r.spec.namespace, r.spec.name);
+      if (app?.status?.state && SETTLED.has(app.status.state) && app.status.observedGeneration === app.metadata.generation) break;
+      await new Promise((res) => setTimeout(res, 500));
+    }
+    if (ctx.args.flags.wait !== false && !(app?.status?.state && SETTLED.has(app.status.state)))
+      throw new CliError(
+        `app ${r.spec.namespace}/${r.spec.name} is not ready after ${timeoutMs / 1000} s: ${app?.status?.message ?? app?.status?.state ?? 'no node agent has taken it'}`,
+      );
+    deployed.push({ kind: 'app', namespace: r.spec.namespace, name: r.spec.name, state: app?.status?.state, host: app?.status?.host });
+    if (ctx.format === 'text') ctx.out(`Successfully deployed app: ${r.spec.namespace}/${r.spec.name}${app?.status?.host ? ` on ${app.status.host}` : ''}`);
+  }
+  if (ctx.format !== 'text') ctx.out(render(deployed, ctx.format));
+}
+
+export async function runAppListInCluster(ctx: CommandContext): Promise<void> {
+  const apps = await cluster(ctx).listApps(ctx.args.flags.all ? undefined : namespaceOf(ctx.args));
+  if (ctx.format !== 'text') return ctx.out(render(apps, ctx.format));
+  if (!apps.length) return ctx.out('No apps.');
+  ctx.out(
+    table(
+      ['NAMESPACE', 'NAME', 'IMAGE', 'MODE', 'STATE', 'HOST', 'ENDPOINT'],
+      apps.map((a) => [
+        a.metadata.namespace,
+        a.metadata.name,
+        a.spec.image,
+        a.spec.mode && 'flash' in a.spec.mode ? 'flash' : 'regular',
+        a.status?.state ?? '-',
+        a.status?.host ?? '-',
+        a.status?.endpoint ?? '-',
+      ]),
+    ),
+  );
+}
+
+export async function runAppGetInCluster(ctx: CommandContext): Promise<void> {
+  const ns = namespaceOf(ctx.args);
+  const name = ctx.args.positionals[0];
+  const app = await cluster(ctx).getApp(ns, name);
+  if (!app) throw new CliError(`app ${ns}/${name} not found in the cluster`);
+  if (ctx.format !== 'text') return ctx.out(render(app, ctx.format));
+  const s = app.status;
+  ctx.out(
+    keyValues([
+      ['name', `${ns}/${name}`],
+      ['image', app.spec.image],
+      ['state', s?.state ?? 'not placed yet'],
+      ['host', s?.host ?? '-'],
+      ['endpoint', s?.endpoint ?? '-'],
+      ['suspended since', s?.suspendedSince ?? '-'],
+      ['kept awake by', s?.keptAwakeBy?.length ? s.keptAwakeBy.join('; ') : '-'],
+      ['message', s?.message ?? '-'],
+    ]),
+  );
+}
