@@ -5,9 +5,9 @@
 // their taint), spreading over hosts, and the host of its volumes.
 //
 // Capacity: a regular app requests its CPUs and memory. A flash app requests
-// its memory divided by LTTLE_FLASH_OVERCOMMIT (default 4), since it is awake
-// only while used, and its host deep-suspends the idle ones under memory
-// pressure; a deep-suspended app holds only disk.
+// both divided by LTTLE_FLASH_OVERCOMMIT (default 4), since it is awake only
+// while used, and its host deep-suspends the idle ones under memory pressure;
+// a deep-suspended app holds only disk.
 import { AGENT_LABEL } from './node-registration';
 
 export const APP_LABEL = 'lttle.dev/app';
@@ -37,6 +37,7 @@ export function appPod(app: AppResource, volumeHost?: string): Record<string, un
   const memoryMiB = app.spec.resources?.memory ?? 256;
   const flash = Boolean(app.spec.mode && 'flash' in app.spec.mode);
   const requestMiB = flash ? Math.ceil(memoryMiB / flashOvercommit()) : memoryMiB;
+  const requestMilliCpu = flash ? Math.ceil((cpu * 1000) / flashOvercommit()) : cpu * 1000;
   const hasVolumes = Boolean(app.spec.volumes?.length);
   const unreachable = (key: string) => ({
     key,
@@ -59,7 +60,7 @@ export function appPod(app: AppResource, volumeHost?: string): Record<string, un
       ownerReferences: [{ apiVersion: 'lttle.dev/v1alpha1', kind: 'App', name: app.metadata.name, uid: app.metadata.uid, controller: true }],
     },
     spec: {
-      containers: [{ name: 'app', image: app.spec.image, resources: { requests: { cpu: `${cpu}`, memory: `${requestMiB}Mi` } } }],
+      containers: [{ name: 'app', image: app.spec.image, resources: { requests: { cpu: `${requestMilliCpu}m`, memory: `${requestMiB}Mi` } } }],
       tolerations: [
         { key: AGENT_LABEL, operator: 'Exists', effect: 'NoSchedule' },
         unreachable('node.kubernetes.io/not-ready'),
