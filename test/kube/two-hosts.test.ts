@@ -3,7 +3,8 @@
 // places the Apps; a volume is bound to the host of its first consumer; when
 // one agent is killed with SIGKILL, an app without a volume starts on the other
 // host, the app with a volume waits (and says why) and never runs twice, and
-// it comes back with every committed row when its agent restarts.
+// it comes back with every committed row when its agent restarts. A web app on
+// one host reaches the database on the other by its internal service name.
 import * as assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -83,12 +84,18 @@ describe('many hosts: two node agents under kube-scheduler', function () {
     fs.rmSync(clusterHome, { recursive: true, force: true });
   });
 
-  const createApp = (name: string, cpu: number) =>
+  const createApp = (name: string, cpu: number, environmentSecret?: string) =>
     kube.call('POST', `${GROUP}/apps`, {
       apiVersion: 'lttle.dev/v1alpha1',
       kind: 'App',
       metadata: { name },
-      spec: { image: 'ghcr.io/lttle-cloud/webapp:1', resources: { cpu }, mode: { regular: {} }, expose: { http: { port: 8080, external: {} } } },
+      spec: {
+        image: 'ghcr.io/lttle-cloud/webapp:1',
+        resources: { cpu },
+        mode: { regular: {} },
+        expose: { http: { port: 8080, external: {} } },
+        ...(environmentSecret ? { environmentSecret } : {}),
+      },
     });
 
   it('places apps by capacity, fences the volume of a lost host, moves the others and keeps every row', async () => {
@@ -113,8 +120,19 @@ describe('many hosts: two node agents under kube-scheduler', function () {
 
     // Each host offers 3 CPUs and the database takes 1: a 2-CPU app goes where there is room
     // for it, then a 1-CPU app beside the database.
-    await createApp('web-big', 2);
-    assert.equal((await appOn('web-big', ['ready'])).status?.host, other);
+    // The web app reaches the database on the other host by its internal name (and wakes it).
+    await kube.call('POST', `/api/v1/namespaces/${NS}/secrets`, {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'web-env' },
+      stringData: { DATABASE_ADDRESS: 'tcp://postgresql-access.samples.svc.lttle.local:5432', PGUSER: 'user', PGPASSWORD: 'password', PGDATABASE: 'db' },
+    });
+    await createApp('web-big', 2, 'web-env');
+    const web = await appOn('web-big', ['ready']);
+    assert.equal(web.status?.host, other);
+    const visit = await fetch(`http://${web.status?.endpoint as string}/`, { signal: AbortSignal.timeout(120_000) });
+    assert.equal(visit.status, 200, await visit.clone().text());
+    assert.deepEqual(await visit.json(), { visits: 1 });
     await createApp('web-small', 1);
     assert.equal((await appOn('web-small', ['ready'])).status?.host, pgHost);
 

@@ -6,7 +6,7 @@ import { AppController } from './app-controller';
 import type { AppDeps } from './app-deps';
 import { killLeftover } from './qemu-machine';
 import type { MachineContext } from './machine-driver';
-import { InternalServices, serviceHost } from '../proxy/internal-services';
+import { InternalServices, serviceHost, type ServiceApp } from '../proxy/internal-services';
 import { migrateRecord, type AppRecord } from './app-record';
 import { ConflictError, NotFoundError } from '../../../schema/src/errors';
 
@@ -16,9 +16,19 @@ const USAGE_POLL_MS = Number(process.env.LTTLE_USAGE_POLL_MS ?? 60_000);
 export class AppManager {
   private readonly apps = new Map<string, AppController>();
   private readonly internal: InternalServices;
+  /** Apps of other hosts whose internal services the apps here may reach (node mode). */
+  private remote: ServiceApp[] = [];
 
   constructor(private readonly deps: Omit<AppDeps, keyof MachineContext>) {
-    this.internal = new InternalServices(() => this.apps.values(), deps.log);
+    this.internal = new InternalServices(() => [...this.apps.values(), ...this.remote], deps.log);
+  }
+
+  /** The apps of other hosts (node mode), replacing the previous list; the guests hear of a change. */
+  setRemoteServices(apps: ServiceApp[]): void {
+    const describe = (list: ServiceApp[]) => JSON.stringify(list.map((a) => [a.id, a.spec.expose]));
+    if (describe(apps) === describe(this.remote)) return;
+    this.remote = apps;
+    this.internal.changed();
   }
 
   private controller(record: AppRecord): AppController {

@@ -28,6 +28,7 @@ export async function startNodeAgent(deps: {
       applyApp: async (spec) => void (await deps.apps.apply(spec, false)),
       deleteApp: (namespace, name) => deps.apps.delete(namespace, name),
       apps: () => deps.apps.list(),
+      setRemoteServices: (apps) => deps.apps.setRemoteServices(apps),
     },
     deps.log,
     hostCapacity(deps.home, maxApps),

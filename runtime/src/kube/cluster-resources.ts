@@ -32,12 +32,16 @@ export class ClusterResources {
     const resource = customResourceOfSpec(kind, spec as unknown as { name: string; namespace: string });
     const res = await this.client.request('POST', `${GROUP}/namespaces/${spec.namespace}/${kind}s?dryRun=All&fieldValidation=Strict`, resource);
     // 404: the namespace does not exist yet (deploy makes it); 409: it exists (apply updates it).
-    if (res.status >= 300 && res.status !== 409 && res.status !== 404) throw new KubeApiError(res.status, res.body as KubeStatus, `${kind} ${spec.namespace}/${spec.name}`);
+    if (res.status >= 300 && res.status !== 409 && res.status !== 404)
+      throw new KubeApiError(res.status, res.body as KubeStatus, `${kind} ${spec.namespace}/${spec.name}`);
   }
 
   async applyVolume(spec: VolumeSpec): Promise<void> {
     await this.ensureNamespace(spec.namespace);
-    await this.client.apply(`${GROUP}/namespaces/${spec.namespace}/volumes`, customResourceOfSpec('volume', spec as unknown as VolumeSpec & Record<string, unknown>));
+    await this.client.apply(
+      `${GROUP}/namespaces/${spec.namespace}/volumes`,
+      customResourceOfSpec('volume', spec as unknown as VolumeSpec & Record<string, unknown>),
+    );
   }
 
   async applyApp(spec: AppSpec): Promise<void> {

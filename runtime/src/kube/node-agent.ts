@@ -15,6 +15,8 @@ import { resourceId, type AppSpec, type AppStatus, type VolumeSpec } from '../..
 import { appPod, APP_LABEL, podName, type AppResource } from './app-pod';
 import { appResourceStatus, waitingStatus, type AppResourceStatus } from './app-status';
 import type { KubeClient } from './kube-client';
+import type { ServiceApp } from '../proxy/internal-services';
+import { RemoteServiceApp } from './remote-service-app';
 import { HEARTBEAT_MS, NodeRegistration } from './node-registration';
 
 const GROUP = '/apis/lttle.dev/v1alpha1';
@@ -26,6 +28,8 @@ export interface LocalRuntime {
   applyApp(spec: AppSpec): Promise<void>;
   deleteApp(namespace: string, name: string): Promise<void>;
   apps(): AppStatus[];
+  /** The apps of other hosts whose internal services the apps here may reach. */
+  setRemoteServices(apps: ServiceApp[]): void;
 }
 
 interface Meta {
@@ -109,6 +113,7 @@ export class NodeAgent {
     const podOf = new Map(pods.items.map((p) => [key(p.metadata.namespace, p.metadata.name), p]));
     const ready = new Map(nodes.items.map((n) => [n.metadata.name, n.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True']));
     const mine = new Set<string>();
+    const remote: ServiceApp[] = [];
     for (const app of apps.items) {
       const id = key(app.metadata.namespace, app.metadata.name);
       const mounts = (app.spec.volumes ?? []).map((m) => volumeOf.get(key(m.namespace ?? app.metadata.namespace, m.name)));
@@ -130,6 +135,8 @@ export class NodeAgent {
         continue;
       }
       if (host !== this.nodeName) {
+        const elsewhere = this.remoteApp(app);
+        if (elsewhere) remote.push(elsewhere);
         if (ready.get(host) !== true && mounts.length) {
           await this.writeStatus(
             app,
@@ -146,6 +153,7 @@ export class NodeAgent {
       mine.add(id);
       await this.runHere(app, mounts);
     }
+    this.local.setRemoteServices(remote);
     for (const status of this.local.apps()) {
       const id = resourceId(status.spec);
       // In node mode every app of the host is the cluster's: one not placed here (moved while this
@@ -156,6 +164,15 @@ export class NodeAgent {
       this.applied.delete(id);
       this.written.delete(id);
     }
+  }
+
+  /** An app running on another host, as the target of internal names here (once it reports its services). */
+  private remoteApp(app: AppObject): RemoteServiceApp | undefined {
+    const services = app.status?.services;
+    if (!services?.length) return undefined;
+    const spec = normaliseApp(bodyOfCustomResource('app', app, {}));
+    if (!spec.ok) return undefined;
+    return new RemoteServiceApp(spec.spec, Object.fromEntries(services.map((s) => [s.name, s.address])), this.log);
   }
 
   private async createPod(app: AppObject, volumeHost: string | undefined): Promise<void> {
