@@ -2,7 +2,6 @@
 // the same documents and checks, applied as custom resources that the node
 // agents run; the environment goes to a Secret, never into the App object.
 import { DocumentError, loadFiles, type LoadedResource } from '../../../../schema/src/documents';
-import type { AppSpec, VolumeSpec } from '../../../../schema/src/types';
 import { ClusterResources, type AppObject } from '../../kube/cluster-resources';
 import { KubeApiError } from '../../kube/kube-client';
 import { CliError, namespaceOf, type CommandContext } from '../context';
@@ -39,11 +38,11 @@ export async function runDeployToCluster(ctx: Omit<CommandContext, 'client'>): P
   }
   if (problems.length) throw new CliError(`${problems.join('\n')}\nNothing was deployed.`);
   for (const r of resources.filter((x) => x.kind === 'volume')) {
-    await kube.applyVolume(r.spec as VolumeSpec);
+    await kube.applyVolume(r.spec);
     if (ctx.format === 'text') ctx.out(`Successfully deployed volume: ${r.spec.namespace}/${r.spec.name}`);
   }
   const apps = resources.filter((x) => x.kind === 'app');
-  for (const r of apps) await kube.applyApp(r.spec as AppSpec);
+  for (const r of apps) await kube.applyApp(r.spec);
   const timeoutMs = Number(ctx.args.values.timeout?.[0] ?? 300) * 1000;
   const deadline = Date.now() + timeoutMs;
   const deployed: { kind: string; namespace: string; name: string; state?: string; host?: string }[] = [];
