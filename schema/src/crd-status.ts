@@ -1,6 +1,6 @@
 // What the node agent writes back into a Volume's and an App's status, and the
 // columns `kubectl get` prints, chosen to read like `lttle app list`.
-import type { OpenApiNode } from './crd';
+import type { OpenApiNode } from './openapi';
 
 /** metav1.Condition, as every Kubernetes API spells it. */
 function conditions(): OpenApiNode {

@@ -15,41 +15,15 @@
 import { fromKebab } from './casing';
 import { bundledDocuments, resolveRef, type SchemaDocuments, type SchemaNode } from './fields';
 import { appStatusSchema, printerColumns, volumeStatusSchema } from './crd-status';
+import type { OpenApiNode } from './openapi';
+
+export type { OpenApiNode } from './openapi';
 import { re2Pattern, SIZE_PATTERN } from './crd-patterns';
 import { MAX_VOLUME_BYTES, MIN_VOLUME_BYTES } from './size';
 import { stringify } from 'yaml';
 
 export const CRD_GROUP = 'lttle.dev';
 export const CRD_VERSION = 'v1alpha1';
-
-/** A node of a CRD's openAPIV3Schema (the subset lttle emits). */
-export interface OpenApiNode {
-  type?: 'object' | 'array' | 'string' | 'integer' | 'number' | 'boolean';
-  description?: string;
-  default?: unknown;
-  enum?: unknown[];
-  nullable?: boolean;
-  format?: string;
-  pattern?: string;
-  minLength?: number;
-  maxLength?: number;
-  minimum?: number;
-  maximum?: number;
-  minItems?: number;
-  maxItems?: number;
-  minProperties?: number;
-  maxProperties?: number;
-  required?: string[];
-  properties?: Record<string, OpenApiNode>;
-  additionalProperties?: OpenApiNode;
-  items?: OpenApiNode;
-  anyOf?: OpenApiNode[];
-  'x-kubernetes-int-or-string'?: boolean;
-  'x-kubernetes-list-type'?: 'set' | 'atomic' | 'map';
-  'x-kubernetes-list-map-keys'?: string[];
-  'x-kubernetes-preserve-unknown-fields'?: boolean;
-  'x-kubernetes-validations'?: { rule: string; message: string }[];
-}
 
 export interface CustomResourceDefinition {
   apiVersion: 'apiextensions.k8s.io/v1';
@@ -77,7 +51,7 @@ type Ctx = { docs: SchemaDocuments; file: string; at: string };
 
 function description(node: SchemaNode): string | undefined {
   const text = node.description ?? (node['x-expect'] ? `Expects ${node['x-expect']}.` : undefined);
-  return text?.replace(/`/g, '');
+  return text?.replace(/\x60/g, ''); // Markdown code marks read as noise in kubectl explain
 }
 
 function scalar(type: string): OpenApiNode['type'] {
