@@ -95,7 +95,9 @@ export class ControlPlane {
     fs.mkdirSync(this.logDir, { recursive: true });
     const pki = await ensurePki(path.join(this.dir, 'pki'));
     const previous = this.readState();
-    const state: ClusterState = previous ?? { apiserverPort: await freePort(), etcdPort: await freePort(), pids: {} };
+    // Ports are kept while any component runs; a cluster started again from nothing takes free ones.
+    const state: ClusterState =
+      previous && COMPONENTS.some((c) => alive(previous.pids[c])) ? previous : { apiserverPort: await freePort(), etcdPort: await freePort(), pids: {} };
     const save = () => fs.writeFileSync(this.stateFile, JSON.stringify(state, null, 2));
     save();
     this.writeKubeconfig(pki, state.apiserverPort);
@@ -104,10 +106,11 @@ export class ControlPlane {
       progress(`starting ${component}`);
       state.pids[component] = await this.start(component, await this.argsOf(component, state, pki));
       save();
-      if (component === 'etcd') await this.waitFor('etcd', () => httpOk(`http://127.0.0.1:${state.etcdPort}/health`));
+      const pid = state.pids[component];
+      if (component === 'etcd') await this.waitFor('etcd', () => httpOk(`http://127.0.0.1:${state.etcdPort}/health`), pid);
       if (component === 'kube-apiserver') {
         const client = await this.client();
-        await this.waitFor('kube-apiserver', async () => (await client.request('GET', '/readyz')).status === 200);
+        await this.waitFor('kube-apiserver', async () => (await client.request('GET', '/readyz')).status === 200, pid);
       }
     }
     progress('applying the Volume and App custom resource definitions');
@@ -209,11 +212,19 @@ export class ControlPlane {
     });
   }
 
-  private async waitFor(what: string, ready: () => Promise<boolean>, timeoutMs = 120_000): Promise<void> {
+  /** Polls until `ready`; a component that exits meanwhile fails at once with the end of its log. */
+  private async waitFor(what: string, ready: () => Promise<boolean>, pid?: number, timeoutMs = 120_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
+      if (pid && !alive(pid)) {
+        const log = path.join(this.logDir, `${what}.log`);
+        const tail = fs.existsSync(log) ? fs.readFileSync(log, 'utf8').trim().split('\n').slice(-3).join('\n') : '';
+        throw new Error(`${what} exited while starting (${log}):\n${tail}`);
+      }
       try {
-        if (await ready()) return;
+        // A listener that never answers (another program on the port) must not hold a poll for long.
+        const answer = await Promise.race([ready(), new Promise<false>((r) => setTimeout(() => r(false), 2000).unref())]);
+        if (answer) return;
       } catch {
         // Not listening yet: keep polling until the deadline.
       }
