@@ -105,6 +105,19 @@ export interface VolumeStatus {
   updatedAt: string;
 }
 
+/** A point a volume can be rolled back to (`lttle volume snapshot`): its frozen layers. */
+export interface VolumeSnapshot {
+  namespace: string;
+  volume: string;
+  name: string;
+  /** The volume's layers at the snapshot, bottom first. */
+  layers: string[];
+  /** The volume's spec size and ext4 size when the snapshot was taken (a restore returns to them). */
+  size: number;
+  sizeBytes: number;
+  createdAt: string;
+}
+
 export interface ServiceStatus {
   /** The expose key. */
   name: string;

@@ -19,6 +19,7 @@ import { Restarts } from './restart-policy';
 import { serviceStatus, ServiceListeners } from '../proxy/service-listeners';
 import { SnapshotFiles } from '../flash/snapshot-files';
 import { usageStatus } from './volume-usage';
+import type { OpenDisk } from '../volume/volume-chain';
 
 class Cancelled extends Error {}
 
@@ -304,6 +305,27 @@ export class AppController implements ServiceApp {
     if (wasSuspended)
       await this.suspend('suspended again after growing a volume', true).catch((err: Error) => this.app.system(`suspend failed: ${err.message}`));
     return size;
+  }
+
+  /**
+   * Runs a volume layer step with this app's machine held still: nothing boots, stops or
+   * resumes meanwhile; a running machine's vCPUs are paused around it (a suspended one
+   * stays as it is, its snapshot valid). `open` is undefined when no QEMU has the volume.
+   */
+  async withVolumeDisk<T>(namespace: string, name: string, work: (open: OpenDisk | undefined) => Promise<T>): Promise<T> {
+    const index = this.spec.volumes.findIndex((v) => v.namespace === namespace && v.name === name);
+    return this.app.serialise(async () => {
+      const machine = this.vm.running;
+      if (index < 0 || !machine) return work(undefined);
+      const serial = `vol${index}`;
+      const pause = this.app.record.state !== 'suspended';
+      if (pause) await machine.pause();
+      try {
+        return await work({ switchTo: (overlay) => machine.snapshotDisk(serial, overlay), stream: () => machine.streamDisk(serial) });
+      } finally {
+        if (pause && machine.running) await machine.resume();
+      }
+    });
   }
 
   // ---- the end ----

@@ -9,6 +9,7 @@ import type { MachineContext } from './machine-driver';
 import { InternalServices, serviceHost } from '../proxy/internal-services';
 import { migrateRecord, type AppRecord } from './app-record';
 import { ConflictError, NotFoundError } from '../../../schema/src/errors';
+import type { OpenDisk } from '../volume/volume-chain';
 
 /** How often the guests' volume usage is looked at (a volume over 90% full is logged). */
 const USAGE_POLL_MS = Number(process.env.LTTLE_USAGE_POLL_MS ?? 60_000);
@@ -90,6 +91,13 @@ export class AppManager {
     const id = this.attachedTo(namespace, name);
     const app = id ? this.apps.get(id) : undefined;
     return app ? app.growVolume(namespace, name, bytes, growFile) : undefined;
+  }
+
+  /** Runs a volume layer step in turn with the machine of the app that mounts the volume (if any). */
+  async withVolumeDisk<T>(namespace: string, name: string, work: (open: OpenDisk | undefined) => Promise<T>): Promise<T> {
+    const id = this.attachedTo(namespace, name);
+    const app = id ? this.apps.get(id) : undefined;
+    return app ? app.withVolumeDisk(namespace, name, work) : work(undefined);
   }
 
   /** The guest's view of a mounted volume, from the app that mounts it. */

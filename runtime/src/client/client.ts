@@ -11,7 +11,7 @@ import type { ApplyResult, Health, LogLine, RawResource, WaitOptions } from './a
 import { goneCheckout, staleDaemonMessage } from './stale-daemon';
 import { delay, errorFrom, errorFromText, isNotRunning, readAll, seg, settledStates, TERMINAL } from './http';
 import type { Duplex } from 'node:stream';
-import type { AppSpec, AppStatus, ExecRequest, VolumeSpec, VolumeStatus } from '../../../schema/src/types';
+import type { AppSpec, AppStatus, ExecRequest, VolumeSnapshot, VolumeSpec, VolumeStatus } from '../../../schema/src/types';
 
 export interface ClientOptions {
   /** `unix:///path/lttled.sock`, a socket path, or `http://127.0.0.1:7878`. Default: env LTTLE_HOST, then the local daemon. */
@@ -75,6 +75,25 @@ export class RuntimeClient {
   /** Deletes a volume; false when there was none. */
   async deleteVolume(namespace: string, name: string): Promise<boolean> {
     return this.deleteOrFalse(`/v1/volumes/${seg(namespace)}/${seg(name)}`);
+  }
+
+  listVolumeSnapshots(namespace: string, volume: string): Promise<VolumeSnapshot[]> {
+    return this.request('GET', `/v1/volumes/${seg(namespace)}/${seg(volume)}/snapshots`);
+  }
+
+  /** Freezes the volume's current bytes as snapshot `name` (the volume keeps its data and its app runs on). */
+  createVolumeSnapshot(namespace: string, volume: string, name: string): Promise<VolumeSnapshot> {
+    return this.request('PUT', `/v1/volumes/${seg(namespace)}/${seg(volume)}/snapshots/${seg(name)}`);
+  }
+
+  /** Puts the volume back to the snapshot; refused while a machine has the volume open. */
+  restoreVolumeSnapshot(namespace: string, volume: string, name: string): Promise<VolumeSnapshot> {
+    return this.request('POST', `/v1/volumes/${seg(namespace)}/${seg(volume)}/snapshots/${seg(name)}/restore`);
+  }
+
+  /** Deletes a snapshot; false when there was none. */
+  deleteVolumeSnapshot(namespace: string, volume: string, name: string): Promise<boolean> {
+    return this.deleteOrFalse(`/v1/volumes/${seg(namespace)}/${seg(volume)}/snapshots/${seg(name)}`);
   }
 
   applyApp(spec: AppSpec | RawResource, options: { dryRun?: boolean } = {}): Promise<ApplyResult<AppStatus>> {

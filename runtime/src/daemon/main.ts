@@ -11,6 +11,7 @@ import { AppManager } from '../app/app-manager';
 import { qemuMachines } from '../app/qemu-machine';
 import { handleExecUpgrade } from '../api/exec-stream';
 import { VolumeManager, type VolumeRecord } from '../volume/volume-manager';
+import { VolumeSnapshots } from '../volume/volume-snapshots';
 import { acquireHomeLock, HomeLockedError } from './home-lock';
 import { addAppRoutes } from '../api/routes-apps';
 import { addVolumeRoutes } from '../api/routes-volumes';
@@ -91,6 +92,7 @@ async function main(): Promise<void> {
   const appManager = apps;
   volumes.onlineGrow = (ns, name, bytes, growFile) => apps.growVolume(ns, name, bytes, growFile);
   volumes.usage = (ns, name) => apps.volumeUsage(ns, name);
+  volumes.guard = (ns, name, work) => apps.withVolumeDisk(ns, name, work);
   // A machine a dead daemon left behind may still have a volume open: kill it before
   // volume recovery touches the images (an offline resize2fs under a live guest corrupts it).
   apps.killLeftovers();
@@ -116,7 +118,7 @@ async function main(): Promise<void> {
       home,
       root,
       accel: accel.accel,
-      routes: [(router, locks) => addVolumeRoutes(router, locks, volumes), (router, locks) => addAppRoutes(router, locks, appManager)],
+      routes: [(router, locks) => addVolumeRoutes(router, locks, volumes, new VolumeSnapshots(volumes, log)), (router, locks) => addAppRoutes(router, locks, appManager)],
       upgrade: (req, socket, head, ok) => void handleExecUpgrade(appManager, req, socket, head, ok),
       token,
       onShutdown: () => shutdown('shutdown request'),
