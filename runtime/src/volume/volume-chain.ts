@@ -11,6 +11,7 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { ConflictError } from '../../../schema/src/errors';
 import type { StateStore } from '../state/store';
 import { fsyncDir } from '../util/atomic-file';
 import { createOverlay, flattenToRaw, layerFormat, type DiskFormat, type LayerStore } from './layers';
@@ -75,6 +76,46 @@ export class VolumeChains {
       throw err;
     }
     return this.finishFreeze(record, intent);
+  }
+
+  /**
+   * A new volume `target` (same namespace) that starts as the source's bytes now: the
+   * source is frozen (as for a snapshot) and the branch is a second overlay over the
+   * same layer. Each writes only its own overlay. The branch is recorded `creating`
+   * first, so recovery deletes a half-made one.
+   */
+  async branch(source: VolumeRecord, open: OpenDisk | undefined, target: string): Promise<VolumeRecord> {
+    const { namespace } = source.spec;
+    if (this.store.get(namespace, target)) throw new ConflictError(`volume ${namespace}/${target} already exists`);
+    const frozen = await this.freeze(source, open);
+    const at = now();
+    const file = this.overlayPath({ ...frozen, spec: { ...frozen.spec, name: target } });
+    const layers = VolumeChains.chain(frozen);
+    let branch: VolumeRecord = {
+      spec: { ...frozen.spec, name: target },
+      state: 'creating',
+      sizeBytes: frozen.sizeBytes,
+      file,
+      format: 'qcow2',
+      layers,
+      generation: 1,
+      observedGeneration: 0,
+      createdAt: at,
+      updatedAt: at,
+    };
+    this.store.put(namespace, target, branch);
+    try {
+      fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+      const top = layers[layers.length - 1];
+      await createOverlay(file, this.layers.path(top), layerFormat(top));
+    } catch (err) {
+      this.store.remove(namespace, target);
+      throw err;
+    }
+    branch = { ...branch, state: 'ready', observedGeneration: 1, updatedAt: now() };
+    this.store.put(namespace, target, branch);
+    this.log(`volume ${namespace}/${target}: branched from ${namespace}/${source.spec.name}`);
+    return branch;
   }
 
   /** Puts the volume (not open in any machine) on `layers` under a new empty overlay; its old top goes. */
