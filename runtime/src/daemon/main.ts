@@ -118,7 +118,10 @@ async function main(): Promise<void> {
       home,
       root,
       accel: accel.accel,
-      routes: [(router, locks) => addVolumeRoutes(router, locks, volumes, new VolumeSnapshots(volumes, log)), (router, locks) => addAppRoutes(router, locks, appManager)],
+      routes: [
+        (router, locks) => addVolumeRoutes(router, locks, volumes, new VolumeSnapshots(volumes, log)),
+        (router, locks) => addAppRoutes(router, locks, appManager),
+      ],
       upgrade: (req, socket, head, ok) => void handleExecUpgrade(appManager, req, socket, head, ok),
       token,
       onShutdown: () => shutdown('shutdown request'),

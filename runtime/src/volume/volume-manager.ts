@@ -176,7 +176,13 @@ export class VolumeManager {
       return { file: raw.file, format: raw.format, layers: raw.layers, sizeBytes: await ext4Size(raw.file) };
     } catch (err) {
       // The image still has its old filesystem (the grown copy is gone): keep the old spec.
-      this.store.put(namespace, name, { ...(this.store.get(namespace, name) ?? existing), spec: existing.spec, state: existing.state, previousSpec: undefined, updatedAt: now() });
+      this.store.put(namespace, name, {
+        ...(this.store.get(namespace, name) ?? existing),
+        spec: existing.spec,
+        state: existing.state,
+        previousSpec: undefined,
+        updatedAt: now(),
+      });
       this.log(`volume ${id}: grow to ${spec.size} bytes failed: ${(err as Error).message}`);
       throw this.storageError(err, id, spec.size);
     }
