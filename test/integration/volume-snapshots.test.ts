@@ -37,7 +37,7 @@ describe('volume snapshots and layers (lttled, no machine)', function () {
     assert.equal(chained.generation, raw.generation, 'a freeze changes no byte the guest sees: same generation');
     assert.ok(fs.statSync(chained.file).blocks * 512 < MiB, 'the new overlay holds no data');
     assert.ok(!fs.existsSync(raw.file), 'the old top file is now only the layer');
-    assert.equal(sha(path.join(rt.home, 'layers', chained.layers![0])), before, 'the layer is the volume byte for byte');
+    assert.equal(sha(path.join(rt.home, 'layers', chained.layers[0])), before, 'the layer is the volume byte for byte');
     assert.equal(sha(chainAsRaw(rt.home, 'samples', 'data')), before, 'the chain reads back the same bytes');
 
     // An offline grow flattens the chain into one raw file (resize2fs needs it); the snapshot keeps its layer.

@@ -19,7 +19,7 @@ import { Restarts } from './restart-policy';
 import { serviceStatus, ServiceListeners } from '../proxy/service-listeners';
 import { SnapshotFiles } from '../flash/snapshot-files';
 import { usageStatus } from './volume-usage';
-import type { OpenDisk } from '../volume/volume-chain';
+import { whileSuspended, withVolumeDisk, type HeldMachine } from './held-machine';
 
 class Cancelled extends Error {}
 
@@ -307,26 +307,10 @@ export class AppController implements ServiceApp {
     return size;
   }
 
-  /**
-   * Runs a volume layer step with this app's machine held still: nothing boots, stops or
-   * resumes meanwhile; a running machine's vCPUs are paused around it (a suspended one
-   * stays as it is, its snapshot valid). `open` is undefined when no QEMU has the volume.
-   */
-  async withVolumeDisk<T>(namespace: string, name: string, work: (open: OpenDisk | undefined) => Promise<T>): Promise<T> {
-    const index = this.spec.volumes.findIndex((v) => v.namespace === namespace && v.name === name);
-    return this.app.serialise(async () => {
-      const machine = this.vm.running;
-      if (index < 0 || !machine) return work(undefined);
-      const serial = `vol${index}`;
-      const pause = this.app.record.state !== 'suspended';
-      if (pause) await machine.pause();
-      try {
-        return await work({ switchTo: (overlay) => machine.snapshotDisk(serial, overlay), stream: () => machine.streamDisk(serial) });
-      } finally {
-        if (pause && machine.running) await machine.resume();
-      }
-    });
-  }
+  /** Layer steps, forks and a fork's own snapshot header, in turn with the machine (held-machine.ts). */
+  withVolumeDisk: HeldMachine['withVolumeDisk'] = (ns, name, work) => withVolumeDisk(this.app, this.vm, ns, name, work);
+  whileSuspended: HeldMachine['whileSuspended'] = (work) => whileSuspended(this.app, this.vm, this.snapshots, () => this.suspend('forked', true), work);
+  adoptForkedSnapshot = (): void => this.snapshots.makeDurable();
 
   // ---- the end ----
 

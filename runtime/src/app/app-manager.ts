@@ -10,6 +10,8 @@ import { InternalServices, serviceHost } from '../proxy/internal-services';
 import { migrateRecord, type AppRecord } from './app-record';
 import { ConflictError, NotFoundError } from '../../../schema/src/errors';
 import type { OpenDisk } from '../volume/volume-chain';
+import { checkForkRequest, prepareFork, type ForkRequest } from './fork';
+import { applyForkedPassword, changedPassword } from './fork-password';
 
 /** How often the guests' volume usage is looked at (a volume over 90% full is logged). */
 const USAGE_POLL_MS = Number(process.env.LTTLE_USAGE_POLL_MS ?? 60_000);
@@ -150,6 +152,38 @@ export class AppManager {
           );
       }
     }
+  }
+
+  /** Creates `request.to` as a fork of the suspended `namespace/source` (fork.ts). */
+  async fork(namespace: string, source: string, request: ForkRequest): Promise<AppStatus> {
+    const parent = this.get(namespace, source);
+    if (!parent) throw NotFoundError.of(`app ${namespace}/${source}`);
+    checkForkRequest(parent.spec, request);
+    if (this.get(namespace, request.to)) throw new ConflictError(`to: app ${namespace}/${request.to} already exists`);
+    const branch = this.deps.branchVolume;
+    if (!branch) throw new ConflictError('this runtime cannot branch volumes');
+    this.refuseNameClash({ ...parent.spec, name: request.to });
+    const record = await parent.whileSuspended((s) => prepareFork(this.deps.home, s, request, branch));
+    this.deps.store.put(namespace, request.to, record);
+    const app = this.controller(record);
+    app.adoptForkedSnapshot();
+    app.logs.line('system', `lttle: forked from app ${parent.id}`);
+    await app.start();
+    this.internal.changed();
+    const password = changedPassword(parent.spec, record.spec);
+    if (password !== undefined) {
+      // Woken at once (a deep restore) so that the password holds before the first client comes.
+      const release = await app.hold();
+      try {
+        const machine = app.runningMachine;
+        if (!machine) throw new Error(`app ${app.id} has no running machine`);
+        await applyForkedPassword(machine, parent.spec, password);
+        app.logs.line('system', 'lttle: POSTGRES_PASSWORD of the fork set in its database');
+      } finally {
+        release();
+      }
+    }
+    return app.status();
   }
 
   async delete(namespace: string, name: string): Promise<void> {

@@ -12,6 +12,7 @@ import { machineExec, runMachineExec } from './commands/exec';
 import { imageList, imagePrune, imagePull, imageRemove, runImageList, runImagePrune, runImagePull, runImageRemove } from './commands/image';
 import { machineLogs, machineResume, machineSuspend, runMachineLogs, runMachineResume, runMachineSuspend } from './commands/machine';
 import { registryLogin, registryLogout, runRegistryLogin, runRegistryLogout } from './commands/registry';
+import { appFork, runAppFork } from './commands/app-fork';
 import {
   runVolumeSnapshotCreate,
   runVolumeSnapshotDelete,
@@ -39,6 +40,7 @@ export const COMMANDS: [CommandSpec, Runner][] = [
   [appGet, runAppGet],
   [appList, runAppList],
   [appDelete, runAppDelete],
+  [appFork, runAppFork],
   [machineLogs, runMachineLogs],
   [machineExec, runMachineExec],
   [machineSuspend, runMachineSuspend],

@@ -113,6 +113,11 @@ export class RuntimeClient {
     return this.deleteOrFalse(`/v1/apps/${seg(namespace)}/${seg(name)}`);
   }
 
+  /** Creates app `to` from the suspended `namespace/name`: branched volumes, a copy of its memory. */
+  forkApp(namespace: string, name: string, request: { to: string; environment?: Record<string, string> }): Promise<AppStatus> {
+    return this.request('POST', `/v1/apps/${seg(namespace)}/${seg(name)}/fork`, request);
+  }
+
   suspendApp(namespace: string, name: string): Promise<AppStatus> {
     return this.request('POST', `/v1/apps/${seg(namespace)}/${seg(name)}/suspend`);
   }

@@ -17,6 +17,7 @@ import { addAppRoutes } from '../api/routes-apps';
 import { addVolumeRoutes } from '../api/routes-volumes';
 import { createServer } from '../api/server';
 import { StateStore } from '../state/store';
+import { ConflictError } from '../../../schema/src/errors';
 
 /** A TCP listener's bearer token must not be guessable. */
 const MIN_TOKEN_LENGTH = 24;
@@ -78,6 +79,11 @@ async function main(): Promise<void> {
     home,
     volume,
     store: new StateStore<AppRecord>(home, 'apps', unreadable),
+    branchVolume: async (ns, name, target, open) => {
+      const source = volumes.record(ns, name);
+      if (source?.state !== 'ready') throw new ConflictError(`volume ${ns}/${name} is ${source?.state ?? 'missing'}; a fork needs it ready`);
+      await volumes.chains.branch(source, open, target);
+    },
     log,
     machines: qemuMachines({
       home,
