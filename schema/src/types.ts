@@ -63,6 +63,8 @@ export interface AppSpec {
   'restart-policy': RestartPolicy;
   tags: string[];
   'depends-on': string[];
+  /** Created as a fork of this flash-mode app of the same namespace (read at creation only). */
+  'fork-of'?: string;
 }
 
 export type ResourceKind = 'volume' | 'app';

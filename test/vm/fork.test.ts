@@ -36,7 +36,7 @@ describe('app fork under PostgreSQL', function () {
   });
 
   after(async () => {
-    for (const name of ['pg', 'pr1']) await rt.client.deleteApp(NS, name).catch(() => undefined);
+    for (const name of ['pg', 'pr1', 'pr2']) await rt.client.deleteApp(NS, name).catch(() => undefined);
     await rt.dispose();
   });
 
@@ -69,6 +69,21 @@ describe('app fork under PostgreSQL', function () {
     assert.equal(branch.format, 'qcow2');
     assert.deepEqual(branch.layers, storedVolume(rt.home, NS, 'data').layers, 'the branch shares the layers of its source');
 
+    // The same through the document: `fork-of`, refused with the field when the machine differs.
+    const { app: yamlFork } = seedDocuments();
+    Object.assign(yamlFork, { name: 'pr2', namespace: NS, 'fork-of': 'pg', volumes: [{ name: 'pr2-data', path: '/srv' }] });
+    const refused = await rt.cli(['deploy', rt.writeFile('pr2-bad.yaml', documentsYaml({ app: yamlFork }))]);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /volumes\[0\]\.path: must be \/var\/lib\/postgresql\/data/);
+    assert.equal(await rt.client.getApp(NS, 'pr2'), undefined, 'nothing was created');
+    yamlFork.volumes[0].path = '/var/lib/postgresql/data';
+    const deployed = await rt.cli(['deploy', rt.writeFile('pr2.yaml', documentsYaml({ app: yamlFork }))]);
+    assert.equal(deployed.code, 0, deployed.stderr);
+    const pr2 = hostPort((await status('pr2')).services[0].hostAddress);
+    assert.equal(await psql(pr2, 'select count(*) from t'), '150', 'a fork made by a document has the rows of the source at that time');
+    assert.equal(await rt.client.deleteApp(NS, 'pr2'), true);
+    assert.equal(await rt.client.getVolume(NS, 'pr2-data'), undefined, "a fork's branch volume is deleted with it");
+
     // The source goes, app and volume: the fork keeps the layers it uses, and its data.
     assert.equal(await rt.client.deleteApp(NS, 'pg'), true);
     assert.equal(await rt.client.deleteVolume(NS, 'data'), true);
@@ -81,5 +96,7 @@ describe('app fork under PostgreSQL', function () {
       assert.ok(!text.includes(SECRET), `${file} does not show the password`);
     }
     assert.ok(!(await logsOf('pr1')).includes(SECRET), "the fork's log does not show the password");
+    assert.equal(await rt.client.deleteApp(NS, 'pr1'), true);
+    assert.deepEqual(fs.readdirSync(path.join(rt.home, 'layers')), [], 'the last user of the layers is gone, and so are they');
   });
 });

@@ -26,6 +26,8 @@ export interface AppDeps extends MachineContext {
   timing?: Partial<LifecycleTiming>;
   /** Branches a volume for a fork (the volume manager's); absent, forks are refused. */
   branchVolume?: BranchVolume;
+  /** Deletes the volumes an app owns (a fork's branches) once the app is gone. */
+  deleteOwnedVolumes?: (app: string) => Promise<void>;
 }
 
 export const DEFAULT_TIMING: LifecycleTiming = {

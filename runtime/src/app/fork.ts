@@ -33,8 +33,8 @@ export interface ForkSource {
   open(index: number): OpenDisk | undefined;
 }
 
-/** Makes volume `target` a branch of `namespace/name` (volume-chain.ts). */
-export type BranchVolume = (namespace: string, name: string, target: string, open: OpenDisk | undefined) => Promise<void>;
+/** Makes volume `target` a branch of `namespace/name` (volume-chain.ts), owned by app `owner` (deleted with it). */
+export type BranchVolume = (namespace: string, name: string, target: string, owner: string, open: OpenDisk | undefined) => Promise<void>;
 
 /** The name of a fork's branch of one of the source's volumes. */
 export function branchName(fork: string, volume: string): string {
@@ -54,15 +54,43 @@ export function checkForkRequest(spec: AppSpec, request: ForkRequest): void {
   }
 }
 
+/** The spec of `lttle app fork SOURCE --to NAME`: the source's, renamed, on branches named after the fork. */
+export function forkSpec(source: AppSpec, request: ForkRequest): AppSpec {
+  return {
+    ...source,
+    name: request.to,
+    volumes: source.volumes.map((v) => ({ ...v, name: branchName(request.to, v.name) })),
+    environment: { ...source.environment, ...request.environment },
+    'fork-of': source.name,
+  };
+}
+
+/**
+ * Refuses a `fork-of` spec that cannot resume from the source's memory: the machine must
+ * be the source's (image, resources, mode, one volume per source volume at the same path).
+ */
+export function checkForkSpec(source: AppSpec, fork: AppSpec): void {
+  const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+  const which = `the source app ${source.namespace}/${source.name}`;
+  if (fork.image !== source.image) throw new InvalidError(`image: a fork runs the image of ${which}, ${source.image}`);
+  if (!same(fork.resources, source.resources)) throw new InvalidError(`resources: a fork has the resources of ${which} (${JSON.stringify(source.resources)})`);
+  if (!same(fork.mode, source.mode)) throw new InvalidError(`mode: a fork has the mode of ${which}`);
+  if (fork.volumes.length !== source.volumes.length)
+    throw new InvalidError(`volumes: a fork lists one new volume per volume of ${which} (${source.volumes.length}), each to be made a branch of it`);
+  fork.volumes.forEach((v, i) => {
+    const from = source.volumes[i];
+    if (v.path !== from.path) throw new InvalidError(`volumes[${i}].path: must be ${from.path}, where ${which} mounts ${from.name}`);
+    if (v.namespace !== from.namespace)
+      throw new InvalidError(`volumes[${i}].namespace: a branch of ${from.namespace}/${from.name} is in namespace ${from.namespace}`);
+  });
+}
+
 /** Branches the volumes and copies the machine files; returns the fork's record (suspended, deep). */
-export async function prepareFork(home: string, source: ForkSource, request: ForkRequest, branch: BranchVolume): Promise<AppRecord> {
+export async function prepareFork(home: string, source: ForkSource, fork: AppSpec, branch: BranchVolume): Promise<AppRecord> {
   const { spec } = source;
-  const volumes: AppSpec['volumes'] = [];
-  for (const [index, v] of spec.volumes.entries()) {
-    await branch(v.namespace, v.name, branchName(request.to, v.name), source.open(index));
-    volumes.push({ ...v, name: branchName(request.to, v.name) });
-  }
-  const dir = machineDir(home, spec.namespace, request.to);
+  for (const [index, v] of spec.volumes.entries())
+    await branch(v.namespace, v.name, fork.volumes[index].name, `${fork.namespace}/${fork.name}`, source.open(index));
+  const dir = machineDir(home, fork.namespace, fork.name);
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const copy = (from: string, to: string) => run('cp', ['--sparse=always', '--reflink=auto', path.join(source.dir, from), path.join(dir, to)]);
@@ -72,10 +100,10 @@ export async function prepareFork(home: string, source: ForkSource, request: For
   await copy('snapshot.state', 'snapshot.state');
   // Its own host ports: the source's QEMU may still hold its own.
   const forwards: Record<string, number> = {};
-  for (const key of Object.keys(spec.expose)) forwards[key] = await freePort();
+  for (const key of Object.keys(fork.expose)) forwards[key] = await freePort();
   const now = new Date().toISOString();
   return {
-    spec: { ...spec, name: request.to, volumes, environment: { ...spec.environment, ...request.environment } },
+    spec: fork,
     machineGeneration: 1,
     specGeneration: 1,
     observedGeneration: 1,

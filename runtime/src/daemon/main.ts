@@ -79,11 +79,12 @@ async function main(): Promise<void> {
     home,
     volume,
     store: new StateStore<AppRecord>(home, 'apps', unreadable),
-    branchVolume: async (ns, name, target, open) => {
+    branchVolume: async (ns, name, target, owner, open) => {
       const source = volumes.record(ns, name);
       if (source?.state !== 'ready') throw new ConflictError(`volume ${ns}/${name} is ${source?.state ?? 'missing'}; a fork needs it ready`);
-      await volumes.chains.branch(source, open, target);
+      await volumes.chains.branch(source, open, target, owner);
     },
+    deleteOwnedVolumes: (app) => volumes.deleteOwnedBy(app),
     log,
     machines: qemuMachines({
       home,

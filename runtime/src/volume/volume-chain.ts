@@ -84,7 +84,7 @@ export class VolumeChains {
    * same layer. Each writes only its own overlay. The branch is recorded `creating`
    * first, so recovery deletes a half-made one.
    */
-  async branch(source: VolumeRecord, open: OpenDisk | undefined, target: string): Promise<VolumeRecord> {
+  async branch(source: VolumeRecord, open: OpenDisk | undefined, target: string, owner?: string): Promise<VolumeRecord> {
     const { namespace } = source.spec;
     if (this.store.get(namespace, target)) throw new ConflictError(`volume ${namespace}/${target} already exists`);
     const frozen = await this.freeze(source, open);
@@ -100,6 +100,7 @@ export class VolumeChains {
       layers,
       generation: 1,
       observedGeneration: 0,
+      ...(owner ? { ownedBy: owner } : {}),
       createdAt: at,
       updatedAt: at,
     };

@@ -25,6 +25,8 @@ export interface VolumeRecord extends VolumeStatus {
   layers?: string[];
   /** A layer step in progress (intent record), finished or rolled back by recovery. */
   pending?: LayerIntent;
+  /** `namespace/app` of the fork this volume is a branch for: deleted with that app. */
+  ownedBy?: string;
 }
 
 /**
@@ -247,6 +249,11 @@ export class VolumeManager {
     this.log(`volume ${namespace}/${name}: deleted`);
   }
 
+  /** Deletes the volumes app `app` owns (a fork's branches), after the app is gone. */
+  async deleteOwnedBy(app: string): Promise<void> {
+    for (const r of this.store.list()) if (r.ownedBy === app) await this.delete(r.spec.namespace, r.spec.name);
+  }
+
   /**
    * Finishes or rolls back what a killed daemon left half done; removes files no
    * record owns. One bad volume never stops the start: it is marked `error` with the reason.
@@ -322,7 +329,7 @@ export class VolumeManager {
   }
 
   private status(record: VolumeRecord): VolumeStatus {
-    const { file: _file, previousSpec: _previous, format: _format, layers: _layers, pending: _pending, ...status } = record;
+    const { file: _file, previousSpec: _previous, format: _format, layers: _layers, pending: _pending, ownedBy: _owner, ...status } = record;
     const user = this.attachedTo(record.spec.namespace, record.spec.name);
     return user ? { ...status, attachedTo: user } : status;
   }
