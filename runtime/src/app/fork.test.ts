@@ -30,7 +30,7 @@ describe('fork requests', () => {
   });
 
   it('applies a password only when the fork sets a different one', () => {
-    const fork = (environment: Record<string, string>) => ({ ...spec, environment }) as AppSpec;
+    const fork = (environment: Record<string, string>) => ({ ...spec, environment });
     assert.equal(changedPassword(spec, fork({ POSTGRES_PASSWORD: 'password' })), undefined);
     assert.equal(changedPassword(spec, fork({})), undefined);
     assert.equal(changedPassword(spec, fork({ POSTGRES_PASSWORD: 'other' })), 'other');
