@@ -6,3 +6,4 @@ bench: setup build guest image guest-test-prereqs
 	rm -f build/bench/latest.json
 	node build/js/test/bench/flash.bench.js
 	node build/js/test/bench/deep-suspend.bench.js
+	node build/js/test/bench/branches.bench.js
