@@ -21,7 +21,7 @@ const branchPassword = config.getSecret('branchPassword') ?? password;
 const namespace = 'previews';
 const image = 'ghcr.io/lttle-cloud/postgres:17-flash';
 const resources = { cpu: 1, memory: 256 };
-const mode = { flash: { strategy: 'manual', timeout: 3 } };
+const mode = { flash: { strategy: 'manual' as const, timeout: 3 } };
 const dataPath = '/var/lib/postgresql/data';
 const environment = (pw: pulumi.Input<string>) => ({ POSTGRES_PASSWORD: pw, POSTGRES_USER: 'user', POSTGRES_DB: 'db' });
 
