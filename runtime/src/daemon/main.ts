@@ -105,6 +105,10 @@ async function main(): Promise<void> {
   apps.killLeftovers();
   await volumes.recover();
   await appManager.recover();
+  // A fork cut short by a kill leaves branches for an app that was never recorded.
+  await volumes
+    .deleteOwnedBy((owner) => Boolean(apps.get(owner.split('/')[0], owner.split('/')[1])))
+    .catch((err: Error) => log(`recover: branch volumes of a fork cut short were kept: ${err.message}`));
 
   let shuttingDown = false;
   const shutdown = (why: string) => {

@@ -249,9 +249,12 @@ export class VolumeManager {
     this.log(`volume ${namespace}/${name}: deleted`);
   }
 
-  /** Deletes the volumes app `app` owns (a fork's branches), after the app is gone. */
-  async deleteOwnedBy(app: string): Promise<void> {
-    for (const r of this.store.list()) if (r.ownedBy === app) await this.delete(r.spec.namespace, r.spec.name);
+  /** Deletes the volumes app `app` owns (a fork's branches), after the app is gone; with `app` a test, those of every app it fails. */
+  async deleteOwnedBy(app: string | ((owner: string) => boolean)): Promise<void> {
+    const owned = (owner: string) => (typeof app === 'string' ? owner === app : !app(owner));
+    for (const r of this.store.list()) {
+      if (r.ownedBy && owned(r.ownedBy)) await this.delete(r.spec.namespace, r.spec.name);
+    }
   }
 
   /**
