@@ -44,6 +44,7 @@ describe('volume snapshots under PostgreSQL', function () {
   }
 
   before(async () => {
+    rt.env.LTTLE_MAX_LAYERS = '2';
     const { app } = seedDocuments();
     if (typeof app.mode === 'string') throw new Error("the seed's app is expected in flash mode");
     app.name = 'pg';
@@ -75,6 +76,14 @@ describe('volume snapshots under PostgreSQL', function () {
     assert.ok(openInodes(pid).includes(fs.statSync(path.join(rt.home, 'layers', chained.layers![0])).ino), 'and reads the frozen layer under it');
 
     await psql(target, 'insert into t select generate_series(101, 150)');
+    assert.equal(await psql(target, 'select count(*) from t'), '150');
+
+    // Past the bound (LTTLE_MAX_LAYERS=2 here) the open chain is streamed into its top file (QMP block-stream) first.
+    await rt.client.createVolumeSnapshot(NS, 'data', 'second');
+    assert.equal(storedVolume(rt.home, NS, 'data').layers?.length, 2);
+    await rt.client.createVolumeSnapshot(NS, 'data', 'third');
+    assert.equal(storedVolume(rt.home, NS, 'data').layers?.length, 1, 'streamed, then frozen again');
+    assert.equal(qemuPid(), pid, 'the same machine still runs');
     assert.equal(await psql(target, 'select count(*) from t'), '150');
 
     // Online grow of a chained volume: QEMU resizes the overlay, the guest its ext4.
