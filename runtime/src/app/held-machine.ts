@@ -27,7 +27,7 @@ function openDisk(machine: RunningMachine, index: number): OpenDisk {
  * paused around it (a suspended one stays as it is, its snapshot valid). `open` is
  * undefined when no QEMU has the volume.
  */
-export function withVolumeDisk<T>(
+export async function withVolumeDisk<T>(
   app: AppState,
   vm: MachineDriver,
   namespace: string,
@@ -35,6 +35,9 @@ export function withVolumeDisk<T>(
   work: (open: OpenDisk | undefined) => Promise<T>,
 ): Promise<T> {
   const index = app.spec.volumes.findIndex((v) => v.namespace === namespace && v.name === name);
+  // A boot waiting for a volume holds the queue until the volume comes: refuse rather than wait with it.
+  if (app.record.state === 'waiting')
+    throw new ConflictError(`app ${app.id}, which mounts volume ${namespace}/${name}, is ${waitingFor(app)}; try again once it runs, or delete it`);
   return app.serialise(async () => {
     const machine = vm.running;
     if (index < 0 || !machine) return work(undefined);
@@ -60,6 +63,7 @@ export async function whileSuspended<T>(
   work: (source: ForkSource) => Promise<T>,
 ): Promise<T> {
   if (!flashSettings(app.spec)) throw new ConflictError(`app ${app.id} is in regular mode: only a flash-mode app has a memory snapshot to fork`);
+  if (app.record.state === 'waiting') throw new ConflictError(`app ${app.id} is ${waitingFor(app)}: a fork needs it ready or suspended`);
   if (app.record.state === 'ready') await suspend();
   return app.serialise(async () => {
     const { state, snapshot } = app.record;
@@ -68,4 +72,8 @@ export async function whileSuspended<T>(
     const machine = vm.running;
     return work({ spec: app.spec, dir: app.dir, machineGeneration: snapshot.machineGeneration, open: (i) => (machine ? openDisk(machine, i) : undefined) });
   });
+}
+
+function waitingFor(app: AppState): string {
+  return app.record.message ? `waiting (${app.record.message})` : 'waiting';
 }
