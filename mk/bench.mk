@@ -7,3 +7,4 @@ bench: setup build guest image guest-test-prereqs kube
 	node build/js/test/bench/flash.bench.js
 	node build/js/test/bench/deep-suspend.bench.js
 	node build/js/test/bench/kube.bench.js
+	node build/js/test/bench/branches.bench.js

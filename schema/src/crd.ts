@@ -44,8 +44,12 @@ export interface CustomResourceDefinition {
   };
 }
 
-/** Keys of the schema that the custom resource carries elsewhere (metadata) or not at all (secrets). */
-const NOT_IN_SPEC = new Set(['name', 'namespace', 'environment']);
+/**
+ * Keys of the schema that the custom resource carries elsewhere (metadata) or
+ * not at all: secrets, and fork-of, since a fork needs its source's memory and
+ * layers on its own host, which placement does not ensure yet.
+ */
+const NOT_IN_SPEC = new Set(['name', 'namespace', 'environment', 'fork-of']);
 
 type Ctx = { docs: SchemaDocuments; file: string; at: string };
 

@@ -160,6 +160,9 @@ function checkApp(spec: AppSpec): Issue[] {
   if (spec['depends-on'].includes(spec.name) || spec['depends-on'].includes(`${spec.namespace}/${spec.name}`)) {
     issues.push({ path: ['depends-on'], message: 'must not name the app itself' });
   }
+  if (spec['fork-of'] === spec.name) {
+    issues.push({ path: ['fork-of'], message: 'must not name the app itself' });
+  }
   return issues;
 }
 

@@ -63,6 +63,8 @@ export interface AppSpec {
   'restart-policy': RestartPolicy;
   tags: string[];
   'depends-on': string[];
+  /** Created as a fork of this flash-mode app of the same namespace (read at creation only). */
+  'fork-of'?: string;
 }
 
 export type ResourceKind = 'volume' | 'app';
@@ -103,6 +105,19 @@ export interface VolumeStatus {
   observedGeneration: number;
   createdAt: string;
   updatedAt: string;
+}
+
+/** A point a volume can be rolled back to (`lttle volume snapshot`): its frozen layers. */
+export interface VolumeSnapshot {
+  namespace: string;
+  volume: string;
+  name: string;
+  /** The volume's layers at the snapshot, bottom first. */
+  layers: string[];
+  /** The volume's spec size and ext4 size when the snapshot was taken (a restore returns to them). */
+  size: number;
+  sizeBytes: number;
+  createdAt: string;
 }
 
 export interface ServiceStatus {

@@ -62,6 +62,10 @@ export class App extends pulumi.CustomResource {
      */
     declare public readonly expose: pulumi.Output<{[key: string]: outputs.Expose} | undefined>;
     /**
+     * Creates the app as a fork of this flash-mode app of the same namespace: each of its volumes starts as a copy-on-write branch of the source's volume at the same position (the volumes it names must not exist yet; they are deleted with the app), and its machine resumes from a copy of the source's suspended memory. Image, resources, mode and volume paths must be the source's. A different POSTGRES_PASSWORD is set in the forked database. Read only when the app is created. Must be the name of a flash-mode app in the same namespace.
+     */
+    declare public readonly forkOf: pulumi.Output<string | undefined>;
+    /**
      * Bumped by each change of the app the runtime accepts (any input, whether or not it boots a new machine).
      */
     declare public /*out*/ readonly generation: pulumi.Output<number>;
@@ -125,6 +129,7 @@ export class App extends pulumi.CustomResource {
             resourceInputs["dependsOnApps"] = args?.dependsOnApps;
             resourceInputs["environment"] = args?.environment ? pulumi.secret(args.environment) : undefined;
             resourceInputs["expose"] = args?.expose;
+            resourceInputs["forkOf"] = args?.forkOf;
             resourceInputs["image"] = args?.image;
             resourceInputs["mode"] = args?.mode;
             resourceInputs["name"] = args?.name;
@@ -144,6 +149,7 @@ export class App extends pulumi.CustomResource {
             resourceInputs["dependsOnApps"] = undefined /*out*/;
             resourceInputs["environment"] = undefined /*out*/;
             resourceInputs["expose"] = undefined /*out*/;
+            resourceInputs["forkOf"] = undefined /*out*/;
             resourceInputs["generation"] = undefined /*out*/;
             resourceInputs["image"] = undefined /*out*/;
             resourceInputs["mode"] = undefined /*out*/;
@@ -187,6 +193,10 @@ export interface AppArgs {
      * Must be a map of service names to {port, internal | external}.
      */
     expose?: pulumi.Input<{[key: string]: pulumi.Input<inputs.ExposeArgs>} | undefined>;
+    /**
+     * Creates the app as a fork of this flash-mode app of the same namespace: each of its volumes starts as a copy-on-write branch of the source's volume at the same position (the volumes it names must not exist yet; they are deleted with the app), and its machine resumes from a copy of the source's suspended memory. Image, resources, mode and volume paths must be the source's. A different POSTGRES_PASSWORD is set in the forked database. Read only when the app is created. Must be the name of a flash-mode app in the same namespace.
+     */
+    forkOf?: pulumi.Input<string | undefined>;
     /**
      * OCI image reference. Must be an image reference such as ghcr.io/lttle-cloud/postgres:17-flash.
      */

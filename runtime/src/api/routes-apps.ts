@@ -1,6 +1,7 @@
 // The app routes of lttled's API (API.md): the HTTP face of the AppManager.
 import type { ServerResponse } from 'node:http';
-import { ConflictError, NotFoundError } from '../../../schema/src/errors';
+import { BadRequestError, ConflictError, NotFoundError } from '../../../schema/src/errors';
+import type { ForkRequest } from '../app/fork';
 import { normaliseApp } from '../../../schema/src/normalize';
 import type { AppController } from '../app/app-controller';
 import type { AppManager } from '../app/app-manager';
@@ -41,6 +42,11 @@ export function addAppRoutes(router: Router, locks: KeyedMutex, apps: AppManager
     const app = find(params);
     await app.resume('operator request');
     return app.status();
+  });
+  router.add('POST', '/v1/apps/:namespace/:name/fork', async ({ params, body }) => {
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new BadRequestError('the request body must be an object with "to"');
+    const request = body as ForkRequest;
+    return locks.run(`app/${params.namespace}/${request.to}`, () => apps.fork(params.namespace, params.name, request));
   });
   router.add('GET', '/v1/apps/:namespace/:name/logs', async ({ params, query, res }) => {
     const app = find(params);

@@ -2,11 +2,12 @@
 import { NotFoundError } from '../../../schema/src/errors';
 import { normaliseVolume } from '../../../schema/src/normalize';
 import type { VolumeManager } from '../volume/volume-manager';
+import type { VolumeSnapshots } from '../volume/volume-snapshots';
 import type { KeyedMutex } from './keyed-mutex';
 import { parseBody } from './parse-body';
 import type { Router } from './router';
 
-export function addVolumeRoutes(router: Router, locks: KeyedMutex, volumes: VolumeManager): void {
+export function addVolumeRoutes(router: Router, locks: KeyedMutex, volumes: VolumeManager, snapshots: VolumeSnapshots): void {
   router.add('GET', '/v1/volumes', async ({ query }) => volumes.list(query.get('namespace') ?? undefined));
   router.add('GET', '/v1/volumes/:namespace/:name', async ({ params }) => {
     return (await volumes.getLive(params.namespace, params.name)) ?? Promise.reject(NotFoundError.of(`volume ${params.namespace}/${params.name}`));
@@ -24,6 +25,21 @@ export function addVolumeRoutes(router: Router, locks: KeyedMutex, volumes: Volu
   router.add('DELETE', '/v1/volumes/:namespace/:name', async ({ params }) =>
     locks.run(`volume/${params.namespace}/${params.name}`, async () => {
       await volumes.delete(params.namespace, params.name);
+      return {};
+    }),
+  );
+  // Snapshots take turns with every other change of their volume.
+  const volumeLock = (params: Record<string, string>) => `volume/${params.namespace}/${params.name}`;
+  router.add('GET', '/v1/volumes/:namespace/:name/snapshots', async ({ params }) => snapshots.list(params.namespace, params.name));
+  router.add('PUT', '/v1/volumes/:namespace/:name/snapshots/:snapshot', async ({ params }) =>
+    locks.run(volumeLock(params), () => snapshots.create(params.namespace, params.name, params.snapshot)),
+  );
+  router.add('POST', '/v1/volumes/:namespace/:name/snapshots/:snapshot/restore', async ({ params }) =>
+    locks.run(volumeLock(params), () => snapshots.restore(params.namespace, params.name, params.snapshot)),
+  );
+  router.add('DELETE', '/v1/volumes/:namespace/:name/snapshots/:snapshot', async ({ params }) =>
+    locks.run(volumeLock(params), async () => {
+      snapshots.remove(params.namespace, params.name, params.snapshot);
       return {};
     }),
   );

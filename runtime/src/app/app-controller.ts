@@ -19,6 +19,7 @@ import { Restarts } from './restart-policy';
 import { serviceStatus, ServiceListeners } from '../proxy/service-listeners';
 import { SnapshotFiles } from '../flash/snapshot-files';
 import { usageStatus } from './volume-usage';
+import { whileSuspended, withVolumeDisk, type HeldMachine } from './held-machine';
 
 class Cancelled extends Error {}
 
@@ -305,6 +306,11 @@ export class AppController implements ServiceApp {
       await this.suspend('suspended again after growing a volume', true).catch((err: Error) => this.app.system(`suspend failed: ${err.message}`));
     return size;
   }
+
+  /** Layer steps, forks and a fork's own snapshot header, in turn with the machine (held-machine.ts). */
+  withVolumeDisk: HeldMachine['withVolumeDisk'] = (ns, name, work) => withVolumeDisk(this.app, this.vm, ns, name, work);
+  whileSuspended: HeldMachine['whileSuspended'] = (work) => whileSuspended(this.app, this.vm, this.snapshots, () => this.suspend('forked', true), work);
+  adoptForkedSnapshot = (): void => this.snapshots.makeDurable();
 
   // ---- the end ----
 

@@ -2,6 +2,7 @@
 // driver factory, and the waits of the lifecycle (the daemon's by default).
 import type { StateStore } from '../state/store';
 import type { AppRecord } from './app-record';
+import type { BranchVolume } from './fork';
 import type { VolumeLookup } from './machine-config';
 import type { MachineContext, MachineDriverFactory } from './machine-driver';
 
@@ -23,6 +24,10 @@ export interface AppDeps extends MachineContext {
   /** Makes the app's machine: QEMU in the daemon. */
   machines: MachineDriverFactory;
   timing?: Partial<LifecycleTiming>;
+  /** Branches a volume for a fork (the volume manager's); absent, forks are refused. */
+  branchVolume?: BranchVolume;
+  /** Deletes the volumes an app owns (a fork's branches) once the app is gone. */
+  deleteOwnedVolumes?: (app: string) => Promise<void>;
 }
 
 export const DEFAULT_TIMING: LifecycleTiming = {

@@ -8,7 +8,10 @@ import { killLeftover } from './qemu-machine';
 import type { MachineContext } from './machine-driver';
 import { InternalServices, serviceHost, type ServiceApp } from '../proxy/internal-services';
 import { migrateRecord, type AppRecord } from './app-record';
-import { ConflictError, NotFoundError } from '../../../schema/src/errors';
+import { ConflictError, InvalidError, NotFoundError } from '../../../schema/src/errors';
+import type { OpenDisk } from '../volume/volume-chain';
+import { checkForkRequest, checkForkSpec, forkSpec, prepareFork, type ForkRequest } from './fork';
+import { applyForkedPassword, changedPassword } from './fork-password';
 
 /** How often the guests' volume usage is looked at (a volume over 90% full is logged). */
 const USAGE_POLL_MS = Number(process.env.LTTLE_USAGE_POLL_MS ?? 60_000);
@@ -102,6 +105,13 @@ export class AppManager {
     return app ? app.growVolume(namespace, name, bytes, growFile) : undefined;
   }
 
+  /** Runs a volume layer step in turn with the machine of the app that mounts the volume (if any). */
+  async withVolumeDisk<T>(namespace: string, name: string, work: (open: OpenDisk | undefined) => Promise<T>): Promise<T> {
+    const id = this.attachedTo(namespace, name);
+    const app = id ? this.apps.get(id) : undefined;
+    return app ? app.withVolumeDisk(namespace, name, work) : work(undefined);
+  }
+
   /** The guest's view of a mounted volume, from the app that mounts it. */
   async volumeUsage(namespace: string, name: string): Promise<VolumeUsageStatus | undefined> {
     const id = this.attachedTo(namespace, name);
@@ -114,7 +124,12 @@ export class AppManager {
     const existing = this.get(spec.namespace, spec.name);
     const plan = diffApp(existing?.spec, spec);
     this.refuseNameClash(spec);
+    const forkOf = !existing && spec['fork-of'];
+    const parent = forkOf ? this.get(spec.namespace, forkOf) : undefined;
+    if (forkOf && !parent) throw new InvalidError(`fork-of: app ${spec.namespace}/${forkOf} does not exist`);
+    if (parent) checkForkSpec(parent.spec, spec);
     if (dryRun) return { status: existing?.status() ?? null, plan };
+    if (parent) return { status: await this.createFork(parent, spec), plan };
     if (existing) {
       await existing.apply(spec);
       this.internal.changed();
@@ -154,12 +169,51 @@ export class AppManager {
     }
   }
 
+  /** Creates `request.to` as a fork of the suspended `namespace/source` (`lttle app fork`). */
+  async fork(namespace: string, source: string, request: ForkRequest): Promise<AppStatus> {
+    const parent = this.get(namespace, source);
+    if (!parent) throw NotFoundError.of(`app ${namespace}/${source}`);
+    checkForkRequest(parent.spec, request);
+    if (this.get(namespace, request.to)) throw new ConflictError(`to: app ${namespace}/${request.to} already exists`);
+    return this.createFork(parent, forkSpec(parent.spec, request));
+  }
+
+  /** A new app as a fork of its source (fork.ts): branched volumes, copied memory, its own password. */
+  private async createFork(parent: AppController, spec: AppSpec): Promise<AppStatus> {
+    const branch = this.deps.branchVolume;
+    if (!branch) throw new ConflictError('this runtime cannot branch volumes');
+    this.refuseNameClash(spec);
+    const record = await parent.whileSuspended((s) => prepareFork(this.deps.home, s, spec, branch));
+    this.deps.store.put(spec.namespace, spec.name, record);
+    const app = this.controller(record);
+    app.adoptForkedSnapshot();
+    app.logs.line('system', `lttle: forked from app ${parent.id}`);
+    await app.start();
+    this.internal.changed();
+    const password = changedPassword(parent.spec, spec);
+    if (password !== undefined) {
+      // Woken at once (a deep restore) so that the password holds before the first client comes.
+      const release = await app.hold();
+      try {
+        const machine = app.runningMachine;
+        if (!machine) throw new Error(`app ${app.id} has no running machine`);
+        await applyForkedPassword(machine, parent.spec, password);
+        app.logs.line('system', 'lttle: POSTGRES_PASSWORD of the fork set in its database');
+      } finally {
+        release();
+      }
+    }
+    return app.status();
+  }
+
   async delete(namespace: string, name: string): Promise<void> {
     const app = this.get(namespace, name);
     if (!app) throw NotFoundError.of(`app ${namespace}/${name}`);
     this.apps.delete(app.id);
     await app.destroy();
     this.internal.changed();
+    // A fork's branch volumes are its own.
+    await this.deps.deleteOwnedVolumes?.(app.id).catch((err: Error) => this.deps.log(`app ${app.id}: its branch volumes were kept: ${err.message}`));
     this.deps.log(`app ${app.id}: deleted`);
   }
 

@@ -31,7 +31,7 @@ export function volumeDisks(spec: AppSpec, lookup: VolumeLookup, exclusive: bool
     }
     const user = exclusive && record.spec.mode === 'writeable' ? lookup.volumeUser(id, `${spec.namespace}/${spec.name}`) : undefined;
     if (user) busy.push(`${id} (in use by ${user})`);
-    disks.push({ serial: `vol${disks.length}`, file: record.file, format: 'raw', readOnly: record.spec.mode === 'read-only' });
+    disks.push({ serial: `vol${disks.length}`, file: record.file, format: record.format ?? 'raw', readOnly: record.spec.mode === 'read-only' });
   }
   if (missing.length) return { waitingFor: `waiting for volume${missing.length > 1 ? 's' : ''} ${missing.join(', ')}` };
   if (busy.length) return { waitingFor: `waiting for volume ${busy.join(', ')}` };

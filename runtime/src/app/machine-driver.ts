@@ -28,6 +28,10 @@ export interface RunningMachine {
   loadSnapshot(file: string): Promise<void>;
   /** Grows the mounted volume on disk `serial` online; resolves with the filesystem's new size. */
   growVolume(serial: string, bytes: number): Promise<number>;
+  /** Switches disk `serial` to an existing qcow2 overlay over its current bytes (a volume layer is frozen). */
+  snapshotDisk(serial: string, overlay: string): Promise<void>;
+  /** Pulls disk `serial`'s backing chain into its top file (a volume's chain is flattened online). */
+  streamDisk(serial: string): Promise<void>;
   /** The guest's df of its volumes. */
   volumeUsage(): Promise<VolumeUsage[]>;
   /** A frame on the control channel to the guest agent. */

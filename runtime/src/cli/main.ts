@@ -13,6 +13,17 @@ import { machineExec, runMachineExec } from './commands/exec';
 import { imageList, imagePrune, imagePull, imageRemove, runImageList, runImagePrune, runImagePull, runImageRemove } from './commands/image';
 import { machineLogs, machineResume, machineSuspend, runMachineLogs, runMachineResume, runMachineSuspend } from './commands/machine';
 import { registryLogin, registryLogout, runRegistryLogin, runRegistryLogout } from './commands/registry';
+import { appFork, runAppFork } from './commands/app-fork';
+import {
+  runVolumeSnapshotCreate,
+  runVolumeSnapshotDelete,
+  runVolumeSnapshotList,
+  runVolumeSnapshotRestore,
+  volumeSnapshotCreate,
+  volumeSnapshotDelete,
+  volumeSnapshotList,
+  volumeSnapshotRestore,
+} from './commands/volume-snapshot';
 import { runVolumeDelete, runVolumeGet, runVolumeList, volumeDelete, volumeGet, volumeList } from './commands/volume';
 import { CliError, formatOf, newClient, type CommandContext } from './context';
 
@@ -23,9 +34,14 @@ export const COMMANDS: [CommandSpec, Runner][] = [
   [volumeGet, runVolumeGet],
   [volumeList, runVolumeList],
   [volumeDelete, runVolumeDelete],
+  [volumeSnapshotCreate, runVolumeSnapshotCreate],
+  [volumeSnapshotList, runVolumeSnapshotList],
+  [volumeSnapshotRestore, runVolumeSnapshotRestore],
+  [volumeSnapshotDelete, runVolumeSnapshotDelete],
   [appGet, runAppGet],
   [appList, runAppList],
   [appDelete, runAppDelete],
+  [appFork, runAppFork],
   [machineLogs, runMachineLogs],
   [machineExec, runMachineExec],
   [machineSuspend, runMachineSuspend],
@@ -70,7 +86,7 @@ function packageVersion(): string {
 }
 
 function find(argv: string[]): { spec: CommandSpec; run: Runner; rest: string[] } | undefined {
-  for (const words of [2, 1]) {
+  for (const words of [3, 2, 1]) {
     const path = argv.slice(0, words).join(' ');
     const hit = COMMANDS.find(([spec]) => spec.path === path || spec.aliases?.includes(path));
     if (hit) return { spec: hit[0], run: hit[1], rest: argv.slice(words) };

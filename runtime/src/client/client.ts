@@ -11,7 +11,7 @@ import type { ApplyResult, Health, LogLine, RawResource, WaitOptions } from './a
 import { goneCheckout, staleDaemonMessage } from './stale-daemon';
 import { delay, errorFrom, errorFromText, isNotRunning, readAll, seg, settledStates, TERMINAL } from './http';
 import type { Duplex } from 'node:stream';
-import type { AppSpec, AppStatus, ExecRequest, VolumeSpec, VolumeStatus } from '../../../schema/src/types';
+import type { AppSpec, AppStatus, ExecRequest, VolumeSnapshot, VolumeSpec, VolumeStatus } from '../../../schema/src/types';
 
 export interface ClientOptions {
   /** `unix:///path/lttled.sock`, a socket path, or `http://127.0.0.1:7878`. Default: env LTTLE_HOST, then the local daemon. */
@@ -77,6 +77,25 @@ export class RuntimeClient {
     return this.deleteOrFalse(`/v1/volumes/${seg(namespace)}/${seg(name)}`);
   }
 
+  listVolumeSnapshots(namespace: string, volume: string): Promise<VolumeSnapshot[]> {
+    return this.request('GET', `/v1/volumes/${seg(namespace)}/${seg(volume)}/snapshots`);
+  }
+
+  /** Freezes the volume's current bytes as snapshot `name` (the volume keeps its data and its app runs on). */
+  createVolumeSnapshot(namespace: string, volume: string, name: string): Promise<VolumeSnapshot> {
+    return this.request('PUT', `/v1/volumes/${seg(namespace)}/${seg(volume)}/snapshots/${seg(name)}`);
+  }
+
+  /** Puts the volume back to the snapshot; refused while a machine has the volume open. */
+  restoreVolumeSnapshot(namespace: string, volume: string, name: string): Promise<VolumeSnapshot> {
+    return this.request('POST', `/v1/volumes/${seg(namespace)}/${seg(volume)}/snapshots/${seg(name)}/restore`);
+  }
+
+  /** Deletes a snapshot; false when there was none. */
+  deleteVolumeSnapshot(namespace: string, volume: string, name: string): Promise<boolean> {
+    return this.deleteOrFalse(`/v1/volumes/${seg(namespace)}/${seg(volume)}/snapshots/${seg(name)}`);
+  }
+
   applyApp(spec: AppSpec | RawResource, options: { dryRun?: boolean } = {}): Promise<ApplyResult<AppStatus>> {
     const query = options.dryRun ? '?dryRun=true' : '';
     return this.request('PUT', `/v1/apps/${seg(spec.namespace ?? 'default')}/${seg(spec.name)}${query}`, spec);
@@ -92,6 +111,11 @@ export class RuntimeClient {
 
   async deleteApp(namespace: string, name: string): Promise<boolean> {
     return this.deleteOrFalse(`/v1/apps/${seg(namespace)}/${seg(name)}`);
+  }
+
+  /** Creates app `to` from the suspended `namespace/name`: branched volumes, a copy of its memory. */
+  forkApp(namespace: string, name: string, request: { to: string; environment?: Record<string, string> }): Promise<AppStatus> {
+    return this.request('POST', `/v1/apps/${seg(namespace)}/${seg(name)}/fork`, request);
   }
 
   suspendApp(namespace: string, name: string): Promise<AppStatus> {

@@ -11,12 +11,14 @@ import { AppManager } from '../app/app-manager';
 import { qemuMachines } from '../app/qemu-machine';
 import { handleExecUpgrade } from '../api/exec-stream';
 import { VolumeManager, type VolumeRecord } from '../volume/volume-manager';
+import { VolumeSnapshots } from '../volume/volume-snapshots';
 import { acquireHomeLock, HomeLockedError } from './home-lock';
 import { addAppRoutes } from '../api/routes-apps';
 import { addVolumeRoutes } from '../api/routes-volumes';
 import { createServer } from '../api/server';
 import { StateStore } from '../state/store';
 import { startNodeAgent } from './node-mode';
+import { ConflictError } from '../../../schema/src/errors';
 
 /** A TCP listener's bearer token must not be guessable. */
 const MIN_TOKEN_LENGTH = 24;
@@ -78,6 +80,12 @@ async function main(): Promise<void> {
     home,
     volume,
     store: new StateStore<AppRecord>(home, 'apps', unreadable),
+    branchVolume: async (ns, name, target, owner, open) => {
+      const source = volumes.record(ns, name);
+      if (source?.state !== 'ready') throw new ConflictError(`volume ${ns}/${name} is ${source?.state ?? 'missing'}; a fork needs it ready`);
+      await volumes.chains.branch(source, open, target, owner);
+    },
+    deleteOwnedVolumes: (app) => volumes.deleteOwnedBy(app),
     log,
     machines: qemuMachines({
       home,
@@ -92,11 +100,16 @@ async function main(): Promise<void> {
   const appManager = apps;
   volumes.onlineGrow = (ns, name, bytes, growFile) => apps.growVolume(ns, name, bytes, growFile);
   volumes.usage = (ns, name) => apps.volumeUsage(ns, name);
+  volumes.guard = (ns, name, work) => apps.withVolumeDisk(ns, name, work);
   // A machine a dead daemon left behind may still have a volume open: kill it before
   // volume recovery touches the images (an offline resize2fs under a live guest corrupts it).
   apps.killLeftovers();
   await volumes.recover();
   await appManager.recover();
+  // A fork cut short by a kill leaves branches for an app that was never recorded.
+  await volumes
+    .deleteOwnedBy((owner) => Boolean(apps.get(owner.split('/')[0], owner.split('/')[1])))
+    .catch((err: Error) => log(`recover: branch volumes of a fork cut short were kept: ${err.message}`));
 
   let shuttingDown = false;
   const shutdown = (why: string) => {
@@ -117,7 +130,10 @@ async function main(): Promise<void> {
       home,
       root,
       accel: accel.accel,
-      routes: [(router, locks) => addVolumeRoutes(router, locks, volumes), (router, locks) => addAppRoutes(router, locks, appManager)],
+      routes: [
+        (router, locks) => addVolumeRoutes(router, locks, volumes, new VolumeSnapshots(volumes, log)),
+        (router, locks) => addAppRoutes(router, locks, appManager),
+      ],
       upgrade: (req, socket, head, ok) => void handleExecUpgrade(appManager, req, socket, head, ok),
       token,
       onShutdown: () => shutdown('shutdown request'),

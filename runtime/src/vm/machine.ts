@@ -207,6 +207,39 @@ export class Machine extends EventEmitter<MachineEvents> {
     return grown.sizeBytes ?? 0;
   }
 
+  /**
+   * Switches disk `serial` to `overlay`, an existing qcow2 whose backing file holds the
+   * disk's current bytes (QMP blockdev-snapshot-sync; in-flight writes are drained first).
+   */
+  async snapshotDisk(serial: string, overlay: string): Promise<void> {
+    const device = this.driveOf(serial);
+    await this.qmp.execute('blockdev-snapshot-sync', { device, 'snapshot-file': overlay, format: 'qcow2', mode: 'existing' });
+  }
+
+  /** Copies every block of the disk's backing chain into its top file and drops the chain (QMP block-stream). */
+  async streamDisk(serial: string, timeoutMs = 600_000): Promise<void> {
+    const device = this.driveOf(serial);
+    const job = `stream-${device}`;
+    await this.qmp.execute('block-stream', { 'job-id': job, device });
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const jobs = await this.qmp.execute<{ device: string }[]>('query-block-jobs');
+      if (!jobs.some((j) => j.device === job)) break;
+      if (Date.now() > deadline) throw new Error(`streaming disk ${serial} did not finish within ${timeoutMs / 1000}s`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const blocks = await this.qmp.execute<{ device: string; inserted?: { image: { 'backing-image'?: unknown } } }[]>('query-block');
+    if (blocks.find((b) => b.device === device)?.inserted?.image['backing-image'])
+      throw new Error(`streaming disk ${serial} failed: it still has a backing file`);
+  }
+
+  /** Drives are named disk<i> in the order of spec.disks (qemu-command.ts). */
+  private driveOf(serial: string): string {
+    const index = this.spec.disks.findIndex((d) => d.serial === serial);
+    if (index < 0) throw new Error(`the machine has no disk ${serial}`);
+    return `disk${index}`;
+  }
+
   /** statfs of every mounted volume, as the guest sees it (df). */
   async volumeUsage(timeoutMs = 3000): Promise<VolumeUsage[]> {
     const answer = this.nextFrame(MsgType.VOLUME_USAGE_REPLY, timeoutMs);

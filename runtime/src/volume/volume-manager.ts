@@ -10,13 +10,30 @@ import type { StateStore } from '../state/store';
 import { fsyncDir, noSpaceAsDomainError } from '../util/atomic-file';
 import { CommandError } from '../util/process';
 import { allocatedBytes, createExt4, ext4Size, growExt4Transactional } from './ext4';
+import { LayerStore, type DiskFormat } from './layers';
+import { VolumeChains, type LayerIntent, type OpenDisk } from './volume-chain';
+import { VolumeSnapshotStore } from './volume-snapshot-store';
 
 export interface VolumeRecord extends VolumeStatus {
   /** The ext4 image on the host. */
   file: string;
   /** While `resizing`: the spec to return to if the grow cannot be completed (intent record). */
   previousSpec?: VolumeSpec;
+  /** Format of `file`: raw (absent) or a qcow2 overlay over `layers`. */
+  format?: DiskFormat;
+  /** Read-only layers under `file`, bottom first (file names in $LTTLE_HOME/layers). */
+  layers?: string[];
+  /** A layer step in progress (intent record), finished or rolled back by recovery. */
+  pending?: LayerIntent;
+  /** `namespace/app` of the fork this volume is a branch for: deleted with that app. */
+  ownedBy?: string;
 }
+
+/**
+ * Runs `work` with no machine starting or stopping on the volume meanwhile; `open` is
+ * the machine that has it open, if any (volume-chain.ts). Set by the daemon.
+ */
+export type DiskGuard = <T>(namespace: string, name: string, work: (open: OpenDisk | undefined) => Promise<T>) => Promise<T>;
 
 /** Who uses a volume: `namespace/app` of an app that mounts it, if any. */
 export type AttachmentLookup = (namespace: string, name: string) => string | undefined;
@@ -34,6 +51,10 @@ export class VolumeManager {
   onlineGrow?: OnlineGrow;
   /** Set by the daemon: the guest's view of an attached volume (size, used, free). */
   usage?: (namespace: string, name: string) => Promise<VolumeStatus['usage']>;
+  /** Set by the daemon: layer steps take turns with the machine that mounts the volume. */
+  guard: DiskGuard = (_namespace, _name, work) => work(undefined);
+  readonly chains: VolumeChains;
+  readonly snapshots: VolumeSnapshotStore;
 
   constructor(
     private readonly home: string,
@@ -43,6 +64,35 @@ export class VolumeManager {
   ) {
     this.root = path.join(home, 'volumes');
     fs.mkdirSync(this.root, { recursive: true, mode: 0o700 });
+    this.snapshots = new VolumeSnapshotStore(home);
+    const snapshotTaken = (record: VolumeRecord, snapshot: string, layers: string[]) =>
+      this.snapshots.put({
+        namespace: record.spec.namespace,
+        volume: record.spec.name,
+        name: snapshot,
+        layers,
+        size: record.spec.size,
+        sizeBytes: record.sizeBytes,
+        createdAt: now(),
+      });
+    this.chains = new VolumeChains(store, new LayerStore(home), (ns, name) => this.filePath(ns, name), snapshotTaken, log);
+  }
+
+  /** Deletes the layers no volume, step in progress or snapshot names. */
+  gcLayers(): void {
+    const gone = this.chains.layers.gc(() => this.layersInUse());
+    for (const name of gone) this.log(`volume layer ${name}: deleted (no volume or snapshot uses it)`);
+  }
+
+  private layersInUse(): Set<string> {
+    const used = new Set<string>();
+    for (const r of this.store.list()) {
+      for (const l of VolumeChains.chain(r)) used.add(l);
+      if (r.pending?.op === 'freeze') used.add(r.pending.layer);
+      if (r.pending?.op === 'restore') for (const l of r.pending.layers) used.add(l);
+    }
+    for (const s of this.snapshots.all()) for (const l of s.layers) used.add(l);
+    return used;
   }
 
   filePath(namespace: string, name: string): string {
@@ -86,8 +136,8 @@ export class VolumeManager {
     const generation = (existing.generation ?? 1) + 1;
     let record: VolumeRecord = { ...existing, spec, generation, updatedAt: now() };
     if (spec.size > existing.spec.size) {
-      const sizeBytes = await this.grow(existing, spec);
-      record = { ...record, state: 'ready', sizeBytes, message: undefined };
+      const grown = await this.grow(existing, spec);
+      record = { ...record, ...grown, state: 'ready', message: undefined };
     }
     // Volume changes are applied synchronously: the runtime has acted on this generation.
     record = { ...record, observedGeneration: generation };
@@ -100,29 +150,41 @@ export class VolumeManager {
    * grown copy. The intent is recorded first (state `resizing` with the previous
    * spec), so a daemon killed in the middle completes the grow on restart.
    */
-  private async grow(existing: VolumeRecord, spec: VolumeSpec): Promise<number> {
+  private async grow(existing: VolumeRecord, spec: VolumeSpec): Promise<Pick<VolumeRecord, 'sizeBytes' | 'file' | 'format' | 'layers'>> {
     const { namespace, name } = spec;
     const id = `${namespace}/${name}`;
     const attached = Boolean(this.attachedTo(namespace, name));
     // The image is sparse: refuse now rather than let the guest hit I/O errors when the host fills up.
     // An offline grow also needs room for its copy.
     this.ensureSpace(id, spec.size - fs.statSync(existing.file).size + (attached ? 0 : allocatedBytes(existing.file)));
-    this.store.put(namespace, name, { ...existing, spec, state: 'resizing', previousSpec: existing.spec, updatedAt: now() });
+    const resizing: VolumeRecord = { ...existing, spec, state: 'resizing', previousSpec: existing.spec, updatedAt: now() };
+    this.store.put(namespace, name, resizing);
     this.log(`volume ${id}: growing to ${spec.size} bytes${attached ? ' (online if its app runs)' : ''}`);
+    const top = { file: existing.file, format: existing.format, layers: existing.layers };
     try {
-      const online =
-        attached && this.onlineGrow ? await this.onlineGrow(namespace, name, spec.size, () => fs.truncateSync(existing.file, spec.size)) : undefined;
+      // A raw file grows by truncation; a qcow2 overlay grows with QEMU's block_resize alone.
+      const growFile = () => (VolumeChains.format(existing) === 'raw' ? fs.truncateSync(existing.file, spec.size) : undefined);
+      const online = attached && this.onlineGrow ? await this.onlineGrow(namespace, name, spec.size, growFile) : undefined;
       if (online !== undefined) {
         this.log(`volume ${id}: grown online to ${online} bytes`);
-        return online;
+        return { ...top, sizeBytes: online };
       }
       // Offline: the grown copy needs room for the data the image holds.
       if (attached) this.ensureSpace(id, spec.size - fs.statSync(existing.file).size + allocatedBytes(existing.file));
-      await growExt4Transactional(existing.file, spec.size);
-      return await ext4Size(existing.file);
+      // resize2fs needs the filesystem as one raw file: a chain is flattened first (its layers lose this user).
+      const raw = await this.chains.flatten(resizing);
+      await growExt4Transactional(raw.file, spec.size);
+      this.gcLayers();
+      return { file: raw.file, format: raw.format, layers: raw.layers, sizeBytes: await ext4Size(raw.file) };
     } catch (err) {
       // The image still has its old filesystem (the grown copy is gone): keep the old spec.
-      this.store.put(namespace, name, { ...existing, updatedAt: now() });
+      this.store.put(namespace, name, {
+        ...(this.store.get(namespace, name) ?? existing),
+        spec: existing.spec,
+        state: existing.state,
+        previousSpec: undefined,
+        updatedAt: now(),
+      });
       this.log(`volume ${id}: grow to ${spec.size} bytes failed: ${(err as Error).message}`);
       throw this.storageError(err, id, spec.size);
     }
@@ -175,12 +237,24 @@ export class VolumeManager {
     if (!record) throw NotFoundError.of(`volume ${namespace}/${name}`);
     const user = this.attachedTo(namespace, name);
     if (user) throw new ConflictError(`volume ${namespace}/${name} is attached to app ${user}; delete the app first`);
+    const snapshots = this.snapshots.list(namespace, name).map((s) => s.name);
+    if (snapshots.length)
+      throw new ConflictError(`volume ${namespace}/${name} has snapshots (${snapshots.join(', ')}); delete them first (lttle volume snapshot rm)`);
     // Record first, then the file: a kill in between leaves a file no record owns, which
     // recovery removes. Nothing is written, so a delete works on a full disk.
     this.store.remove(namespace, name);
     fs.rmSync(record.file, { force: true });
     fsyncDir(path.dirname(record.file));
+    this.gcLayers();
     this.log(`volume ${namespace}/${name}: deleted`);
+  }
+
+  /** Deletes the volumes app `app` owns (a fork's branches), after the app is gone; with `app` a test, those of every app it fails. */
+  async deleteOwnedBy(app: string | ((owner: string) => boolean)): Promise<void> {
+    const owned = (owner: string) => (typeof app === 'string' ? owner === app : !app(owner));
+    for (const r of this.store.list()) {
+      if (r.ownedBy && owned(r.ownedBy)) await this.delete(r.spec.namespace, r.spec.name);
+    }
   }
 
   /**
@@ -192,7 +266,8 @@ export class VolumeManager {
     for (const record of this.store.list()) {
       const { namespace, name } = record.spec;
       try {
-        if (await this.recoverOne(record)) owned.add(record.file);
+        const current = await this.recoverOne(await this.chains.recoverPending(record));
+        if (current) owned.add(current.file);
       } catch (err) {
         owned.add(record.file);
         const message = `recovery failed: ${(err as Error).message}`;
@@ -200,6 +275,7 @@ export class VolumeManager {
         this.log(`recover: volume ${namespace}/${name}: ${message}`);
       }
     }
+    this.gcLayers();
     for (const ns of fs.readdirSync(this.root)) {
       const dir = path.join(this.root, ns);
       if (!fs.statSync(dir).isDirectory()) continue;
@@ -213,8 +289,8 @@ export class VolumeManager {
     }
   }
 
-  /** False when the record is gone. */
-  private async recoverOne(record: VolumeRecord): Promise<boolean> {
+  /** The record as recovery leaves it; undefined when it is gone. */
+  private async recoverOne(record: VolumeRecord): Promise<VolumeRecord | undefined> {
     const { namespace, name } = record.spec;
     switch (record.state) {
       case 'creating':
@@ -223,14 +299,16 @@ export class VolumeManager {
         fs.rmSync(`${record.file}.partial`, { force: true });
         this.store.remove(namespace, name);
         this.log(`recover: rolled back the interrupted creation of volume ${namespace}/${name}`);
-        return false;
+        return undefined;
       case 'deleting':
         fs.rmSync(record.file, { force: true });
         this.store.remove(namespace, name);
         this.log(`recover: finished deleting volume ${namespace}/${name}`);
-        return false;
+        return undefined;
       case 'resizing': {
         // Either the rename of the grown copy happened (or the guest grew it online) or the old image is intact.
+        // A grow flattens a chain before it resizes: finish that first.
+        record = await this.chains.flatten(record);
         const { previousSpec, ...rest } = record;
         let done = { ...rest, state: 'ready' as const, observedGeneration: record.generation, updatedAt: now() };
         try {
@@ -241,19 +319,20 @@ export class VolumeManager {
           done = { ...done, spec: previousSpec, message: `the grow to ${record.spec.size} bytes could not be completed: ${(err as Error).message}` };
           this.log(`recover: rolled back the grow of volume ${namespace}/${name}: ${(err as Error).message}`);
         }
-        this.store.put(namespace, name, { ...done, sizeBytes: await ext4Size(record.file) });
-        return true;
+        const recovered = { ...done, sizeBytes: await ext4Size(record.file) };
+        this.store.put(namespace, name, recovered);
+        return recovered;
       }
       default:
         if (!fs.existsSync(record.file)) {
           this.store.put(namespace, name, { ...record, state: 'error', message: `its file ${record.file} is missing`, updatedAt: now() });
         }
-        return true;
+        return record;
     }
   }
 
   private status(record: VolumeRecord): VolumeStatus {
-    const { file: _file, previousSpec: _previous, ...status } = record;
+    const { file: _file, previousSpec: _previous, format: _format, layers: _layers, pending: _pending, ownedBy: _owner, ...status } = record;
     const user = this.attachedTo(record.spec.namespace, record.spec.name);
     return user ? { ...status, attachedTo: user } : status;
   }

@@ -28,6 +28,8 @@ type App struct {
 	Environment pulumi.StringMapOutput `pulumi:"environment"`
 	// Must be a map of service names to {port, internal | external}.
 	Expose ExposeMapOutput `pulumi:"expose"`
+	// Creates the app as a fork of this flash-mode app of the same namespace: each of its volumes starts as a copy-on-write branch of the source's volume at the same position (the volumes it names must not exist yet; they are deleted with the app), and its machine resumes from a copy of the source's suspended memory. Image, resources, mode and volume paths must be the source's. A different POSTGRES_PASSWORD is set in the forked database. Read only when the app is created. Must be the name of a flash-mode app in the same namespace.
+	ForkOf pulumi.StringPtrOutput `pulumi:"forkOf"`
 	// Bumped by each change of the app the runtime accepts (any input, whether or not it boots a new machine).
 	Generation pulumi.IntOutput `pulumi:"generation"`
 	// OCI image reference. Must be an image reference such as ghcr.io/lttle-cloud/postgres:17-flash.
@@ -118,6 +120,8 @@ type appArgs struct {
 	Environment map[string]string `pulumi:"environment"`
 	// Must be a map of service names to {port, internal | external}.
 	Expose map[string]Expose `pulumi:"expose"`
+	// Creates the app as a fork of this flash-mode app of the same namespace: each of its volumes starts as a copy-on-write branch of the source's volume at the same position (the volumes it names must not exist yet; they are deleted with the app), and its machine resumes from a copy of the source's suspended memory. Image, resources, mode and volume paths must be the source's. A different POSTGRES_PASSWORD is set in the forked database. Read only when the app is created. Must be the name of a flash-mode app in the same namespace.
+	ForkOf *string `pulumi:"forkOf"`
 	// OCI image reference. Must be an image reference such as ghcr.io/lttle-cloud/postgres:17-flash.
 	Image string `pulumi:"image"`
 	// "regular": the machine runs all the time. {flash: ...}: snapshot when ready, suspend after `timeout` idle seconds, resume on connect. Must be "regular" or {flash: {strategy, timeout}}.
@@ -148,6 +152,8 @@ type AppArgs struct {
 	Environment pulumi.StringMapInput
 	// Must be a map of service names to {port, internal | external}.
 	Expose ExposeMapInput
+	// Creates the app as a fork of this flash-mode app of the same namespace: each of its volumes starts as a copy-on-write branch of the source's volume at the same position (the volumes it names must not exist yet; they are deleted with the app), and its machine resumes from a copy of the source's suspended memory. Image, resources, mode and volume paths must be the source's. A different POSTGRES_PASSWORD is set in the forked database. Read only when the app is created. Must be the name of a flash-mode app in the same namespace.
+	ForkOf pulumi.StringPtrInput
 	// OCI image reference. Must be an image reference such as ghcr.io/lttle-cloud/postgres:17-flash.
 	Image pulumi.StringInput
 	// "regular": the machine runs all the time. {flash: ...}: snapshot when ready, suspend after `timeout` idle seconds, resume on connect. Must be "regular" or {flash: {strategy, timeout}}.
@@ -281,6 +287,11 @@ func (o AppOutput) Environment() pulumi.StringMapOutput {
 // Must be a map of service names to {port, internal | external}.
 func (o AppOutput) Expose() ExposeMapOutput {
 	return o.ApplyT(func(v *App) ExposeMapOutput { return v.Expose }).(ExposeMapOutput)
+}
+
+// Creates the app as a fork of this flash-mode app of the same namespace: each of its volumes starts as a copy-on-write branch of the source's volume at the same position (the volumes it names must not exist yet; they are deleted with the app), and its machine resumes from a copy of the source's suspended memory. Image, resources, mode and volume paths must be the source's. A different POSTGRES_PASSWORD is set in the forked database. Read only when the app is created. Must be the name of a flash-mode app in the same namespace.
+func (o AppOutput) ForkOf() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *App) pulumi.StringPtrOutput { return v.ForkOf }).(pulumi.StringPtrOutput)
 }
 
 // Bumped by each change of the app the runtime accepts (any input, whether or not it boots a new machine).

@@ -28,6 +28,7 @@ class AppArgs:
                  depends_on_apps: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
                  environment: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
                  expose: pulumi.Input[Optional[Mapping[str, pulumi.Input['ExposeArgs']]]] = None,
+                 fork_of: pulumi.Input[Optional[_builtins.str]] = None,
                  mode: pulumi.Input[Optional[Union[_builtins.str, 'AppModeArgs']]] = None,
                  name: pulumi.Input[Optional[_builtins.str]] = None,
                  namespace: pulumi.Input[Optional[_builtins.str]] = None,
@@ -44,6 +45,7 @@ class AppArgs:
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] depends_on_apps: Apps (name or namespace/name) that are started before this one. Must be a list of app names.
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] environment: Environment variables of the app. Values are secret: masked in output, never logged. Must be a map of variable names to values.
         :param pulumi.Input[Mapping[str, pulumi.Input['ExposeArgs']]] expose: Must be a map of service names to {port, internal | external}.
+        :param pulumi.Input[_builtins.str] fork_of: Creates the app as a fork of this flash-mode app of the same namespace: each of its volumes starts as a copy-on-write branch of the source's volume at the same position (the volumes it names must not exist yet; they are deleted with the app), and its machine resumes from a copy of the source's suspended memory. Image, resources, mode and volume paths must be the source's. A different POSTGRES_PASSWORD is set in the forked database. Read only when the app is created. Must be the name of a flash-mode app in the same namespace.
         :param pulumi.Input[Union[_builtins.str, 'AppModeArgs']] mode: "regular": the machine runs all the time. {flash: ...}: snapshot when ready, suspend after `timeout` idle seconds, resume on connect. Must be "regular" or {flash: {strategy, timeout}}.
         :param pulumi.Input[_builtins.str] name: Unique name of the app in its namespace. Must be a name that starts with a letter and has only letters, digits, '-' and '_' (no '--'), at most 63 characters. Changing it replaces the resource (deleting the old one first when the name is explicit: names are unique on the host). Without it the resource is autonamed: its Pulumi name plus a random suffix (e.g. pgdata-k3x9q2mz), or the name the stack's `autonaming` configuration gives; an autonamed resource is replaced by creating the new one first.
         :param pulumi.Input[_builtins.str] namespace: Namespace; defaults to "default". Must be a namespace that starts with a letter and has only letters, digits, '-' and '_' (no '--'), at most 63 characters. Changing it replaces the resource (deleting the old one first when the name is explicit: names are unique on the host).
@@ -63,6 +65,8 @@ class AppArgs:
             pulumi.set(__self__, "environment", environment)
         if expose is not None:
             pulumi.set(__self__, "expose", expose)
+        if fork_of is not None:
+            pulumi.set(__self__, "fork_of", fork_of)
         if mode is not None:
             pulumi.set(__self__, "mode", mode)
         if name is not None:
@@ -149,6 +153,18 @@ class AppArgs:
     @expose.setter
     def expose(self, value: pulumi.Input[Optional[Mapping[str, pulumi.Input['ExposeArgs']]]]):
         pulumi.set(self, "expose", value)
+
+    @_builtins.property
+    @pulumi.getter(name="forkOf")
+    def fork_of(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        Creates the app as a fork of this flash-mode app of the same namespace: each of its volumes starts as a copy-on-write branch of the source's volume at the same position (the volumes it names must not exist yet; they are deleted with the app), and its machine resumes from a copy of the source's suspended memory. Image, resources, mode and volume paths must be the source's. A different POSTGRES_PASSWORD is set in the forked database. Read only when the app is created. Must be the name of a flash-mode app in the same namespace.
+        """
+        return pulumi.get(self, "fork_of")
+
+    @fork_of.setter
+    def fork_of(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "fork_of", value)
 
     @_builtins.property
     @pulumi.getter
@@ -246,6 +262,7 @@ class App(pulumi.CustomResource):
                  depends_on_apps: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
                  environment: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
                  expose: pulumi.Input[Optional[Mapping[str, pulumi.Input[Union['ExposeArgs', 'ExposeArgsDict', 'outputs.Expose']]]]] = None,
+                 fork_of: pulumi.Input[Optional[_builtins.str]] = None,
                  image: pulumi.Input[Optional[_builtins.str]] = None,
                  mode: pulumi.Input[Optional[Union[_builtins.str, Union['AppModeArgs', 'AppModeArgsDict', 'outputs.AppMode']]]] = None,
                  name: pulumi.Input[Optional[_builtins.str]] = None,
@@ -265,6 +282,7 @@ class App(pulumi.CustomResource):
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] depends_on_apps: Apps (name or namespace/name) that are started before this one. Must be a list of app names.
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] environment: Environment variables of the app. Values are secret: masked in output, never logged. Must be a map of variable names to values.
         :param pulumi.Input[Mapping[str, pulumi.Input[Union['ExposeArgs', 'ExposeArgsDict', 'outputs.Expose']]]] expose: Must be a map of service names to {port, internal | external}.
+        :param pulumi.Input[_builtins.str] fork_of: Creates the app as a fork of this flash-mode app of the same namespace: each of its volumes starts as a copy-on-write branch of the source's volume at the same position (the volumes it names must not exist yet; they are deleted with the app), and its machine resumes from a copy of the source's suspended memory. Image, resources, mode and volume paths must be the source's. A different POSTGRES_PASSWORD is set in the forked database. Read only when the app is created. Must be the name of a flash-mode app in the same namespace.
         :param pulumi.Input[_builtins.str] image: OCI image reference. Must be an image reference such as ghcr.io/lttle-cloud/postgres:17-flash.
         :param pulumi.Input[Union[_builtins.str, Union['AppModeArgs', 'AppModeArgsDict', 'outputs.AppMode']]] mode: "regular": the machine runs all the time. {flash: ...}: snapshot when ready, suspend after `timeout` idle seconds, resume on connect. Must be "regular" or {flash: {strategy, timeout}}.
         :param pulumi.Input[_builtins.str] name: Unique name of the app in its namespace. Must be a name that starts with a letter and has only letters, digits, '-' and '_' (no '--'), at most 63 characters. Changing it replaces the resource (deleting the old one first when the name is explicit: names are unique on the host). Without it the resource is autonamed: its Pulumi name plus a random suffix (e.g. pgdata-k3x9q2mz), or the name the stack's `autonaming` configuration gives; an autonamed resource is replaced by creating the new one first.
@@ -303,6 +321,7 @@ class App(pulumi.CustomResource):
                  depends_on_apps: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
                  environment: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
                  expose: pulumi.Input[Optional[Mapping[str, pulumi.Input[Union['ExposeArgs', 'ExposeArgsDict', 'outputs.Expose']]]]] = None,
+                 fork_of: pulumi.Input[Optional[_builtins.str]] = None,
                  image: pulumi.Input[Optional[_builtins.str]] = None,
                  mode: pulumi.Input[Optional[Union[_builtins.str, Union['AppModeArgs', 'AppModeArgsDict', 'outputs.AppMode']]]] = None,
                  name: pulumi.Input[Optional[_builtins.str]] = None,
@@ -325,6 +344,7 @@ class App(pulumi.CustomResource):
             __props__.__dict__["depends_on_apps"] = depends_on_apps
             __props__.__dict__["environment"] = None if environment is None else pulumi.Output.secret(environment)
             __props__.__dict__["expose"] = expose
+            __props__.__dict__["fork_of"] = fork_of
             if image is None and not opts.urn:
                 raise TypeError("Missing required property 'image'")
             __props__.__dict__["image"] = image
@@ -369,6 +389,7 @@ class App(pulumi.CustomResource):
         __props__.__dict__["depends_on_apps"] = None
         __props__.__dict__["environment"] = None
         __props__.__dict__["expose"] = None
+        __props__.__dict__["fork_of"] = None
         __props__.__dict__["generation"] = None
         __props__.__dict__["image"] = None
         __props__.__dict__["mode"] = None
@@ -435,6 +456,14 @@ class App(pulumi.CustomResource):
         Must be a map of service names to {port, internal | external}.
         """
         return pulumi.get(self, "expose")
+
+    @_builtins.property
+    @pulumi.getter(name="forkOf")
+    def fork_of(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        Creates the app as a fork of this flash-mode app of the same namespace: each of its volumes starts as a copy-on-write branch of the source's volume at the same position (the volumes it names must not exist yet; they are deleted with the app), and its machine resumes from a copy of the source's suspended memory. Image, resources, mode and volume paths must be the source's. A different POSTGRES_PASSWORD is set in the forked database. Read only when the app is created. Must be the name of a flash-mode app in the same namespace.
+        """
+        return pulumi.get(self, "fork_of")
 
     @_builtins.property
     @pulumi.getter

@@ -130,6 +130,8 @@ export interface AppConfig extends TerraformMetaArguments {
   readonly tags?: string[];
   /** Apps (name or namespace/name) started before this one. */
   readonly dependsOnApps?: string[];
+  /** Creates the app as a fork of this flash-mode app of the same namespace: each of its volumes starts as a copy-on-write branch of the source's volume at the same position (the volumes it names must not exist yet; they are deleted with the app), and its machine resumes from a copy of the source's suspended memory. Image, resources, mode and volume paths must be the source's. A different POSTGRES_PASSWORD is set in the forked database. Read only when the app is created. */
+  readonly forkOf?: string;
   /** Limits for waiting on the runtime. */
   readonly timeouts?: AppTimeouts;
 }

@@ -75,6 +75,14 @@ export class FakeMachine implements RunningMachine {
     return bytes;
   }
 
+  /** The in-memory machine has no disk files: switching and streaming only count. */
+  disksSwitched = 0;
+  async snapshotDisk(): Promise<void> {
+    this.disksSwitched++;
+  }
+
+  async streamDisk(): Promise<void> {}
+
   async volumeUsage(): Promise<VolumeUsage[]> {
     return [];
   }

@@ -29,6 +29,12 @@ export async function runDeployToCluster(ctx: Omit<CommandContext, 'client'>): P
   // The API server checks every resource first (a dry run): a refusal anywhere deploys nothing.
   const problems: string[] = [];
   for (const r of resources) {
+    if (r.kind === 'app' && r.spec['fork-of']) {
+      problems.push(
+        `${r.location.file}: document ${r.location.document} (app "${r.spec.name}"): fork-of is not supported on a cluster yet (a fork runs on its source's host)`,
+      );
+      continue;
+    }
     try {
       await kube.check(r.kind, r.spec);
     } catch (err) {

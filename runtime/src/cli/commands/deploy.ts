@@ -124,7 +124,8 @@ async function missingVolumes(ctx: DeployContext, resources: LoadedResource[]): 
   const problems: string[] = [];
   let existing: Named[] | undefined;
   for (const r of resources) {
-    if (r.kind !== 'app') continue;
+    // A fork's volumes are made as branches of its source's when it is created.
+    if (r.kind !== 'app' || r.spec['fork-of']) continue;
     for (const [i, mount] of r.spec.volumes.entries()) {
       const id = `${mount.namespace}/${mount.name}`;
       if (declared.has(id) || (await ctx.client.getVolume(mount.namespace, mount.name))) continue;

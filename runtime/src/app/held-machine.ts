@@ -1,0 +1,79 @@
+// Work on an app's machine files that must not race its lifecycle: a volume
+// layer step, or a fork copying a suspended app. Both run in the app's
+// transition queue (AppState.serialise), so nothing boots, stops, suspends or
+// resumes the machine meanwhile.
+import { ConflictError } from '../../../schema/src/errors';
+import { flashSettings } from '../../../schema/src/normalize';
+import type { SnapshotFiles } from '../flash/snapshot-files';
+import type { OpenDisk } from '../volume/volume-chain';
+import type { AppState } from './app-state';
+import type { ForkSource } from './fork';
+import type { MachineDriver, RunningMachine } from './machine-driver';
+
+/** What an app's controller offers of these (AppController). */
+export interface HeldMachine {
+  withVolumeDisk<T>(namespace: string, name: string, work: (open: OpenDisk | undefined) => Promise<T>): Promise<T>;
+  whileSuspended<T>(work: (source: ForkSource) => Promise<T>): Promise<T>;
+}
+
+/** The volume at `index` of a machine as a layer step sees it open. */
+function openDisk(machine: RunningMachine, index: number): OpenDisk {
+  const serial = `vol${index}`;
+  return { switchTo: (overlay) => machine.snapshotDisk(serial, overlay), stream: () => machine.streamDisk(serial) };
+}
+
+/**
+ * Runs a volume layer step with the machine held still; a running machine's vCPUs are
+ * paused around it (a suspended one stays as it is, its snapshot valid). `open` is
+ * undefined when no QEMU has the volume.
+ */
+export async function withVolumeDisk<T>(
+  app: AppState,
+  vm: MachineDriver,
+  namespace: string,
+  name: string,
+  work: (open: OpenDisk | undefined) => Promise<T>,
+): Promise<T> {
+  const index = app.spec.volumes.findIndex((v) => v.namespace === namespace && v.name === name);
+  // A boot waiting for a volume holds the queue until the volume comes: refuse rather than wait with it.
+  if (app.record.state === 'waiting')
+    throw new ConflictError(`app ${app.id}, which mounts volume ${namespace}/${name}, is ${waitingFor(app)}; try again once it runs, or delete it`);
+  return app.serialise(async () => {
+    const machine = vm.running;
+    if (index < 0 || !machine) return work(undefined);
+    const pause = app.record.state !== 'suspended';
+    if (pause) await machine.pause();
+    try {
+      return await work(openDisk(machine, index));
+    } finally {
+      if (pause && machine.running) await machine.resume();
+    }
+  });
+}
+
+/**
+ * Runs `work` (a fork copying this app) with the app suspended and held still. A ready
+ * app is suspended first (`suspend`); refused unless in flash mode with a valid snapshot.
+ */
+export async function whileSuspended<T>(
+  app: AppState,
+  vm: MachineDriver,
+  snapshots: SnapshotFiles,
+  suspend: () => Promise<void>,
+  work: (source: ForkSource) => Promise<T>,
+): Promise<T> {
+  if (!flashSettings(app.spec)) throw new ConflictError(`app ${app.id} is in regular mode: only a flash-mode app has a memory snapshot to fork`);
+  if (app.record.state === 'waiting') throw new ConflictError(`app ${app.id} is ${waitingFor(app)}: a fork needs it ready or suspended`);
+  if (app.record.state === 'ready') await suspend();
+  return app.serialise(async () => {
+    const { state, snapshot } = app.record;
+    if (state !== 'suspended' || !snapshot || !snapshots.usable())
+      throw new ConflictError(`app ${app.id} is ${state}: a fork needs it ready or suspended with a valid snapshot; try again once it is`);
+    const machine = vm.running;
+    return work({ spec: app.spec, dir: app.dir, machineGeneration: snapshot.machineGeneration, open: (i) => (machine ? openDisk(machine, i) : undefined) });
+  });
+}
+
+function waitingFor(app: AppState): string {
+  return app.record.message ? `waiting (${app.record.message})` : 'waiting';
+}
