@@ -4,6 +4,7 @@
 // Deep suspend: once suspended for `deep-suspend-after` seconds with no client
 // connection open, the snapshot is made durable and QEMU exits; the next wake
 // restores it in a new QEMU (RAM comes back on demand from the memory file).
+// Before that the guest hands back what it does not need (slim-snapshot.ts).
 import { deepSuspendAfter, flashSettings } from '../../../schema/src/normalize';
 import type { AppSpec, ConnectionTracking, FlashStats, ResumeKind } from '../../../schema/src/types';
 import { IdleTracker } from './idle-tracker';
@@ -11,6 +12,7 @@ import type { ConnectionGate, TrackedConnection } from '../proxy/service-proxy';
 import type { MachineDriver, RunningMachine } from '../app/machine-driver';
 import type { AppState } from '../app/app-state';
 import type { SnapshotFiles } from './snapshot-files';
+import { slimSnapshot } from './slim-snapshot';
 
 /** How long a new connection waits for a booting machine. */
 const CONNECT_WAIT_MS = 300_000;
@@ -223,6 +225,15 @@ export class FlashControl {
       // An open (idle, traffic-aware) connection is wired to this QEMU: it would break.
       if (this.idle.openConnections > 0) return this.scheduleDeep(DEEP_RECHECK_MS);
       const started = Date.now();
+      let slimmed: string;
+      try {
+        const retake = () => this.snapshots.save(machine, this.vm.machineGeneration, this.vm.forwards);
+        slimmed = await slimSnapshot(machine, () => this.snapshots.drop(), retake);
+      } catch (err) {
+        // The guest ran and no snapshot stands for it: it keeps running, and suspends again later.
+        return this.suspendFailed(machine, 'deep suspend', err as Error);
+      }
+      this.app.system(slimmed);
       try {
         this.snapshots.makeDurable();
       } catch (err) {

@@ -12,14 +12,16 @@ import {
   LOG_STDERR,
   MACHINE_CHANNEL,
   MsgType,
+  parseReclaimed,
   parseVolumeGrown,
   parseVolumeUsage,
   volumeGrowPayload,
   type Frame,
   type VolumeUsage,
 } from './channel';
+import { allocatedBytes, waitUntilSettled, type Settling } from './memory-file';
 import { QmpClient } from './qmp';
-import { qemuArgs, type QemuSpec } from './qemu-command';
+import { qemuArgs, type OptionalDevice, type QemuSpec } from './qemu-command';
 import { restoreSnapshot, saveSnapshot } from './snapshot';
 
 /** What the agent needs to run the app (CONFIG records). */
@@ -32,6 +34,19 @@ export interface AgentConfig {
   volumes: { serial: string; path: string; readOnly: boolean }[];
   flash: string;
 }
+
+/** What a running guest handed back of its memory (reclaimMemory). */
+export interface MemoryReclaim {
+  /** Allocated bytes of the memory file before and after. */
+  beforeBytes: number;
+  afterBytes: number;
+  /** The guest's free memory after dropping its caches. */
+  guestFreeBytes: number;
+  ms: number;
+}
+
+/** Reporting runs every 2 s in the guest; 3 s without change means it is done. */
+const RECLAIM_SETTLING: Settling = { pollMs: 200, quietMs: 3000, maxMs: 15_000 };
 
 export interface MachineEvents {
   log: [stream: 'stdout' | 'stderr', data: Buffer];
@@ -78,6 +93,10 @@ export class Machine extends EventEmitter<MachineEvents> {
 
   get running(): boolean {
     return !this.exited;
+  }
+
+  get devices(): readonly OptionalDevice[] {
+    return this.spec.devices;
   }
 
   /** Starts QEMU and connects to it; `agent` is sent unless the machine is restoring a snapshot. */
@@ -212,6 +231,24 @@ export class Machine extends EventEmitter<MachineEvents> {
     const answer = this.nextFrame(MsgType.VOLUME_USAGE_REPLY, timeoutMs);
     this.send(MsgType.VOLUME_USAGE, MACHINE_CHANNEL);
     return parseVolumeUsage((await answer).payload);
+  }
+
+  /**
+   * Asks the running guest to drop its clean caches (RECLAIM), then waits while
+   * free page reporting punches the freed memory out of the memory file. Throws
+   * when the guest cannot give memory back (no balloon, no answer).
+   */
+  async reclaimMemory(timeoutMs = 10_000): Promise<MemoryReclaim> {
+    const file = this.spec.memoryFile;
+    if (!file || !this.spec.devices.includes('balloon')) throw new Error('the machine has no balloon device to hand memory back through');
+    const started = Date.now();
+    const beforeBytes = allocatedBytes(file);
+    const answer = this.nextFrame(MsgType.RECLAIMED, timeoutMs);
+    this.send(MsgType.RECLAIM, MACHINE_CHANNEL);
+    const reclaimed = parseReclaimed((await answer).payload);
+    if (!reclaimed.balloon) throw new Error('the guest has no balloon driver bound (free page reporting does not run)');
+    const afterBytes = await waitUntilSettled(file, RECLAIM_SETTLING);
+    return { beforeBytes, afterBytes, guestFreeBytes: reclaimed.freeBytes, ms: Date.now() - started };
   }
 
   /** Pauses the vCPUs (suspend). */
