@@ -413,11 +413,25 @@ describe('guest boot: postgres:17-flash in a QEMU microvm (TCG)', function () {
   });
 
   it('drops clean caches on RECLAIM with the balloon driver bound, and the database keeps its rows', async function () {
-    const cachedKiB = async () => Number(/^Cached:\s+(\d+) kB/m.exec((await vm.exec([['arg', 'cat'], ['arg', '/proc/meminfo']])).stdout)?.[1]);
+    const cachedKiB = async () =>
+      Number(
+        /^Cached:\s+(\d+) kB/m.exec(
+          (
+            await vm.exec([
+              ['arg', 'cat'],
+              ['arg', '/proc/meminfo'],
+            ])
+          ).stdout,
+        )?.[1],
+      );
     const sql = (q: string) => psql(vm.port, q, { PGPASSWORD: 'password' });
     assert.equal((await sql('create table reclaim_rows as select generate_series(1, 5000) n')).code, 0);
     // Reading files fills the page cache that RECLAIM should drop.
-    await vm.exec([['arg', 'sh'], ['arg', '-c'], ['arg', 'cat /usr/lib/postgresql/*/bin/* > /dev/null']]);
+    await vm.exec([
+      ['arg', 'sh'],
+      ['arg', '-c'],
+      ['arg', 'cat /usr/lib/postgresql/*/bin/* > /dev/null'],
+    ]);
     const before = await cachedKiB();
     const from = vm.frames.length;
     vm.send(MsgType.RECLAIM, 0);

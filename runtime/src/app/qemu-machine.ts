@@ -135,11 +135,16 @@ export class AppMachine extends EventEmitter<MachineDriverEvents> implements Mac
     const devices = snapshot.devices ?? [];
     const spec = this.qemuSpec(this.overlay(snapshot.machineGeneration), volumes.disks, true, devices);
     const machine = await Machine.start(spec, path.join(this.app.dir, 'qemu.log'));
+    const loadStarted = performance.now();
     await snapshots.load(machine);
+    const { qmpMs, controlMs } = machine.startTimings;
+    const timings = `qemu start to QMP ${qmpMs.toFixed(1)} ms, control channel ${controlMs.toFixed(1)} ms, device state ${(performance.now() - loadStarted).toFixed(1)} ms`;
     this.attach(machine, snapshot.machineGeneration);
     const without = BOOT_DEVICES.filter((d) => !devices.includes(d));
     // Said once per restore: until its next cold boot this machine runs as the snapshot's version made it.
-    this.app.system(`restored the machine from its persisted snapshot${without.length ? ` (taken without ${without.join(', ')}: restored without)` : ''}`);
+    this.app.system(
+      `restored the machine from its persisted snapshot (${timings})${without.length ? ` (taken without ${without.join(', ')}: restored without)` : ''}`,
+    );
     return machine;
   }
 

@@ -123,7 +123,11 @@ describe('flash mode lifecycle (fake machine)', () => {
     d.ready();
     await h.until('db', 'deep suspend', (s) => s.flash?.deep === true);
     assert.equal(d.calls.reclaim, 1);
-    assert.ok(h.systemLines('db').includes('lttle: memory not handed back (the guest agent did not answer within 10000 ms); deep-suspending with the memory file as it is'));
+    assert.ok(
+      h
+        .systemLines('db')
+        .includes('lttle: memory not handed back (the guest agent did not answer within 10000 ms); deep-suspending with the memory file as it is'),
+    );
     assert.match(fs.readFileSync(snapshotHeader('db'), 'utf8'), /"durable":true/);
     const client = await h.connect('db');
     assert.equal(await h.roundTrip(client, 'SELECT 1'), 'SELECT 1');

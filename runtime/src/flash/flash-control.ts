@@ -267,16 +267,23 @@ export class FlashControl {
           return this.abandonSnapshot(`the restore failed: ${(err as Error).message}`);
         }
       }
+      const restored = process.hrtime.bigint();
       // The snapshot is stale the moment the guest runs: never restore it over newer volume data.
       this.snapshots.drop();
       await machine.resume();
+      const continued = process.hrtime.bigint();
       await machine.syncClock();
+      const clocked = process.hrtime.bigint();
       // Services may have come or gone while it slept.
       this.vm.pushServices();
       const ms = Math.round((Number(process.hrtime.bigint() - started) / 1e6) * 100) / 100;
       this.app.recordResume(kind, ms);
       this.app.setState('ready');
-      this.app.system(`resumed (${why}${kind === 'deep' ? ', from deep suspend' : ''}) in ${ms.toFixed(1)} ms`);
+      const part = (from: bigint, to: bigint) => (Number(to - from) / 1e6).toFixed(1);
+      // From deep suspend, where the time went (the restore's own parts are in its line before this one).
+      const parts =
+        kind === 'deep' ? ` (restore ${part(started, restored)} ms, cont ${part(restored, continued)} ms, clock ${part(continued, clocked)} ms)` : '';
+      this.app.system(`resumed (${why}${kind === 'deep' ? ', from deep suspend' : ''}) in ${ms.toFixed(1)} ms${parts}`);
       this.idle.start();
     });
   }

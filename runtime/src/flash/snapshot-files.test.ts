@@ -62,7 +62,7 @@ describe('snapshot files', () => {
     assert.ok(snapshots.diskBytes() < 2 ** 20, `${snapshots.diskBytes()} bytes on disk for a 1 MiB memory file with one touched page`);
   });
 
-  it('records the machine\'s devices in a format 3 header and hands them to the restore', () => {
+  it("records the machine's devices in a format 3 header and hands them to the restore", () => {
     assert.match(fs.readFileSync(snapshots.headerFile, 'utf8'), /"format":3,.*"devices":\["balloon"\]/);
     const checked = snapshots.check();
     assert.ok('info' in checked);

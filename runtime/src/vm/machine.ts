@@ -66,6 +66,8 @@ export class Machine extends EventEmitter<MachineEvents> {
   private nextExecChannel = 1;
   private readonly execSessions = new Map<number, (frame: Frame) => void>();
   readonly exitPromise: Promise<number | null>;
+  /** Where the start went: from spawn until QMP answered, then until the control channel connected (ms). */
+  readonly startTimings = { qmpMs: 0, controlMs: 0 };
 
   private constructor(
     readonly process: ChildProcess,
@@ -102,6 +104,7 @@ export class Machine extends EventEmitter<MachineEvents> {
   /** Starts QEMU and connects to it; `agent` is sent unless the machine is restoring a snapshot. */
   static async start(spec: QemuSpec, qemuLog: string, agent?: AgentConfig): Promise<Machine> {
     for (const socket of [spec.qmpSocket, spec.controlSocket]) fs.rmSync(socket, { force: true });
+    const t0 = performance.now();
     const log = fs.openSync(qemuLog, 'a');
     // Its own process group: a Ctrl-C meant for a CLI never reaches the VMs.
     const child = spawn('qemu-system-x86_64', qemuArgs(spec), { stdio: ['ignore', log, log], detached: true });
@@ -112,7 +115,10 @@ export class Machine extends EventEmitter<MachineEvents> {
     });
     const qmp = await Promise.race([QmpClient.connect(spec.qmpSocket), early]);
     const machine = new Machine(child, qmp, spec);
+    const t1 = performance.now();
     await Promise.race([machine.connectControl(), early]);
+    machine.startTimings.qmpMs = t1 - t0;
+    machine.startTimings.controlMs = performance.now() - t1;
     // Started: a later exit rejects `early` with no one waiting, and the exit handler reports it.
     early.catch(() => undefined);
     if (agent) machine.send(MsgType.CONFIG, MACHINE_CHANNEL, encodeRecords(configRecords(agent)));
