@@ -9,6 +9,7 @@ import type { MachineContext } from './machine-driver';
 import { InternalServices, serviceHost } from '../proxy/internal-services';
 import { migrateRecord, type AppRecord } from './app-record';
 import { ConflictError, NotFoundError } from '../../../schema/src/errors';
+import { MemoryPressure, pressureSettings, type PressureCandidate } from '../flash/memory-pressure';
 
 /** How often the guests' volume usage is looked at (a volume over 90% full is logged). */
 const USAGE_POLL_MS = Number(process.env.LTTLE_USAGE_POLL_MS ?? 60_000);
@@ -16,9 +17,17 @@ const USAGE_POLL_MS = Number(process.env.LTTLE_USAGE_POLL_MS ?? 60_000);
 export class AppManager {
   private readonly apps = new Map<string, AppController>();
   private readonly internal: InternalServices;
+  /** Deep-suspends paused apps early when the host runs short of memory. */
+  private readonly pressure: MemoryPressure;
 
   constructor(private readonly deps: Omit<AppDeps, keyof MachineContext>) {
     this.internal = new InternalServices(() => this.apps.values(), deps.log);
+    this.pressure = new MemoryPressure(pressureSettings(), () => this.pressureCandidates());
+  }
+
+  /** Suspended apps that keep their QEMU and may be deep-suspended early. */
+  pressureCandidates(): PressureCandidate[] {
+    return [...this.apps.values()].flatMap((a) => a.pressureCandidate() ?? []);
   }
 
   private controller(record: AppRecord): AppController {
@@ -83,6 +92,7 @@ export class AppManager {
       // Best effort: a machine that stops between the check and the query fails it, and the next poll tries again.
       for (const app of this.apps.values()) void app.refreshVolumeUsage().catch(() => undefined);
     }, USAGE_POLL_MS).unref();
+    this.pressure.start();
   }
 
   /** Grows a volume under the running (or suspended) machine that mounts it; undefined when none does. */
@@ -154,6 +164,7 @@ export class AppManager {
   }
 
   async stopAll(): Promise<void> {
+    this.pressure.stop();
     this.internal.closeAll();
     await Promise.all(
       [...this.apps.values()].map((a) =>

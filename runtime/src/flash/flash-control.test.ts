@@ -99,7 +99,7 @@ describe('flash mode lifecycle (fake machine)', () => {
     assert.equal(h.status('db').state, 'suspended');
     assert.equal(d.calls.kill, 1);
     assert.equal(d.running, undefined, 'no machine runs');
-    assert.ok(h.systemLines('db').some((l) => l.startsWith('lttle: deep-suspended (snapshot durable')));
+    assert.ok(h.systemLines('db').some((l) => l.startsWith('lttle: deep-suspended (suspended for 0.3 s (deep-suspend-after); snapshot durable')));
     assert.match(fs.readFileSync(snapshotHeader('db'), 'utf8'), /"durable":true/);
     // Slimmed first: the guest ran to hand memory back, so the snapshot was taken again after it.
     assert.deepEqual([d.calls.reclaim, d.calls.resume, d.calls.save, d.calls.pause], [1, 1, 2, 2]);

@@ -214,16 +214,31 @@ export class FlashControl {
     if (!after || flash.deep || this.app.record.state !== 'suspended') return;
     const since = Date.parse(flash.suspendedSince ?? '') || Date.now();
     const due = inMs ?? Math.max(0, since + after * 1000 - Date.now());
-    this.deepTimer = setTimeout(() => void this.deepSuspend().catch((err: Error) => this.app.system(`deep suspend failed: ${err.message}`)), due);
+    this.deepTimer = setTimeout(() => void this.deepSuspend(`suspended for ${after} s (deep-suspend-after)`).catch((err: Error) => this.app.system(`deep suspend failed: ${err.message}`)), due);
+  }
+
+  /** When a suspended app that keeps its QEMU and may go deep was suspended (ms); undefined otherwise. */
+  pausedSince(): number | undefined {
+    const { state, flash, snapshot } = this.app.record;
+    if (state !== 'suspended' || flash.deep || !snapshot || !this.vm.running || !deepSuspendAfter(this.app.spec.mode)) return undefined;
+    return Date.parse(flash.suspendedSince ?? '') || 0;
+  }
+
+  /** Deep-suspends now, ahead of `deep-suspend-after` (the host's memory pressure); false when it cannot. */
+  async deepSuspendNow(why: string): Promise<boolean> {
+    if (this.pausedSince() === undefined || this.idle.openConnections > 0) return false;
+    await this.deepSuspend(why);
+    return this.app.record.flash.deep === true;
   }
 
   /** Makes the snapshot durable and lets QEMU exit: the app keeps no host memory but its bookkeeping. */
-  private deepSuspend(): Promise<void> {
+  private deepSuspend(why: string): Promise<void> {
     return this.app.serialise(async () => {
       const machine = this.vm.running;
-      if (this.app.record.state !== 'suspended' || !machine || !this.app.record.snapshot) return;
+      if (this.app.record.state !== 'suspended' || !machine || !this.app.record.snapshot || this.app.record.flash.deep) return;
       // An open (idle, traffic-aware) connection is wired to this QEMU: it would break.
       if (this.idle.openConnections > 0) return this.scheduleDeep(DEEP_RECHECK_MS);
+      clearTimeout(this.deepTimer);
       const started = Date.now();
       let slimmed: string;
       try {
@@ -244,9 +259,9 @@ export class FlashControl {
       }
       await this.vm.kill();
       this.failures = 0;
-      this.app.recordDeepSuspend(false);
+      this.app.recordDeepSuspend(false, why);
       const mib = (this.snapshots.diskBytes() / 2 ** 20).toFixed(1);
-      this.app.system(`deep-suspended (snapshot durable, ${mib} MiB on disk; qemu exited) in ${Date.now() - started} ms`);
+      this.app.system(`deep-suspended (${why}; snapshot durable, ${mib} MiB on disk; qemu exited) in ${Date.now() - started} ms`);
     });
   }
 
