@@ -13,6 +13,7 @@ import type { MachineDriver, RunningMachine } from '../app/machine-driver';
 import type { AppState } from '../app/app-state';
 import type { SnapshotFiles } from './snapshot-files';
 import { slimSnapshot } from './slim-snapshot';
+import { digZeroPages } from '../vm/memory-file';
 
 /** How long a new connection waits for a booting machine. */
 const CONNECT_WAIT_MS = 300_000;
@@ -214,7 +215,11 @@ export class FlashControl {
     if (!after || flash.deep || this.app.record.state !== 'suspended') return;
     const since = Date.parse(flash.suspendedSince ?? '') || Date.now();
     const due = inMs ?? Math.max(0, since + after * 1000 - Date.now());
-    this.deepTimer = setTimeout(() => void this.deepSuspend(`suspended for ${after} s (deep-suspend-after)`).catch((err: Error) => this.app.system(`deep suspend failed: ${err.message}`)), due);
+    this.deepTimer = setTimeout(
+      () =>
+        void this.deepSuspend(`suspended for ${after} s (deep-suspend-after)`).catch((err: Error) => this.app.system(`deep suspend failed: ${err.message}`)),
+      due,
+    );
   }
 
   /** When a suspended app that keeps its QEMU and may go deep was suspended (ms); undefined otherwise. */
@@ -258,6 +263,12 @@ export class FlashControl {
         return this.scheduleDeep(retryMs);
       }
       await this.vm.kill();
+      // Best effort: the snapshot is whole either way, only its size on disk differs.
+      const dug = await digZeroPages(this.snapshots.memoryFile).catch((err: Error) => {
+        this.app.system(`zero pages of the memory file not dug out: ${err.message}`);
+        return 0;
+      });
+      if (dug) this.app.system(`zero pages dug out of the memory file: ${(dug / 2 ** 20).toFixed(1)} MiB`);
       this.failures = 0;
       this.app.recordDeepSuspend(false, why);
       const mib = (this.snapshots.diskBytes() / 2 ** 20).toFixed(1);

@@ -23,10 +23,18 @@ describe('memory pressure tiers (fake machine)', () => {
     await suspendedApp('old', 600);
     await suspendedApp('new', 600);
     let available = 4096;
-    const pressure = new MemoryPressure({ belowMiB: 1024, pollMs: 1000 }, () => h.manager.pressureCandidates(), () => available);
+    const pressure = new MemoryPressure(
+      { belowMiB: 1024, pollMs: 1000 },
+      () => h.manager.pressureCandidates(),
+      () => available,
+    );
 
     assert.equal(await pressure.look(), undefined);
-    assert.deepEqual(['never', 'old', 'new'].map((n) => h.status(n).flash?.deep), [false, false, false], 'all paused');
+    assert.deepEqual(
+      ['never', 'old', 'new'].map((n) => h.status(n).flash?.deep),
+      [false, false, false],
+      'all paused',
+    );
 
     available = 700;
     assert.match((await pressure.look()) ?? '', /^memory pressure: the host has 700 MiB available, below 1024 MiB$/);
@@ -51,6 +59,9 @@ describe('memory pressure tiers (fake machine)', () => {
   it('reads its thresholds from the environment, with defaults, and names a bad one', () => {
     assert.deepEqual(pressureSettings({}), { belowMiB: 2048, pollMs: 2000 });
     assert.deepEqual(pressureSettings({ LTTLE_DEEP_BELOW_AVAILABLE_MIB: '0', LTTLE_PRESSURE_POLL_MS: '500' }), { belowMiB: 0, pollMs: 500 });
-    assert.throws(() => pressureSettings({ LTTLE_DEEP_BELOW_AVAILABLE_MIB: 'lots' }), /LTTLE_DEEP_BELOW_AVAILABLE_MIB must be a number of at least 0, got "lots"/);
+    assert.throws(
+      () => pressureSettings({ LTTLE_DEEP_BELOW_AVAILABLE_MIB: 'lots' }),
+      /LTTLE_DEEP_BELOW_AVAILABLE_MIB must be a number of at least 0, got "lots"/,
+    );
   });
 });
