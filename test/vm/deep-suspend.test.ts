@@ -22,8 +22,8 @@ const APPS = Number(process.env.LTTLE_TEST_APPS ?? 2);
 const NS = 'deep';
 const names = Array.from({ length: APPS }, (_, i) => `pg${i}`);
 const MiB = 2 ** 20;
-/** A seed app's memory file held 212 MiB before slim snapshots; what the guest hands back must show. */
-const SLIM_BYTES = 160 * MiB;
+/** A seed app's memory file held 212 MiB before slim snapshots (about 100 MiB after); what the guest hands back must show. */
+const SLIM_BYTES = 128 * MiB;
 
 describe('deep suspend', function () {
   // Ten TCG boots with initdb on a 2-core host take minutes; more under load.

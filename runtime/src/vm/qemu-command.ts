@@ -72,10 +72,18 @@ export function qemuArgs(spec: QemuSpec): string[] {
     '-initrd',
     spec.initrd,
     // LTTLE_GUEST_DEBUG=1 keeps the kernel's boot messages in the machine's console.log.
+    // init_on_free=1: a freed page is zeroed, so free memory too fragmented for page
+    // reporting is dug out of the memory file before a deep snapshot (84 MiB instead of 100 for a seed app).
     '-append',
-    ['console=ttyS0', 'reboot=k', 'panic=-1', ...(process.env.LTTLE_GUEST_DEBUG ? [] : ['quiet']), ...guestClockParams(spec.accel), 'lttle.root=root'].join(
-      ' ',
-    ),
+    [
+      'console=ttyS0',
+      'reboot=k',
+      'panic=-1',
+      ...(process.env.LTTLE_GUEST_DEBUG ? [] : ['quiet']),
+      ...guestClockParams(spec.accel),
+      'init_on_free=1',
+      'lttle.root=root',
+    ].join(' '),
     '-chardev',
     `file,id=console,path=${spec.consoleLog}`,
     '-serial',
