@@ -16,6 +16,7 @@
  *   boot     kernel filesystems, modules, disks by serial, the root switch
  *   net      eth0, host name, /etc/hosts
  *   volume   the app's volumes: mounts, online grow, usage
+ *   reclaim  memory handed back before a deep snapshot
  *   flash    the lock socket, the flash trigger and strategies
  *   exec_io, exec   exec sessions: streams and credit; lifecycle and frames
  *   logs     the app's stdout/stderr as LOG frames
@@ -33,6 +34,7 @@
 #include "logs.h"
 #include "loop.h"
 #include "net.h"
+#include "reclaim.h"
 #include "services.h"
 #include "shutdown.h"
 #include "volume.h"
@@ -66,6 +68,7 @@ int main(void)
     ctl_on(T_VOLUME_GROW, volume_grow_frame);
     ctl_on(T_VOLUME_USAGE, volume_usage_frame);
     ctl_on(T_SERVICES, services_frame);
+    ctl_on(T_RECLAIM, reclaim_frame);
     for (uint8_t t = T_EXEC_START; t <= T_EXEC_CREDIT; t++)
         ctl_on(t, exec_frame);
 

@@ -143,6 +143,9 @@ export interface FlashStats {
   suspendedSince?: string;
   /** True while deep-suspended: no QEMU process, the snapshot is durable on disk. */
   deep?: boolean;
+  /** While deep-suspended: since when, and why then (`deep-suspend-after` reached, or the host's memory pressure). */
+  deepSince?: string;
+  deepReason?: string;
   /** Bytes the snapshot takes on disk (memory file blocks + device state), while one exists. */
   snapshotBytes?: number;
   /** Resume count and last latency per kind: `memory` (paused QEMU), `deep` (new QEMU from the snapshot). */

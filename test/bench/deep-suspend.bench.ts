@@ -1,15 +1,19 @@
 // `make bench`, density part: LTTLE_BENCH_APPS (default 10) seed apps
 // deployed and deep-suspended at once. Host memory per deep-suspended app,
-// snapshot disk per app, apps per 24 GiB host, resume from deep suspend beside
-// the ordinary resume and a ready machine, and a wake storm. Reports, asserts
-// only that every query of the storm succeeds.
+// snapshot disk per app (slimmed: the guest hands memory back first), identical
+// pages between two apps, apps per host by memory and by disk (this one and a
+// 24 GiB / 500 GB one) and the distance to 10,000, resume from deep suspend
+// beside the ordinary resume and a ready machine with where the wake's time
+// goes, and a wake storm. Reports, asserts only that every query of the storm succeeds.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { AppStatus } from '../../schema/src/types';
 import { hostPort, psql, type PsqlTarget } from '../support/psql';
 import { machinePids, TestRuntime, volumeYaml } from '../support/runtime';
 import { deepSuspendingSeedApp } from '../support/seed';
+import { identicalPages } from './page-sharing';
 import { percentile, report, type BenchRow } from './report';
+import { wakeBreakdown } from './wake-breakdown';
 
 const APPS = Number(process.env.LTTLE_BENCH_APPS ?? 10);
 const ROUNDS = Number(process.env.LTTLE_BENCH_DEEP_ROUNDS ?? 3);
@@ -90,12 +94,33 @@ async function main(): Promise<void> {
       text: `${diskPerAppMiB.toFixed(1)} MiB (${(diskPerAppMiB / 256).toFixed(2)}x of the 256 MiB configured)`,
       values: { diskMiB: diskPerAppMiB },
     });
+    if (APPS >= 2) {
+      const memory = (n: string) => path.join(rt.home, 'machines', NS, n, 'memory');
+      const shared = identicalPages(memory(names[0]), memory(names[1]));
+      const mib = (b: number) => (b / 2 ** 20).toFixed(1);
+      rows.push({
+        name: "identical 4 KiB pages between two apps' memory files",
+        text: `${mib(shared.identicalBytes)} of ${mib(shared.bytes)} MiB non-zero (${((100 * shared.identicalBytes) / Math.max(1, shared.bytes)).toFixed(0)}%): one shared copy per image would save that much disk per app`,
+        values: { identicalMiB: shared.identicalBytes / 2 ** 20, nonZeroMiB: shared.bytes / 2 ** 20 },
+      });
+    }
     // A floor of 1 MiB per app keeps the projection honest when the delta is lost in the noise of a shared host.
     const memFloor = Math.max(perApp, daemonPerApp, 1);
+    const totalMiB = Number(/^MemTotal:\s+(\d+) kB/m.exec(fs.readFileSync('/proc/meminfo', 'utf8'))![1]) / 1024;
+    const byMemory = (mib: number) => Math.floor(mib / memFloor);
+    const byDisk = (mib: number) => Math.floor(mib / diskPerAppMiB);
     rows.push({
-      name: 'apps suspended per 24 GiB host (projected)',
-      text: `${Math.floor((24 * 1024) / memFloor)} by memory (at ${memFloor.toFixed(2)} MiB each); ${Math.floor(freeMiB / diskPerAppMiB)} by this host's free disk (${(freeMiB / 1024).toFixed(0)} GiB)`,
-      values: { byMemory: Math.floor((24 * 1024) / memFloor), byDisk: Math.floor(freeMiB / diskPerAppMiB) },
+      name: 'deep-suspended apps per host (projected)',
+      text:
+        `this host: ${byMemory(totalMiB)} by memory, ${byDisk(freeMiB)} by free disk (${(freeMiB / 1024).toFixed(0)} GiB); ` +
+        `24 GiB / 500 GB host: ${byMemory(24 * 1024)} by memory, ${byDisk(500 * 1024)} by disk`,
+      values: { thisByMemory: byMemory(totalMiB), thisByDisk: byDisk(freeMiB), refByMemory: byMemory(24 * 1024), refByDisk: byDisk(500 * 1024) },
+    });
+    const limit = Math.min(byMemory(24 * 1024), byDisk(500 * 1024));
+    rows.push({
+      name: 'distance to 10,000 seed apps on a 24 GiB / 500 GB host',
+      text: `${limit} fit (${((100 * limit) / 10_000).toFixed(1)}%); 10,000 needs at most ${((500 * 1024) / 10_000).toFixed(1)} MiB of disk per app (now ${diskPerAppMiB.toFixed(1)})`,
+      values: { fit: limit, diskBudgetMiB: (500 * 1024) / 10_000 },
     });
 
     // One app at a time: psql "select 1" (new connection) from deep suspend, then ready, then from the ordinary suspend.
@@ -130,6 +155,7 @@ async function main(): Promise<void> {
       values: { p50: percentile(memory, 50), p99: percentile(memory, 99) },
     });
     rows.push({ name: `ready machine: psql new connection + select 1`, text: p(ready), values: { p50: percentile(ready, 50), p99: percentile(ready, 99) } });
+    rows.push(...wakeBreakdown(await Promise.all(names.map(async (n) => (await rt.cli(['machine', 'logs', '--ns', NS, n])).stdout))));
     rows.push({
       name: 'deep / ordinary / ready (p50)',
       text: `${(percentile(deep, 50) / percentile(ready, 50)).toFixed(2)}x / ${(percentile(memory, 50) / percentile(ready, 50)).toFixed(2)}x / 1x`,

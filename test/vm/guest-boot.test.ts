@@ -14,6 +14,7 @@ import {
   clockPayload,
   encodeFrame,
   encodeRecords,
+  parseReclaimed,
   parseVolumeGrown,
   parseVolumeUsage,
   RecordEntry,
@@ -23,7 +24,7 @@ import { packageRoot } from '../../schema/src/paths';
 import { ImageStore } from '../../runtime/src/image/image-store';
 import type { ImageConfig } from '../../runtime/src/image/oci';
 import { freePort } from '../../runtime/src/proxy/service-proxy';
-import { qemuArgs } from '../../runtime/src/vm/qemu-command';
+import { BOOT_DEVICES, qemuArgs } from '../../runtime/src/vm/qemu-command';
 import { QmpClient } from '../../runtime/src/vm/qmp';
 import { createExt4 } from '../../runtime/src/volume/ext4';
 
@@ -78,6 +79,7 @@ class Vm {
       qmpSocket: path.join(this.dir, 'qmp.sock'),
       controlSocket: ctl,
       consoleLog: this.consoleLog,
+      devices: BOOT_DEVICES,
     });
     this.proc = spawn('qemu-system-x86_64', args, { stdio: ['ignore', 'inherit', 'inherit'] });
     this.qemuExit = new Promise((resolve) => this.proc.once('exit', (code) => resolve(code)));
@@ -408,6 +410,37 @@ describe('guest boot: postgres:17-flash in a QEMU microvm (TCG)', function () {
     assert.ok(guest >= target && guest < target + 60, `guest clock ${r.stdout}`);
     vm.send(MsgType.CLOCK, 0, clockPayload());
     await vm.waitFrame((f) => f.type === MsgType.CLOCK_SET, 10_000, 'CLOCK_SET', vm.frames.length - 1);
+  });
+
+  it('drops clean caches on RECLAIM with the balloon driver bound, and the database keeps its rows', async function () {
+    const cachedKiB = async () =>
+      Number(
+        /^Cached:\s+(\d+) kB/m.exec(
+          (
+            await vm.exec([
+              ['arg', 'cat'],
+              ['arg', '/proc/meminfo'],
+            ])
+          ).stdout,
+        )?.[1],
+      );
+    const sql = (q: string) => psql(vm.port, q, { PGPASSWORD: 'password' });
+    assert.equal((await sql('create table reclaim_rows as select generate_series(1, 5000) n')).code, 0);
+    // Reading files fills the page cache that RECLAIM should drop.
+    await vm.exec([
+      ['arg', 'sh'],
+      ['arg', '-c'],
+      ['arg', 'cat /usr/lib/postgresql/*/bin/* > /dev/null'],
+    ]);
+    const before = await cachedKiB();
+    const from = vm.frames.length;
+    vm.send(MsgType.RECLAIM, 0);
+    const answer = parseReclaimed((await vm.waitFrame((f) => f.type === MsgType.RECLAIMED, 30_000, 'RECLAIMED', from)).payload);
+    assert.deepEqual({ balloon: answer.balloon, dropped: answer.dropped }, { balloon: true, dropped: true });
+    assert.ok(answer.freeBytes > 0);
+    const after = await cachedKiB();
+    assert.ok(after < before / 2, `page cache ${before} kB before RECLAIM, ${after} kB after`);
+    assert.equal((await sql('select count(*) from reclaim_rows')).stdout.trim(), '5000');
   });
 
   it('answers PING with PONG', async function () {

@@ -14,6 +14,7 @@ import type { MachineDriver, RunningMachine } from './machine-driver';
 import type { ServiceApp } from '../proxy/internal-services';
 import { flashSettings } from '../../../schema/src/normalize';
 import { FlashControl } from '../flash/flash-control';
+import type { PressureCandidate } from '../flash/memory-pressure';
 import type { LogStore } from './log-store';
 import { Restarts } from './restart-policy';
 import { serviceStatus, ServiceListeners } from '../proxy/service-listeners';
@@ -247,6 +248,12 @@ export class AppController implements ServiceApp {
   }
 
   // ---- flash mode ----
+
+  /** While suspended with its QEMU kept (and allowed to go deep): what the host's memory pressure may deep-suspend. */
+  pressureCandidate(): PressureCandidate | undefined {
+    const suspendedAt = this.flash.pausedSince();
+    return suspendedAt === undefined ? undefined : { suspendedAt, deepSuspendNow: (why) => this.flash.deepSuspendNow(why) };
+  }
 
   /** Pauses the machine and persists its snapshot; refused while anything keeps it awake. */
   suspend(why: string, force = false): Promise<void> {

@@ -39,6 +39,8 @@ describe('app manager: a daemon restart', () => {
     assert.equal(status.state, 'ready');
     assert.equal(status.flash?.resumes?.deep?.count, 1);
     assert.deepEqual([h.driver('db').calls.restored, h.driver('db').calls.booted], [1, 0]);
+    // Its snapshot was taken without a balloon: restored without one (a different device set would not load).
+    assert.deepEqual(h.driver('db').current?.devices, []);
 
     // The running app was stopped with the daemon and boots again.
     assert.equal(h.status('web').message, undefined);

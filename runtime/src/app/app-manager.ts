@@ -12,6 +12,7 @@ import { ConflictError, InvalidError, NotFoundError } from '../../../schema/src/
 import type { OpenDisk } from '../volume/volume-chain';
 import { checkForkRequest, checkForkSpec, forkSpec, prepareFork, type ForkRequest } from './fork';
 import { applyForkedPassword, changedPassword } from './fork-password';
+import { MemoryPressure, pressureSettings, type PressureCandidate } from '../flash/memory-pressure';
 
 /** How often the guests' volume usage is looked at (a volume over 90% full is logged). */
 const USAGE_POLL_MS = Number(process.env.LTTLE_USAGE_POLL_MS ?? 60_000);
@@ -21,9 +22,12 @@ export class AppManager {
   private readonly internal: InternalServices;
   /** Apps of other hosts whose internal services the apps here may reach (node mode). */
   private remote: ServiceApp[] = [];
+  /** Deep-suspends paused apps early when the host runs short of memory. */
+  private readonly pressure: MemoryPressure;
 
   constructor(private readonly deps: Omit<AppDeps, keyof MachineContext>) {
     this.internal = new InternalServices(() => [...this.apps.values(), ...this.remote], deps.log);
+    this.pressure = new MemoryPressure(pressureSettings(), () => this.pressureCandidates());
   }
 
   /** The apps of other hosts (node mode), replacing the previous list; the guests hear of a change. */
@@ -32,6 +36,11 @@ export class AppManager {
     if (describe(apps) === describe(this.remote)) return;
     this.remote = apps;
     this.internal.changed();
+  }
+
+  /** Suspended apps that keep their QEMU and may be deep-suspended early. */
+  pressureCandidates(): PressureCandidate[] {
+    return [...this.apps.values()].flatMap((a) => a.pressureCandidate() ?? []);
   }
 
   private controller(record: AppRecord): AppController {
@@ -96,6 +105,7 @@ export class AppManager {
       // Best effort: a machine that stops between the check and the query fails it, and the next poll tries again.
       for (const app of this.apps.values()) void app.refreshVolumeUsage().catch(() => undefined);
     }, USAGE_POLL_MS).unref();
+    this.pressure.start();
   }
 
   /** Grows a volume under the running (or suspended) machine that mounts it; undefined when none does. */
@@ -218,6 +228,7 @@ export class AppManager {
   }
 
   async stopAll(): Promise<void> {
+    this.pressure.stop();
     this.internal.closeAll();
     await Promise.all(
       [...this.apps.values()].map((a) =>

@@ -1,6 +1,7 @@
 // The persisted record of an app, and the migration of records an older lttled
 // wrote: they are read as they are and brought up to date where they are loaded.
 import type { AppSpec, FlashStats, MachineState } from '../../../schema/src/types';
+import type { OptionalDevice } from '../vm/qemu-command';
 
 /** The snapshot taken at the last suspend, and what it belongs to. */
 export interface SnapshotInfo {
@@ -9,6 +10,8 @@ export interface SnapshotInfo {
   takenAt: string;
   /** The host ports forwarded to the guest: a restored machine must use the same ones. */
   forwards: Record<string, number>;
+  /** The optional devices of the machine it was taken of (qemu-command.ts); absent before they existed: none. */
+  devices?: OptionalDevice[];
 }
 
 export interface AppRecord {

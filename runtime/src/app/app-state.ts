@@ -100,6 +100,8 @@ export class AppState extends EventEmitter<{ state: [MachineState] }> {
     const flash = this.rec.flash;
     flash.lastSuspendAt = flash.suspendedSince = new Date().toISOString();
     flash.deep = false;
+    delete flash.deepSince;
+    delete flash.deepReason;
     delete flash.lastSuspendError;
     this.setState('suspended');
   }
@@ -111,8 +113,10 @@ export class AppState extends EventEmitter<{ state: [MachineState] }> {
   }
 
   /** No machine runs any more, the snapshot is durable (`recovered`: found so at the daemon's start). */
-  recordDeepSuspend(recovered: boolean): void {
+  recordDeepSuspend(recovered: boolean, why?: string): void {
     this.rec.flash.deep = true;
+    if (!recovered || !this.rec.flash.deepSince) this.rec.flash.deepSince = new Date().toISOString();
+    if (why) this.rec.flash.deepReason = why;
     if (!recovered) delete this.rec.flash.lastSuspendError;
     this.persist();
   }
@@ -131,6 +135,8 @@ export class AppState extends EventEmitter<{ state: [MachineState] }> {
   /** The machine is gone or replaced: whatever suspend it was in is over. */
   clearSuspended(): void {
     delete this.rec.flash.deep;
+    delete this.rec.flash.deepSince;
+    delete this.rec.flash.deepReason;
     delete this.rec.flash.suspendedSince;
     this.persist();
   }

@@ -11,12 +11,16 @@ import type { EventEmitter } from 'node:events';
 import type { MachineState } from '../../../schema/src/types';
 import type { InternalServices } from '../proxy/internal-services';
 import type { Frame, VolumeUsage } from '../vm/channel';
+import type { MemoryReclaim } from '../vm/machine';
+import type { OptionalDevice } from '../vm/qemu-command';
 import type { AppState, SnapshotInfo } from './app-state';
 
 /** One started machine, from its start until it exits. */
 export interface RunningMachine {
   /** False once the machine has exited. */
   readonly running: boolean;
+  /** The optional devices it was started with (a snapshot of it restores only with the same). */
+  readonly devices: readonly OptionalDevice[];
   /** Pauses the vCPUs (suspend). */
   pause(): Promise<void>;
   resume(): Promise<void>;
@@ -26,6 +30,8 @@ export interface RunningMachine {
   saveSnapshot(file: string): Promise<void>;
   /** Loads `file` into a machine started to receive it; it stays paused. */
   loadSnapshot(file: string): Promise<void>;
+  /** The running guest hands back the memory it does not need (before a deep snapshot); throws if it cannot. */
+  reclaimMemory(): Promise<MemoryReclaim>;
   /** Grows the mounted volume on disk `serial` online; resolves with the filesystem's new size. */
   growVolume(serial: string, bytes: number): Promise<number>;
   /** Switches disk `serial` to an existing qcow2 overlay over its current bytes (a volume layer is frozen). */

@@ -13,7 +13,7 @@ import { run } from '../util/process';
 import type { Accel } from '../vm/accel';
 import { servicesPayload, MACHINE_CHANNEL, MsgType } from '../vm/channel';
 import { Machine } from '../vm/machine';
-import type { DiskSpec, QemuSpec } from '../vm/qemu-command';
+import { BOOT_DEVICES, type DiskSpec, type OptionalDevice, type QemuSpec } from '../vm/qemu-command';
 import type { AppState } from './app-state';
 import { SERVICE_GATEWAY, type InternalServices } from '../proxy/internal-services';
 import { agentConfig, volumeDisks, type VolumeLookup } from './machine-config';
@@ -132,10 +132,19 @@ export class AppMachine extends EventEmitter<MachineDriverEvents> implements Mac
     if ('waitingFor' in volumes) throw new Error(`cannot restore: ${volumes.waitingFor}`);
     this.portForwards = { ...snapshot.forwards };
     await this.deps.internal.listen(this.app.id, this.socketPath('svc'));
-    const machine = await Machine.start(this.qemuSpec(this.overlay(snapshot.machineGeneration), volumes.disks, true), path.join(this.app.dir, 'qemu.log'));
+    const devices = snapshot.devices ?? [];
+    const spec = this.qemuSpec(this.overlay(snapshot.machineGeneration), volumes.disks, true, devices);
+    const machine = await Machine.start(spec, path.join(this.app.dir, 'qemu.log'));
+    const loadStarted = performance.now();
     await snapshots.load(machine);
+    const { qmpMs, controlMs } = machine.startTimings;
+    const timings = `qemu start to QMP ${qmpMs.toFixed(1)} ms, control channel ${controlMs.toFixed(1)} ms, device state ${(performance.now() - loadStarted).toFixed(1)} ms`;
     this.attach(machine, snapshot.machineGeneration);
-    this.app.system('restored the machine from its persisted snapshot');
+    const without = BOOT_DEVICES.filter((d) => !devices.includes(d));
+    // Said once per restore: until its next cold boot this machine runs as the snapshot's version made it.
+    this.app.system(
+      `restored the machine from its persisted snapshot (${timings})${without.length ? ` (taken without ${without.join(', ')}: restored without)` : ''}`,
+    );
     return machine;
   }
 
@@ -197,7 +206,8 @@ export class AppMachine extends EventEmitter<MachineDriverEvents> implements Mac
     return path.join(this.deps.home, 'run', `${hash}.${kind}`);
   }
 
-  private qemuSpec(overlay: string, disks: DiskSpec[], incoming: boolean): QemuSpec {
+  /** `devices`: a boot's are this version's; a restore's are its snapshot's (a different set would not load). */
+  private qemuSpec(overlay: string, disks: DiskSpec[], incoming: boolean, devices: readonly OptionalDevice[] = BOOT_DEVICES): QemuSpec {
     const spec = this.app.spec;
     return {
       kernel: this.deps.kernel,
@@ -213,6 +223,7 @@ export class AppMachine extends EventEmitter<MachineDriverEvents> implements Mac
       consoleLog: path.join(this.app.dir, 'console.log'),
       memoryFile: path.join(this.app.dir, 'memory'),
       incoming,
+      devices,
     };
   }
 

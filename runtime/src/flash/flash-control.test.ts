@@ -99,8 +99,11 @@ describe('flash mode lifecycle (fake machine)', () => {
     assert.equal(h.status('db').state, 'suspended');
     assert.equal(d.calls.kill, 1);
     assert.equal(d.running, undefined, 'no machine runs');
-    assert.ok(h.systemLines('db').some((l) => l.startsWith('lttle: deep-suspended (snapshot durable')));
+    assert.ok(h.systemLines('db').some((l) => l.startsWith('lttle: deep-suspended (suspended for 0.3 s (deep-suspend-after); snapshot durable')));
     assert.match(fs.readFileSync(snapshotHeader('db'), 'utf8'), /"durable":true/);
+    // Slimmed first: the guest ran to hand memory back, so the snapshot was taken again after it.
+    assert.deepEqual([d.calls.reclaim, d.calls.resume, d.calls.save, d.calls.pause], [1, 1, 2, 2]);
+    assert.ok(h.systemLines('db').some((l) => /^lttle: memory handed back: 1\.0 → 0\.3 MiB allocated/.test(l)));
 
     const client = await h.connect('db');
     assert.equal(await h.roundTrip(client, 'SELECT 1'), 'SELECT 1');
@@ -110,6 +113,24 @@ describe('flash mode lifecycle (fake machine)', () => {
     assert.equal(status.flash?.deep, undefined);
     assert.deepEqual([d.calls.booted, d.calls.restored, d.calls.load], [1, 1, 1]);
     assert.ok(h.systemLines('db').some((l) => l.startsWith('lttle: resumed (connection, from deep suspend)')));
+  });
+
+  it('a guest that does not hand memory back still deep-suspends, and says why', async () => {
+    await h.deploy(Harness.flashSpec('db', { 'deep-suspend-after': 0.3 }));
+    await h.state('db', 'booting');
+    const d = h.driver('db');
+    d.failReclaim = 'the guest agent did not answer within 10000 ms';
+    d.ready();
+    await h.until('db', 'deep suspend', (s) => s.flash?.deep === true);
+    assert.equal(d.calls.reclaim, 1);
+    assert.ok(
+      h
+        .systemLines('db')
+        .includes('lttle: memory not handed back (the guest agent did not answer within 10000 ms); deep-suspending with the memory file as it is'),
+    );
+    assert.match(fs.readFileSync(snapshotHeader('db'), 'utf8'), /"durable":true/);
+    const client = await h.connect('db');
+    assert.equal(await h.roundTrip(client, 'SELECT 1'), 'SELECT 1');
   });
 
   it('a failed suspend leaves the app running, says why, and retries with a doubling backoff', async () => {

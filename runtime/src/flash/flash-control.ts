@@ -4,6 +4,7 @@
 // Deep suspend: once suspended for `deep-suspend-after` seconds with no client
 // connection open, the snapshot is made durable and QEMU exits; the next wake
 // restores it in a new QEMU (RAM comes back on demand from the memory file).
+// Before that the guest hands back what it does not need (slim-snapshot.ts).
 import { deepSuspendAfter, flashSettings } from '../../../schema/src/normalize';
 import type { AppSpec, ConnectionTracking, FlashStats, ResumeKind } from '../../../schema/src/types';
 import { IdleTracker } from './idle-tracker';
@@ -11,6 +12,8 @@ import type { ConnectionGate, TrackedConnection } from '../proxy/service-proxy';
 import type { MachineDriver, RunningMachine } from '../app/machine-driver';
 import type { AppState } from '../app/app-state';
 import type { SnapshotFiles } from './snapshot-files';
+import { slimSnapshot } from './slim-snapshot';
+import { digZeroPages } from '../vm/memory-file';
 
 /** How long a new connection waits for a booting machine. */
 const CONNECT_WAIT_MS = 300_000;
@@ -212,17 +215,45 @@ export class FlashControl {
     if (!after || flash.deep || this.app.record.state !== 'suspended') return;
     const since = Date.parse(flash.suspendedSince ?? '') || Date.now();
     const due = inMs ?? Math.max(0, since + after * 1000 - Date.now());
-    this.deepTimer = setTimeout(() => void this.deepSuspend().catch((err: Error) => this.app.system(`deep suspend failed: ${err.message}`)), due);
+    this.deepTimer = setTimeout(
+      () =>
+        void this.deepSuspend(`suspended for ${after} s (deep-suspend-after)`).catch((err: Error) => this.app.system(`deep suspend failed: ${err.message}`)),
+      due,
+    );
+  }
+
+  /** When a suspended app that keeps its QEMU and may go deep was suspended (ms); undefined otherwise. */
+  pausedSince(): number | undefined {
+    const { state, flash, snapshot } = this.app.record;
+    if (state !== 'suspended' || flash.deep || !snapshot || !this.vm.running || !deepSuspendAfter(this.app.spec.mode)) return undefined;
+    return Date.parse(flash.suspendedSince ?? '') || 0;
+  }
+
+  /** Deep-suspends now, ahead of `deep-suspend-after` (the host's memory pressure); false when it cannot. */
+  async deepSuspendNow(why: string): Promise<boolean> {
+    if (this.pausedSince() === undefined || this.idle.openConnections > 0) return false;
+    await this.deepSuspend(why);
+    return this.app.record.flash.deep === true;
   }
 
   /** Makes the snapshot durable and lets QEMU exit: the app keeps no host memory but its bookkeeping. */
-  private deepSuspend(): Promise<void> {
+  private deepSuspend(why: string): Promise<void> {
     return this.app.serialise(async () => {
       const machine = this.vm.running;
-      if (this.app.record.state !== 'suspended' || !machine || !this.app.record.snapshot) return;
+      if (this.app.record.state !== 'suspended' || !machine || !this.app.record.snapshot || this.app.record.flash.deep) return;
       // An open (idle, traffic-aware) connection is wired to this QEMU: it would break.
       if (this.idle.openConnections > 0) return this.scheduleDeep(DEEP_RECHECK_MS);
+      clearTimeout(this.deepTimer);
       const started = Date.now();
+      let slimmed: string;
+      try {
+        const retake = () => this.snapshots.save(machine, this.vm.machineGeneration, this.vm.forwards);
+        slimmed = await slimSnapshot(machine, () => this.snapshots.drop(), retake);
+      } catch (err) {
+        // The guest ran and no snapshot stands for it: it keeps running, and suspends again later.
+        return this.suspendFailed(machine, 'deep suspend', err as Error);
+      }
+      this.app.system(slimmed);
       try {
         this.snapshots.makeDurable();
       } catch (err) {
@@ -232,10 +263,16 @@ export class FlashControl {
         return this.scheduleDeep(retryMs);
       }
       await this.vm.kill();
+      // Best effort: the snapshot is whole either way, only its size on disk differs.
+      const dug = await digZeroPages(this.snapshots.memoryFile).catch((err: Error) => {
+        this.app.system(`zero pages of the memory file not dug out: ${err.message}`);
+        return 0;
+      });
+      if (dug) this.app.system(`zero pages dug out of the memory file: ${(dug / 2 ** 20).toFixed(1)} MiB`);
       this.failures = 0;
-      this.app.recordDeepSuspend(false);
+      this.app.recordDeepSuspend(false, why);
       const mib = (this.snapshots.diskBytes() / 2 ** 20).toFixed(1);
-      this.app.system(`deep-suspended (snapshot durable, ${mib} MiB on disk; qemu exited) in ${Date.now() - started} ms`);
+      this.app.system(`deep-suspended (${why}; snapshot durable, ${mib} MiB on disk; qemu exited) in ${Date.now() - started} ms`);
     });
   }
 
@@ -256,16 +293,23 @@ export class FlashControl {
           return this.abandonSnapshot(`the restore failed: ${(err as Error).message}`);
         }
       }
+      const restored = process.hrtime.bigint();
       // The snapshot is stale the moment the guest runs: never restore it over newer volume data.
       this.snapshots.drop();
       await machine.resume();
+      const continued = process.hrtime.bigint();
       await machine.syncClock();
+      const clocked = process.hrtime.bigint();
       // Services may have come or gone while it slept.
       this.vm.pushServices();
       const ms = Math.round((Number(process.hrtime.bigint() - started) / 1e6) * 100) / 100;
       this.app.recordResume(kind, ms);
       this.app.setState('ready');
-      this.app.system(`resumed (${why}${kind === 'deep' ? ', from deep suspend' : ''}) in ${ms.toFixed(1)} ms`);
+      const part = (from: bigint, to: bigint) => (Number(to - from) / 1e6).toFixed(1);
+      // From deep suspend, where the time went (the restore's own parts are in its line before this one).
+      const parts =
+        kind === 'deep' ? ` (restore ${part(started, restored)} ms, cont ${part(restored, continued)} ms, clock ${part(continued, clocked)} ms)` : '';
+      this.app.system(`resumed (${why}${kind === 'deep' ? ', from deep suspend' : ''}) in ${ms.toFixed(1)} ms${parts}`);
       this.idle.start();
     });
   }

@@ -2,7 +2,11 @@
 // generation, same volumes (size and generation), device state and memory
 // file as written, and a header that is whole. Anything else gives a reason,
 // which the controller logs before it boots cold. Real files, no QEMU.
+// The header names the machine's optional devices (format 3): a restore
+// starts QEMU with exactly those, so an older version's snapshot (format 1
+// or 2, no balloon) restores into a machine without one.
 import * as assert from 'node:assert/strict';
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -31,7 +35,7 @@ describe('snapshot files', () => {
       state: 'suspended',
       hostPorts: {},
       flash: { resumeCount: 0, locksHeld: 0, connections: 0 },
-      snapshot: { machineGeneration: 2, takenAt: new Date().toISOString(), forwards: { access: 40000 } },
+      snapshot: { machineGeneration: 2, takenAt: new Date().toISOString(), forwards: { access: 40000 }, devices: ['balloon'] },
       createdAt: '',
       updatedAt: '',
     };
@@ -56,6 +60,29 @@ describe('snapshot files', () => {
   it('is usable as written, and sparse: only touched memory counts on disk', () => {
     assert.equal(reason(), 'usable');
     assert.ok(snapshots.diskBytes() < 2 ** 20, `${snapshots.diskBytes()} bytes on disk for a 1 MiB memory file with one touched page`);
+  });
+
+  it("records the machine's devices in a format 3 header and hands them to the restore", () => {
+    assert.match(fs.readFileSync(snapshots.headerFile, 'utf8'), /"format":3,.*"devices":\["balloon"\]/);
+    const checked = snapshots.check();
+    assert.ok('info' in checked);
+    assert.deepEqual(checked.info.devices, ['balloon']);
+  });
+
+  it('restores a format 2 header (taken before the balloon) without devices, whatever the record says', () => {
+    downgradeHeader(snapshots.headerFile, 2);
+    const checked = snapshots.check();
+    assert.ok('info' in checked, JSON.stringify(checked));
+    assert.deepEqual(checked.info.devices, []);
+  });
+
+  it('refuses a snapshot of a machine with a device this version cannot start', () => {
+    const stored = JSON.parse(fs.readFileSync(snapshots.headerFile, 'utf8')) as { header: { devices: string[] } };
+    stored.header.devices = ['balloon', 'tpm'];
+    const header = JSON.stringify(stored.header);
+    const checksum = crypto.createHash('sha256').update(header).digest('hex');
+    fs.writeFileSync(snapshots.headerFile, JSON.stringify({ header: stored.header, checksum }));
+    assert.match(reason(), /devices this version cannot start \(tpm\)/);
   });
 
   it('refuses a torn header', () => {
@@ -106,10 +133,10 @@ describe('snapshot files', () => {
     };
     const upgraded = new AppState(migrateRecord(legacy), app.dir, new StateStore<AppRecord>(home, 'apps'));
     const files = new SnapshotFiles(upgraded, () => volumes.map((v) => ({ ...v })));
-    assert.deepEqual(files.check(), { info: upgraded.record.snapshot });
+    assert.deepEqual(files.check(), { info: { ...upgraded.record.snapshot, devices: [] } });
     // Made durable again, the header is rewritten in today's format and stays restorable.
     files.makeDurable();
-    assert.match(fs.readFileSync(files.headerFile, 'utf8'), /"format":2,"app":"ns\/db","machineGeneration":2/);
+    assert.match(fs.readFileSync(files.headerFile, 'utf8'), /"format":3,"app":"ns\/db","machineGeneration":2/);
     assert.ok('info' in files.check());
   });
 });

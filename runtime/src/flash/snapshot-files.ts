@@ -11,12 +11,17 @@
 // survives a host crash; one that is not (an ordinary suspend: fsyncing the
 // RAM at every suspend would cost seconds) is trusted only within the same
 // host boot, when the page cache still holds what QEMU wrote.
+//
+// The header also names the machine's optional devices (format 3): they are
+// part of the device state, so a restore starts QEMU with the same ones.
+// Formats 1 and 2 were written before there were any: none.
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fsyncFile } from '../vm/snapshot';
 import type { AppState, SnapshotInfo } from '../app/app-state';
 import type { RunningMachine, SnapshotSource } from '../app/machine-driver';
+import { BOOT_DEVICES, type OptionalDevice } from '../vm/qemu-command';
 
 /** What a volume was when the snapshot was taken. */
 export interface VolumeIdentity {
@@ -26,7 +31,7 @@ export interface VolumeIdentity {
 }
 
 interface SnapshotHeader {
-  format: 2;
+  format: 3;
   app: string;
   machineGeneration: number;
   bootId: string;
@@ -36,10 +41,12 @@ interface SnapshotHeader {
   memoryBytes: number;
   volumes: VolumeIdentity[];
   forwards: Record<string, number>;
+  devices: OptionalDevice[];
 }
 
-/** Format 1 (before the machine generation's rename) named it `generation`; still restored. */
-type StoredHeader = SnapshotHeader | (Omit<SnapshotHeader, 'format' | 'machineGeneration'> & { format: 1; generation: number });
+/** Format 2 had no optional devices; format 1 also named the machine generation `generation`. Both still restored. */
+type Format2Header = Omit<SnapshotHeader, 'format' | 'devices'> & { format: 2 };
+type StoredHeader = SnapshotHeader | Format2Header | (Omit<Format2Header, 'format' | 'machineGeneration'> & { format: 1; generation: number });
 
 const BOOT_ID_FILE = '/proc/sys/kernel/random/boot_id';
 
@@ -108,7 +115,10 @@ export class SnapshotFiles implements SnapshotSource {
         return { reason: `volume ${then.id} changed since the snapshot (${then.bytes} → ${v.bytes} bytes, generation ${then.generation} → ${v.generation})` };
     }
     if (now.length !== header.volumes.length) return { reason: 'the app has other volumes than the snapshot' };
-    return { info: snapshot };
+    const devices = header.format === 3 ? header.devices : [];
+    const unknown = devices.filter((d) => !BOOT_DEVICES.includes(d));
+    if (unknown.length) return { reason: `the snapshot's machine has devices this version cannot start (${unknown.join(', ')})` };
+    return { info: { ...snapshot, devices } };
   }
 
   /** Saves a paused machine and tells the record of it. */
@@ -116,7 +126,7 @@ export class SnapshotFiles implements SnapshotSource {
     // The old header goes first: from here until the new one is written no snapshot is valid.
     this.removeHeader();
     await machine.saveSnapshot(this.file);
-    const info: SnapshotInfo = { machineGeneration, takenAt: new Date().toISOString(), forwards: { ...forwards } };
+    const info: SnapshotInfo = { machineGeneration, takenAt: new Date().toISOString(), forwards: { ...forwards }, devices: [...machine.devices] };
     this.writeHeader(info, false);
     this.app.setSnapshot(info);
   }
@@ -155,7 +165,7 @@ export class SnapshotFiles implements SnapshotSource {
   private writeHeader(info: SnapshotInfo, durable: boolean): void {
     const state = fs.readFileSync(this.file);
     const header: SnapshotHeader = {
-      format: 2,
+      format: 3,
       app: this.app.id,
       machineGeneration: info.machineGeneration,
       bootId: bootId(),
@@ -165,6 +175,7 @@ export class SnapshotFiles implements SnapshotSource {
       memoryBytes: fs.statSync(this.memoryFile).size,
       volumes: this.volumes(),
       forwards: info.forwards,
+      devices: info.devices ?? [],
     };
     const tmp = `${this.headerFile}.tmp`;
     const fd = fs.openSync(tmp, 'w', 0o600);

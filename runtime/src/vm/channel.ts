@@ -12,6 +12,7 @@ export const MsgType = {
   VOLUME_GROW: 0x05,
   VOLUME_USAGE: 0x06,
   SERVICES: 0x07,
+  RECLAIM: 0x08,
   EXEC_START: 0x10,
   EXEC_STDIN: 0x11,
   EXEC_EOF: 0x12,
@@ -29,6 +30,7 @@ export const MsgType = {
   PONG: 0x88,
   VOLUME_GROWN: 0x89,
   VOLUME_USAGE_REPLY: 0x8a,
+  RECLAIMED: 0x8b,
   EXEC_STDOUT: 0x90,
   EXEC_STDERR: 0x91,
   EXEC_EXIT: 0x92,
@@ -258,4 +260,19 @@ export function parseVolumeUsage(payload: Buffer): VolumeUsage[] {
 /** SERVICES payload: the internal services the guest may reach, `service=HOST:PORT` each (the whole list). */
 export function servicesPayload(services: Iterable<{ host: string; port: number }>): Buffer {
   return encodeRecords([...services].map((s): RecordEntry => ['service', `${s.host}:${s.port}`]));
+}
+
+/** RECLAIMED: what the guest did with its memory (PROTOCOL.md). */
+export interface Reclaimed {
+  /** A virtio_balloon device is bound: free page reporting runs. */
+  balloon: boolean;
+  /** Clean caches were dropped. */
+  dropped: boolean;
+  /** The guest's free memory afterwards. */
+  freeBytes: number;
+}
+
+export function parseReclaimed(payload: Buffer): Reclaimed {
+  const records = new Map(decodeRecords(payload));
+  return { balloon: records.get('balloon') === '1', dropped: records.get('dropped') === '1', freeBytes: Number(records.get('free') ?? 0) };
 }

@@ -12,14 +12,16 @@ import {
   LOG_STDERR,
   MACHINE_CHANNEL,
   MsgType,
+  parseReclaimed,
   parseVolumeGrown,
   parseVolumeUsage,
   volumeGrowPayload,
   type Frame,
   type VolumeUsage,
 } from './channel';
+import { allocatedBytes, waitUntilSettled, type Settling } from './memory-file';
 import { QmpClient } from './qmp';
-import { qemuArgs, type QemuSpec } from './qemu-command';
+import { qemuArgs, type OptionalDevice, type QemuSpec } from './qemu-command';
 import { restoreSnapshot, saveSnapshot } from './snapshot';
 
 /** What the agent needs to run the app (CONFIG records). */
@@ -32,6 +34,19 @@ export interface AgentConfig {
   volumes: { serial: string; path: string; readOnly: boolean }[];
   flash: string;
 }
+
+/** What a running guest handed back of its memory (reclaimMemory). */
+export interface MemoryReclaim {
+  /** Allocated bytes of the memory file before and after. */
+  beforeBytes: number;
+  afterBytes: number;
+  /** The guest's free memory after dropping its caches. */
+  guestFreeBytes: number;
+  ms: number;
+}
+
+/** Free pages are zeroed in the guest (init_on_free) and dug out after QEMU exits, so reporting need not finish: a short wait. */
+const RECLAIM_SETTLING: Settling = { pollMs: 100, quietMs: 500, maxMs: 3000 };
 
 export interface MachineEvents {
   log: [stream: 'stdout' | 'stderr', data: Buffer];
@@ -51,6 +66,8 @@ export class Machine extends EventEmitter<MachineEvents> {
   private nextExecChannel = 1;
   private readonly execSessions = new Map<number, (frame: Frame) => void>();
   readonly exitPromise: Promise<number | null>;
+  /** Where the start went: from spawn until QMP answered, then until the control channel connected (ms). */
+  readonly startTimings = { qmpMs: 0, controlMs: 0 };
 
   private constructor(
     readonly process: ChildProcess,
@@ -80,9 +97,14 @@ export class Machine extends EventEmitter<MachineEvents> {
     return !this.exited;
   }
 
+  get devices(): readonly OptionalDevice[] {
+    return this.spec.devices;
+  }
+
   /** Starts QEMU and connects to it; `agent` is sent unless the machine is restoring a snapshot. */
   static async start(spec: QemuSpec, qemuLog: string, agent?: AgentConfig): Promise<Machine> {
     for (const socket of [spec.qmpSocket, spec.controlSocket]) fs.rmSync(socket, { force: true });
+    const t0 = performance.now();
     const log = fs.openSync(qemuLog, 'a');
     // Its own process group: a Ctrl-C meant for a CLI never reaches the VMs.
     const child = spawn('qemu-system-x86_64', qemuArgs(spec), { stdio: ['ignore', log, log], detached: true });
@@ -93,7 +115,10 @@ export class Machine extends EventEmitter<MachineEvents> {
     });
     const qmp = await Promise.race([QmpClient.connect(spec.qmpSocket), early]);
     const machine = new Machine(child, qmp, spec);
+    const t1 = performance.now();
     await Promise.race([machine.connectControl(), early]);
+    machine.startTimings.qmpMs = t1 - t0;
+    machine.startTimings.controlMs = performance.now() - t1;
     // Started: a later exit rejects `early` with no one waiting, and the exit handler reports it.
     early.catch(() => undefined);
     if (agent) machine.send(MsgType.CONFIG, MACHINE_CHANNEL, encodeRecords(configRecords(agent)));
@@ -245,6 +270,24 @@ export class Machine extends EventEmitter<MachineEvents> {
     const answer = this.nextFrame(MsgType.VOLUME_USAGE_REPLY, timeoutMs);
     this.send(MsgType.VOLUME_USAGE, MACHINE_CHANNEL);
     return parseVolumeUsage((await answer).payload);
+  }
+
+  /**
+   * Asks the running guest to drop its clean caches (RECLAIM), then waits while
+   * free page reporting punches the freed memory out of the memory file. Throws
+   * when the guest cannot give memory back (no balloon, no answer).
+   */
+  async reclaimMemory(timeoutMs = 10_000): Promise<MemoryReclaim> {
+    const file = this.spec.memoryFile;
+    if (!file || !this.spec.devices.includes('balloon')) throw new Error('the machine has no balloon device to hand memory back through');
+    const started = Date.now();
+    const beforeBytes = allocatedBytes(file);
+    const answer = this.nextFrame(MsgType.RECLAIMED, timeoutMs);
+    this.send(MsgType.RECLAIM, MACHINE_CHANNEL);
+    const reclaimed = parseReclaimed((await answer).payload);
+    if (!reclaimed.balloon) throw new Error('the guest has no balloon driver bound (free page reporting does not run)');
+    const afterBytes = await waitUntilSettled(file, RECLAIM_SETTLING);
+    return { beforeBytes, afterBytes, guestFreeBytes: reclaimed.freeBytes, ms: Date.now() - started };
   }
 
   /** Pauses the vCPUs (suspend). */

@@ -9,6 +9,8 @@ import * as path from 'node:path';
 import type { AppState } from '../app-state';
 import type { BootProgress, MachineDriver, MachineDriverEvents, MachineDriverFactory, RunningMachine, SnapshotSource } from '../machine-driver';
 import type { Frame, VolumeUsage } from '../../vm/channel';
+import type { MemoryReclaim } from '../../vm/machine';
+import type { OptionalDevice } from '../../vm/qemu-command';
 
 export interface FakeCalls {
   /** boot() calls, and machines that actually started from one (a cancelled boot starts none). */
@@ -25,6 +27,7 @@ export interface FakeCalls {
   load: number;
   pushServices: number;
   addForward: number;
+  reclaim: number;
 }
 
 /** Guest RAM lives in a memory file next to the snapshot, as with QEMU's shared memory backend. */
@@ -40,6 +43,7 @@ export class FakeMachine implements RunningMachine {
     private readonly driver: FakeMachineDriver,
     readonly machineGeneration: number,
     incoming: boolean,
+    readonly devices: readonly OptionalDevice[],
   ) {
     this.paused = incoming;
   }
@@ -69,6 +73,13 @@ export class FakeMachine implements RunningMachine {
   async loadSnapshot(file: string): Promise<void> {
     this.driver.calls.load++;
     fs.readFileSync(file);
+  }
+
+  async reclaimMemory(): Promise<MemoryReclaim> {
+    this.driver.calls.reclaim++;
+    if (this.paused) throw new Error('the guest is paused: it cannot hand memory back');
+    if (this.driver.failReclaim) throw new Error(this.driver.failReclaim);
+    return { beforeBytes: MEMORY_BYTES, afterBytes: MEMORY_BYTES / 4, guestFreeBytes: MEMORY_BYTES / 2, ms: 1 };
   }
 
   async growVolume(_serial: string, bytes: number): Promise<number> {
@@ -112,6 +123,7 @@ export class FakeMachineDriver extends EventEmitter<MachineDriverEvents> impleme
     load: 0,
     pushServices: 0,
     addForward: 0,
+    reclaim: 0,
   };
   readonly accel = 'fake';
   current: FakeMachine | undefined;
@@ -123,6 +135,10 @@ export class FakeMachineDriver extends EventEmitter<MachineDriverEvents> impleme
   failPause?: string;
   failSave?: string;
   failRestore?: string;
+  /** While set, the guest does not hand memory back (reclaimMemory fails with it). */
+  failReclaim?: string;
+  /** The devices a boot gives a machine (a restore gives its snapshot's). */
+  bootDevices: OptionalDevice[] = ['balloon'];
   /** How long a resume takes, so a test can see connections queue meanwhile. */
   resumeDelayMs = 0;
 
@@ -156,7 +172,7 @@ export class FakeMachineDriver extends EventEmitter<MachineDriverEvents> impleme
     fs.writeFileSync(path.join(this.app.dir, 'memory'), Buffer.alloc(0));
     fs.truncateSync(path.join(this.app.dir, 'memory'), MEMORY_BYTES);
     this.calls.booted++;
-    return this.start(machineGeneration, false);
+    return this.start(machineGeneration, false, this.bootDevices);
   }
 
   async restore(snapshots: SnapshotSource): Promise<FakeMachine> {
@@ -165,7 +181,7 @@ export class FakeMachineDriver extends EventEmitter<MachineDriverEvents> impleme
     if (!snapshot) throw new Error('no usable snapshot to resume from');
     if (this.failRestore) throw new Error(this.failRestore);
     this.forwards = { ...snapshot.forwards };
-    const machine = this.start(snapshot.machineGeneration, true);
+    const machine = this.start(snapshot.machineGeneration, true, snapshot.devices ?? []);
     await snapshots.load(machine);
     this.calls.restored++;
     return machine;
@@ -217,8 +233,8 @@ export class FakeMachineDriver extends EventEmitter<MachineDriverEvents> impleme
     this.emit('crashed', code);
   }
 
-  private start(machineGeneration: number, incoming: boolean): FakeMachine {
-    this.current = new FakeMachine(this, machineGeneration, incoming);
+  private start(machineGeneration: number, incoming: boolean, devices: readonly OptionalDevice[]): FakeMachine {
+    this.current = new FakeMachine(this, machineGeneration, incoming, devices);
     this.machineGeneration = machineGeneration;
     return this.current;
   }

@@ -6,11 +6,14 @@ import type { AppRecord, LegacyAppRecord } from '../app-record';
 
 const sha256 = (text: string) => crypto.createHash('sha256').update(text).digest('hex');
 
-/** Rewrites a snapshot header (snapshot.meta) in format 1, checksummed as that version did. */
-export function downgradeHeader(headerFile: string): void {
+/**
+ * Rewrites a snapshot header (snapshot.meta) in format 1 (the default), or 2
+ * (before optional devices: a machine without a balloon), checksummed as that version did.
+ */
+export function downgradeHeader(headerFile: string, format: 1 | 2 = 1): void {
   const { header } = JSON.parse(fs.readFileSync(headerFile, 'utf8')) as { header: Record<string, unknown> };
-  const { machineGeneration, ...rest } = header;
-  const old = { ...rest, format: 1, generation: machineGeneration };
+  const { machineGeneration, devices: _devices, ...rest } = header;
+  const old = format === 1 ? { ...rest, format: 1, generation: machineGeneration } : { ...rest, format: 2, machineGeneration };
   fs.writeFileSync(headerFile, JSON.stringify({ header: old, checksum: sha256(JSON.stringify(old)) }));
 }
 

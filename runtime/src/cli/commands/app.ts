@@ -51,6 +51,7 @@ function stateText(app: AppStatus): string {
 function flashRows(flash: FlashStats): [string, string | string[]][] {
   const rows: [string, string | string[]][] = [];
   if (flash.suspendedSince) rows.push(['suspended since', flash.suspendedSince]);
+  if (flash.deepSince) rows.push(['deep since', `${flash.deepSince}${flash.deepReason ? ` (${flash.deepReason})` : ''}`]);
   if (flash.snapshotBytes !== undefined) rows.push(['snapshot on disk', `${(flash.snapshotBytes / 2 ** 20).toFixed(1)} MiB`]);
   const kinds = Object.entries(flash.resumes ?? {}).map(([kind, r]) => `${kind}: ${r.count} (last ${r.lastLatencyMs.toFixed(1)} ms at ${r.lastAt})`);
   if (kinds.length) rows.push(['resumes by kind', kinds]);
