@@ -18,7 +18,7 @@ import type { PressureCandidate } from '../flash/memory-pressure';
 import type { LogStore } from './log-store';
 import { Restarts } from './restart-policy';
 import { serviceStatus, ServiceListeners } from '../proxy/service-listeners';
-import { SnapshotFiles } from '../flash/snapshot-files';
+import { SnapshotFiles, volumeIdentities } from '../flash/snapshot-files';
 import { usageStatus } from './volume-usage';
 import { whileSuspended, withVolumeDisk, type HeldMachine } from './held-machine';
 
@@ -49,12 +49,7 @@ export class AppController implements ServiceApp {
     this.timing = { ...DEFAULT_TIMING, ...deps.timing };
     this.restarts = new Restarts(this.timing.restartBackoffMs);
     this.vm = deps.machines(this.app, { internal: deps.internal, volumeUser: deps.volumeUser });
-    this.snapshots = new SnapshotFiles(this.app, () =>
-      this.spec.volumes.map((v) => {
-        const volume = deps.volume(v.namespace, v.name);
-        return { id: `${v.namespace}/${v.name}`, bytes: volume?.sizeBytes ?? -1, generation: volume?.generation ?? -1 };
-      }),
-    );
+    this.snapshots = new SnapshotFiles(this.app, () => volumeIdentities(this.spec.volumes, deps.volume));
     this.flash = new FlashControl(this.app, this.vm, this.snapshots, () => this.kick(), this.timing.suspendRetryMs);
     this.listeners = new ServiceListeners(this.app, this.flash.gate, deps.log);
     this.vm.on('ready', (reason) => void this.onReady(reason));
@@ -281,8 +276,7 @@ export class AppController implements ServiceApp {
         this.deps.log(`app ${this.id}: warning: ${u.warning}`);
         this.app.system(`warning: ${u.warning}`);
       }
-      if (u.warning) this.warnedFull.add(u.volume);
-      else this.warnedFull.delete(u.volume);
+      this.warnedFull[u.warning ? 'add' : 'delete'](u.volume);
     }
     return this.usage;
   }

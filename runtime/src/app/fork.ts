@@ -13,6 +13,7 @@ import { isName } from '../../../schema/src/schema';
 import type { AppSpec } from '../../../schema/src/types';
 import { freePort } from '../proxy/service-proxy';
 import { run } from '../util/process';
+import type { OptionalDevice } from '../vm/qemu-command';
 import type { OpenDisk } from '../volume/volume-chain';
 import type { AppRecord } from './app-record';
 import { machineDir } from './qemu-machine';
@@ -29,6 +30,8 @@ export interface ForkSource {
   spec: AppSpec;
   dir: string;
   machineGeneration: number;
+  /** The optional devices of the machine the snapshot was taken of: the fork's QEMU must have the same. */
+  devices: OptionalDevice[];
   /** The machine that has the source's volume at this index open, if its QEMU is up (paused). */
   open(index: number): OpenDisk | undefined;
 }
@@ -110,7 +113,7 @@ export async function prepareFork(home: string, source: ForkSource, fork: AppSpe
     state: 'suspended',
     hostPorts: {},
     flash: { resumeCount: 0, locksHeld: 0, connections: 0, deep: true, suspendedSince: now },
-    snapshot: { machineGeneration: 1, takenAt: now, forwards },
+    snapshot: { machineGeneration: 1, takenAt: now, forwards, devices: [...source.devices] },
     createdAt: now,
     updatedAt: now,
   };

@@ -67,10 +67,17 @@ export async function whileSuspended<T>(
   if (app.record.state === 'ready') await suspend();
   return app.serialise(async () => {
     const { state, snapshot } = app.record;
-    if (state !== 'suspended' || !snapshot || !snapshots.usable())
+    const usable = snapshots.usable();
+    if (state !== 'suspended' || !snapshot || !usable)
       throw new ConflictError(`app ${app.id} is ${state}: a fork needs it ready or suspended with a valid snapshot; try again once it is`);
     const machine = vm.running;
-    return work({ spec: app.spec, dir: app.dir, machineGeneration: snapshot.machineGeneration, open: (i) => (machine ? openDisk(machine, i) : undefined) });
+    return work({
+      spec: app.spec,
+      dir: app.dir,
+      machineGeneration: snapshot.machineGeneration,
+      devices: usable.devices ?? [],
+      open: (i) => (machine ? openDisk(machine, i) : undefined),
+    });
   });
 }
 

@@ -5,7 +5,7 @@ import type { ResolvedImage } from '../image/image-store';
 import { READINESS_LABEL, type ImageRuntimeConfig } from '../image/oci';
 import type { AgentConfig } from '../vm/machine';
 import type { DiskSpec } from '../vm/qemu-command';
-import type { VolumeRecord } from '../volume/volume-manager';
+import type { VolumeRecord } from '../volume/volume-record';
 import { flashSettings } from '../../../schema/src/normalize';
 
 export interface VolumeLookup {

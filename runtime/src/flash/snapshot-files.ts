@@ -23,6 +23,17 @@ import type { AppState, SnapshotInfo } from '../app/app-state';
 import type { RunningMachine, SnapshotSource } from '../app/machine-driver';
 import { BOOT_DEVICES, type OptionalDevice } from '../vm/qemu-command';
 
+/** Each mounted volume's identity as it is now (-1 for a volume that is gone): what a header records and a restore compares. */
+export function volumeIdentities(
+  mounts: readonly { namespace: string; name: string }[],
+  lookup: (namespace: string, name: string) => { sizeBytes: number; generation: number } | undefined,
+): VolumeIdentity[] {
+  return mounts.map((v) => {
+    const volume = lookup(v.namespace, v.name);
+    return { id: `${v.namespace}/${v.name}`, bytes: volume?.sizeBytes ?? -1, generation: volume?.generation ?? -1 };
+  });
+}
+
 /** What a volume was when the snapshot was taken. */
 export interface VolumeIdentity {
   id: string;

@@ -15,13 +15,7 @@ import { ConflictError } from '../../../schema/src/errors';
 import type { StateStore } from '../state/store';
 import { fsyncDir } from '../util/atomic-file';
 import { createOverlay, flattenToRaw, layerFormat, type DiskFormat, type LayerStore } from './layers';
-import type { VolumeRecord } from './volume-manager';
-
-/** A layer operation in progress, named in the volume's record before its first step. */
-export type LayerIntent =
-  | { op: 'freeze'; layer: string; overlay: string; snapshot?: string }
-  | { op: 'restore'; overlay: string; snapshot: string; layers: string[]; sizeBytes: number; size: number }
-  | { op: 'flatten'; target: string };
+import type { LayerIntent, VolumeRecord } from './volume-record';
 
 /**
  * A QEMU that has the volume open (its app's machine, running or paused): switches

@@ -10,24 +10,10 @@ import type { StateStore } from '../state/store';
 import { fsyncDir, noSpaceAsDomainError } from '../util/atomic-file';
 import { CommandError } from '../util/process';
 import { allocatedBytes, createExt4, ext4Size, growExt4Transactional } from './ext4';
-import { LayerStore, type DiskFormat } from './layers';
-import { VolumeChains, type LayerIntent, type OpenDisk } from './volume-chain';
+import { LayerStore } from './layers';
+import { VolumeChains, type OpenDisk } from './volume-chain';
+import type { VolumeRecord } from './volume-record';
 import { VolumeSnapshotStore } from './volume-snapshot-store';
-
-export interface VolumeRecord extends VolumeStatus {
-  /** The ext4 image on the host. */
-  file: string;
-  /** While `resizing`: the spec to return to if the grow cannot be completed (intent record). */
-  previousSpec?: VolumeSpec;
-  /** Format of `file`: raw (absent) or a qcow2 overlay over `layers`. */
-  format?: DiskFormat;
-  /** Read-only layers under `file`, bottom first (file names in $LTTLE_HOME/layers). */
-  layers?: string[];
-  /** A layer step in progress (intent record), finished or rolled back by recovery. */
-  pending?: LayerIntent;
-  /** `namespace/app` of the fork this volume is a branch for: deleted with that app. */
-  ownedBy?: string;
-}
 
 /**
  * Runs `work` with no machine starting or stopping on the volume meanwhile; `open` is

@@ -9,7 +9,8 @@
 import type { VolumeSnapshot } from '../../../schema/src/types';
 import { ConflictError, InvalidError, NotFoundError } from '../../../schema/src/errors';
 import { isName } from '../../../schema/src/schema';
-import type { VolumeManager, VolumeRecord } from './volume-manager';
+import type { VolumeManager } from './volume-manager';
+import type { VolumeRecord } from './volume-record';
 
 export class VolumeSnapshots {
   constructor(
