@@ -66,6 +66,9 @@ function withAliases(spec: CommandSpec): string {
   return verbs.length ? `${spec.path} (${verbs.join(', ')})` : spec.path;
 }
 
+/** The command column of the overview: as wide as its longest entry. */
+const COMMAND_WIDTH = Math.max(...COMMANDS.map(([spec]) => withAliases(spec).length));
+
 function overview(): string {
   return [
     'usage: lttle COMMAND [ARGS] [--help]',
@@ -73,9 +76,9 @@ function overview(): string {
     'Volumes and apps in QEMU microVMs with flash mode.',
     '',
     'commands:',
-    ...COMMANDS.map(([spec]) => `  ${withAliases(spec).padEnd(20)} ${spec.summary.split('. ')[0].replace(/\.$/, '')}`),
+    ...COMMANDS.map(([spec]) => `  ${withAliases(spec).padEnd(COMMAND_WIDTH)} ${spec.summary.split('. ')[0].replace(/\.$/, '')}`),
     '',
-    '  --version            Print the version of lttle',
+    `  ${'--version'.padEnd(COMMAND_WIDTH)} Print the version of lttle`,
     '',
     'environment: LTTLE_HOME (default ~/.lttle), LTTLE_HOST, LTTLE_TOKEN, LTTLE_ACCEL=kvm|tcg',
   ].join('\n');
