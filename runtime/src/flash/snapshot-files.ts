@@ -18,7 +18,7 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fsyncFile } from '../vm/snapshot';
+import { fsyncFile } from '../util/atomic-file';
 import type { AppState, SnapshotInfo } from '../app/app-state';
 import type { RunningMachine, SnapshotSource } from '../app/machine-driver';
 import { BOOT_DEVICES, type OptionalDevice } from '../vm/qemu-command';

@@ -176,27 +176,27 @@ export class ControlPlane {
         ];
       case 'kube-controller-manager':
         return [
-          `--kubeconfig=${this.kubeconfig}`,
-          `--authentication-kubeconfig=${this.kubeconfig}`,
-          `--authorization-kubeconfig=${this.kubeconfig}`,
-          '--bind-address=127.0.0.1',
-          `--secure-port=${await freePort()}`,
-          '--leader-elect=false',
+          ...(await this.clientArgs()),
           `--service-account-private-key-file=${pki.serviceAccountKey}`,
           `--root-ca-file=${pki.caCert}`,
           // A node whose agent stops renewing its Lease is NotReady after 20 s (the default 40 s is long for tests and small fleets).
           '--node-monitor-grace-period=20s',
         ];
       case 'kube-scheduler':
-        return [
-          `--kubeconfig=${this.kubeconfig}`,
-          `--authentication-kubeconfig=${this.kubeconfig}`,
-          `--authorization-kubeconfig=${this.kubeconfig}`,
-          '--bind-address=127.0.0.1',
-          `--secure-port=${await freePort()}`,
-          '--leader-elect=false',
-        ];
+        return this.clientArgs();
     }
+  }
+
+  /** The controller manager and the scheduler: clients of the API server with the admin kubeconfig, one instance each. */
+  private async clientArgs(): Promise<string[]> {
+    return [
+      `--kubeconfig=${this.kubeconfig}`,
+      `--authentication-kubeconfig=${this.kubeconfig}`,
+      `--authorization-kubeconfig=${this.kubeconfig}`,
+      '--bind-address=127.0.0.1',
+      `--secure-port=${await freePort()}`,
+      '--leader-elect=false',
+    ];
   }
 
   private start(component: Component, args: string[]): Promise<number> {

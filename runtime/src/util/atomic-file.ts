@@ -43,11 +43,14 @@ export function removeFileDurable(file: string): void {
   fsyncDir(path.dirname(file));
 }
 
-export function fsyncDir(dir: string): void {
-  const fd = fs.openSync(dir, 'r');
+/** fsync of a file or a directory (a rename is durable only once its directory is). */
+export function fsyncFile(file: string): void {
+  const fd = fs.openSync(file, 'r');
   try {
     fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);
   }
 }
+
+export const fsyncDir = fsyncFile;

@@ -4,6 +4,7 @@
 // same memory file restores it.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { fsyncFile } from '../util/atomic-file';
 import type { QmpClient } from './qmp';
 
 const MIGRATION_TIMEOUT_MS = 60_000;
@@ -33,16 +34,6 @@ export async function saveSnapshot(qmp: QmpClient, file: string): Promise<void> 
   fsyncFile(tmp);
   fs.renameSync(tmp, file);
   fsyncFile(path.dirname(file));
-}
-
-/** fsync of a file or a directory (a rename is durable only once its directory is). */
-export function fsyncFile(file: string): void {
-  const fd = fs.openSync(file, 'r');
-  try {
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
 }
 
 /** Loads `file` into a QEMU started with `-incoming defer`; the machine stays paused. */

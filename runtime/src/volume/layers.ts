@@ -7,7 +7,7 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fsyncDir } from '../util/atomic-file';
+import { fsyncDir, fsyncFile } from '../util/atomic-file';
 import { run } from '../util/process';
 
 export type DiskFormat = 'raw' | 'qcow2';
@@ -107,13 +107,4 @@ export async function virtualSize(file: string, format: DiskFormat): Promise<num
   if (format === 'raw') return fs.statSync(file).size;
   const { stdout } = await run('qemu-img', ['info', '--output=json', '-f', format, file]);
   return (JSON.parse(stdout) as { 'virtual-size': number })['virtual-size'];
-}
-
-export function fsyncFile(file: string): void {
-  const fd = fs.openSync(file, 'r');
-  try {
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
 }

@@ -1,7 +1,7 @@
 // deploy, app list and app get against a Kubernetes cluster (--kubeconfig):
 // the same documents and checks, applied as custom resources that the node
 // agents run; the environment goes to a Secret, never into the App object.
-import { DocumentError, loadFiles, type LoadedResource } from '../../../../schema/src/documents';
+import type { LoadedResource } from '../../../../schema/src/documents';
 import { ClusterResources, type AppObject } from '../../kube/cluster-resources';
 import { KubeApiError } from '../../kube/kube-client';
 import { CliError, namespaceOf, type CommandContext } from '../context';
@@ -17,14 +17,12 @@ function cluster(ctx: Pick<CommandContext, 'args'>): ClusterResources {
 
 const SETTLED = new Set(['ready', 'suspended', 'deep-suspended']);
 
-export async function runDeployToCluster(ctx: Omit<CommandContext, 'client'>): Promise<void> {
-  let resources: LoadedResource[];
-  try {
-    resources = loadFiles(ctx.args.positionals);
-  } catch (err) {
-    if (err instanceof DocumentError) throw new CliError(err.message);
-    throw err;
-  }
+/** `resources` are the loaded documents of the command line, checked by the schema already. */
+export async function runDeployToCluster(
+  ctx: Omit<CommandContext, 'client'>,
+  resources: LoadedResource[],
+  options: { wait: boolean; timeoutMs: number },
+): Promise<void> {
   const kube = cluster(ctx);
   // The API server checks every resource first (a dry run): a refusal anywhere deploys nothing.
   const problems: string[] = [];
@@ -49,17 +47,17 @@ export async function runDeployToCluster(ctx: Omit<CommandContext, 'client'>): P
   }
   const apps = resources.filter((x) => x.kind === 'app');
   for (const r of apps) await kube.applyApp(r.spec);
-  const timeoutMs = Number(ctx.args.values.timeout?.[0] ?? 300) * 1000;
+  const { wait, timeoutMs } = options;
   const deadline = Date.now() + timeoutMs;
   const deployed: { kind: string; namespace: string; name: string; state?: string; host?: string }[] = [];
   for (const r of apps) {
     let app: AppObject | undefined;
-    while (ctx.args.flags.wait !== false && Date.now() < deadline) {
+    while (wait && Date.now() < deadline) {
       app = await kube.getApp(r.spec.namespace, r.spec.name);
       if (app?.status?.state && SETTLED.has(app.status.state) && app.status.observedGeneration === app.metadata.generation) break;
       await new Promise((res) => setTimeout(res, 500));
     }
-    if (ctx.args.flags.wait !== false && !(app?.status?.state && SETTLED.has(app.status.state)))
+    if (wait && !(app?.status?.state && SETTLED.has(app.status.state)))
       throw new CliError(
         `app ${r.spec.namespace}/${r.spec.name} is not ready after ${timeoutMs / 1000} s: ${app?.status?.message ?? app?.status?.state ?? 'no node agent has taken it'}`,
       );

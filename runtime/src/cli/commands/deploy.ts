@@ -66,7 +66,6 @@ export async function runDeploy(ctx: DeployContext): Promise<void> {
     return fs.statSync(file).isDirectory() ? [`${file}: is a directory; name the .lttle.yaml files in it`] : [];
   });
   if (unreadable.length) throw new CliError(unreadable.join('\n'), 2);
-  if (ctx.args.values.kubeconfig) return runDeployToCluster(ctx);
   let resources: LoadedResource[];
   try {
     resources = loadFiles(ctx.args.positionals);
@@ -77,6 +76,7 @@ export async function runDeploy(ctx: DeployContext): Promise<void> {
   const wait = ctx.args.flags.wait !== false;
   const timeoutMs = Number(ctx.args.values.timeout?.[0] ?? 300) * 1000;
   if (!(timeoutMs > 0)) throw new CliError('--timeout must be a positive number of seconds', 2);
+  if (ctx.args.values.kubeconfig) return runDeployToCluster(ctx, resources, { wait, timeoutMs });
 
   // Pin registry images to their digest (pulling what the store lacks) before planning.
   if (!process.env.LTTLE_HOST) await pinImages(ctx, resources);
