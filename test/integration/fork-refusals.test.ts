@@ -11,7 +11,7 @@ import { TestRuntime } from '../support/runtime';
 const IMAGE = 'ghcr.io/lttle-cloud/postgres:17-flash';
 
 describe('app fork: refusals (lttled, no machine)', function () {
-  this.timeout(120_000);
+  this.timeout(660_000);
   const rt = new TestRuntime('lttle-fork-refusals-');
   const refusedWith = (type: new (...args: never[]) => LttleError, message: RegExp) => (err: LttleError) => {
     assert.ok(err instanceof type, `${err.name}: ${err.message}`);
@@ -30,7 +30,11 @@ describe('app fork: refusals (lttled, no machine)', function () {
       expose: { access: { port: 5432 } },
     });
     await rt.client.applyApp(app('waiting', { flash: { strategy: 'manual', timeout: 3 } }));
+    // Refused at once while its image resolves too (a boot in progress holds the app's queue).
+    await assert.rejects(rt.client.forkApp('samples', 'waiting', { to: 'early' }), ConflictError);
     await rt.client.applyApp(app('plain', 'regular'));
+    // On a fresh machine the first resolution builds the image store's rootfs.
+    await rt.waitForApp('samples', 'waiting', { states: ['waiting'], timeoutMs: 600_000 });
   });
   after(() => rt.dispose());
 

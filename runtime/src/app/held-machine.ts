@@ -35,9 +35,10 @@ export async function withVolumeDisk<T>(
   work: (open: OpenDisk | undefined) => Promise<T>,
 ): Promise<T> {
   const index = app.spec.volumes.findIndex((v) => v.namespace === namespace && v.name === name);
-  // A boot waiting for a volume holds the queue until the volume comes: refuse rather than wait with it.
-  if (app.record.state === 'waiting')
-    throw new ConflictError(`app ${app.id}, which mounts volume ${namespace}/${name}, is ${waitingFor(app)}; try again once it runs, or delete it`);
+  // A boot waiting for a volume (or resolving its image before it waits) holds the queue
+  // until the volume comes: refuse rather than wait with it.
+  if (bootMayWait(app))
+    throw new ConflictError(`app ${app.id}, which mounts volume ${namespace}/${name}, is ${stateWithReason(app)}; try again once it runs, or delete it`);
   return app.serialise(async () => {
     const machine = vm.running;
     if (index < 0 || !machine) return work(undefined);
@@ -63,7 +64,9 @@ export async function whileSuspended<T>(
   work: (source: ForkSource) => Promise<T>,
 ): Promise<T> {
   if (!flashSettings(app.spec)) throw new ConflictError(`app ${app.id} is in regular mode: only a flash-mode app has a memory snapshot to fork`);
-  if (app.record.state === 'waiting') throw new ConflictError(`app ${app.id} is ${waitingFor(app)}: a fork needs it ready or suspended`);
+  // Checked before queuing: a boot in progress holds the queue, for ever if it waits for a volume.
+  if (app.record.state !== 'ready' && app.record.state !== 'suspended')
+    throw new ConflictError(`app ${app.id} is ${stateWithReason(app)}: a fork needs it ready or suspended`);
   if (app.record.state === 'ready') await suspend();
   return app.serialise(async () => {
     const { state, snapshot } = app.record;
@@ -81,6 +84,12 @@ export async function whileSuspended<T>(
   });
 }
 
-function waitingFor(app: AppState): string {
-  return app.record.message ? `waiting (${app.record.message})` : 'waiting';
+function bootMayWait(app: AppState): boolean {
+  return app.record.state === 'waiting' || app.record.state === 'pulling-image';
+}
+
+/** The state with why, as `lttle app get` shows it: `waiting (waiting for volume ns/data)`. */
+function stateWithReason(app: AppState): string {
+  const { state, message } = app.record;
+  return message ? `${state} (${message})` : state;
 }
