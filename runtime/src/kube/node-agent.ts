@@ -18,6 +18,8 @@ import type { KubeClient } from './kube-client';
 import type { ServiceApp } from '../proxy/internal-services';
 import { RemoteServiceApp } from './remote-service-app';
 import { HEARTBEAT_MS, NodeRegistration } from './node-registration';
+import { AppMover, MOVE_ANNOTATION, type LocalMoves } from './app-mover';
+import type { NodeAllocatable, PodResources } from './node-fit';
 
 const GROUP = '/apis/lttle.dev/v1alpha1';
 const RECONCILE_MS = 1_000;
@@ -30,6 +32,12 @@ export interface LocalRuntime {
   apps(): AppStatus[];
   /** The apps of other hosts whose internal services the apps here may reach. */
   setRemoteServices(apps: ServiceApp[]): void;
+  /** Moves to and from other hosts (app-moves.ts). */
+  moves: LocalMoves & {
+    adoptArrival(namespace: string, name: string): Promise<boolean>;
+    arrivals(): string[];
+    discardArrival(namespace: string, name: string): void;
+  };
 }
 
 interface Meta {
@@ -43,13 +51,12 @@ interface Meta {
 }
 type AppObject = AppResource & CustomResource & { metadata: Meta; spec: { environmentSecret?: string }; status?: AppResourceStatus };
 type VolumeObject = CustomResource & { metadata: Meta; status?: { host?: string } };
-interface PodObject {
+interface PodObject extends PodResources {
   metadata: Meta;
-  spec: { nodeName?: string };
 }
-interface NodeObject {
-  metadata: { name: string };
-  status?: { conditions?: { type: string; status: string; lastHeartbeatTime?: string }[] };
+interface NodeObject extends NodeAllocatable {
+  metadata: { name: string; annotations?: Record<string, string> };
+  status?: { allocatable?: Record<string, string>; conditions?: { type: string; status: string; lastHeartbeatTime?: string }[] };
 }
 
 const key = (ns: string, name: string) => `${ns}/${name}`;
@@ -63,6 +70,7 @@ export class NodeAgent {
   private readonly written = new Map<string, string>();
   private timers: NodeJS.Timeout[] = [];
   private reconciling = false;
+  private readonly mover: AppMover;
 
   constructor(
     private readonly client: KubeClient,
@@ -71,8 +79,11 @@ export class NodeAgent {
     private readonly log: (line: string) => void,
     capacity: ConstructorParameters<typeof NodeRegistration>[2],
     address: string,
+    /** This agent's API (agent-api.ts): its URL and the cluster's token; without it, apps neither move here nor away. */
+    api?: { url: string; token: string },
   ) {
-    this.registration = new NodeRegistration(client, nodeName, capacity, address);
+    this.registration = new NodeRegistration(client, nodeName, capacity, address, api?.url);
+    this.mover = new AppMover(client, nodeName, local.moves, api?.token, log);
   }
 
   async start(): Promise<void> {
@@ -114,6 +125,12 @@ export class NodeAgent {
     const ready = new Map(nodes.items.map((n) => [n.metadata.name, n.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True']));
     const mine = new Set<string>();
     const remote: ServiceApp[] = [];
+    // The Pod of a deleted App waits for a kubelet to confirm its end; this agent is that kubelet.
+    const appPods = new Set(apps.items.map((a) => key(a.metadata.namespace, podName(a.metadata.name))));
+    for (const pod of pods.items) {
+      if (pod.spec.nodeName === this.nodeName && pod.metadata.deletionTimestamp && !appPods.has(key(pod.metadata.namespace, pod.metadata.name)))
+        await this.forceDelete(pod);
+    }
     for (const app of apps.items) {
       const id = key(app.metadata.namespace, app.metadata.name);
       const mounts = (app.spec.volumes ?? []).map((m) => volumeOf.get(key(m.namespace ?? app.metadata.namespace, m.name)));
@@ -150,8 +167,26 @@ export class NodeAgent {
         }
         continue;
       }
+      if (this.mover.wanted(app)) {
+        const targets = nodes.items.map((n) => ({ ...n, ready: ready.get(n.metadata.name) === true }));
+        await this.mover.move(
+          app,
+          pod,
+          pods.items,
+          mounts.filter((v): v is VolumeObject => v !== undefined),
+          targets,
+        );
+        if (!this.local.apps().some((s) => resourceId(s.spec) === id)) continue;
+      }
       mine.add(id);
       await this.runHere(app, mounts);
+    }
+    // A copy sent here stays only while its app is on its way here.
+    const movingHere = new Set(
+      apps.items.filter((a) => a.metadata.annotations?.[MOVE_ANNOTATION] === this.nodeName).map((a) => key(a.metadata.namespace, a.metadata.name)),
+    );
+    for (const id of this.local.moves.arrivals()) {
+      if (!movingHere.has(id)) this.local.moves.discardArrival(id.split('/')[0], id.split('/')[1]);
     }
     this.local.setRemoteServices(remote);
     for (const status of this.local.apps()) {
@@ -190,6 +225,8 @@ export class NodeAgent {
   private async runHere(app: AppObject, mounts: (VolumeObject | undefined)[]): Promise<void> {
     const now = new Date().toISOString();
     const id = key(app.metadata.namespace, app.metadata.name);
+    // Moved here from another host: its volumes and snapshot are installed before anything else.
+    if (await this.local.moves.adoptArrival(app.metadata.namespace, app.metadata.name)) this.log(`node agent: ${id} arrived from another host`);
     for (const [i, volume] of mounts.entries()) {
       if (!volume) return this.writeStatus(app, waitingStatus('VolumeMissing', `volume ${app.spec.volumes?.[i].name} does not exist yet`, now));
       if (volume.status?.host && volume.status.host !== this.nodeName)
@@ -211,7 +248,11 @@ export class NodeAgent {
       this.applied.set(id, json);
     }
     const local = this.local.apps().find((s) => resourceId(s.spec) === id);
-    if (local) await this.writeStatus(app, appResourceStatus(local, this.nodeName, app.metadata.generation, now));
+    if (!local) return;
+    const status = appResourceStatus(local, this.nodeName, app.metadata.generation, now);
+    const refusal = this.mover.refusal(app);
+    if (refusal) status.conditions.push({ type: 'Moved', status: 'False', reason: 'MoveRefused', message: refusal, lastTransitionTime: now });
+    await this.writeStatus(app, status);
   }
 
   /** Takes the volume for this host, unless another agent took it since it was read (then the next round sees who). */
