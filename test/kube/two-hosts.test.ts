@@ -186,9 +186,39 @@ describe('many hosts: two node agents under kube-scheduler', function () {
     assert.equal(logs.code, 0, logs.stderr);
     assert.match(logs.stdout, /arrived from another host/);
     assert.match(logs.stdout, /resumed \(connection, from deep suspend\)/);
+    // A command in its machine on its new host, through that host's agent.
+    const exec = await cli.cli([
+      'machine',
+      'exec',
+      '--kubeconfig',
+      plane.kubeconfig,
+      '--ns',
+      NS,
+      'postgresql',
+      '-e',
+      'PGPASSWORD=password',
+      '--',
+      'psql',
+      '-h',
+      '127.0.0.1',
+      '-U',
+      'user',
+      '-d',
+      'db',
+      '-tAc',
+      'SELECT count(*) FROM rows_kept',
+    ]);
+    assert.equal(exec.code, 0, exec.stderr);
+    assert.equal(exec.stdout.trim(), '500');
     // A move to a host that is not there is refused at once, naming it.
     const wrong = await cli.cli(['app', 'move', '--kubeconfig', plane.kubeconfig, '--ns', NS, 'postgresql', '--to', 'host-z']);
     assert.equal(wrong.code, 2);
     assert.match(wrong.stderr, /--to: host host-z is not a node of this cluster/);
+    // Deleted in the cluster, the app and then its volume are deleted on the host that has them.
+    await kube.call('DELETE', `${GROUP}/apps/postgresql`);
+    await kube.call('DELETE', `${GROUP}/volumes/pgdata`);
+    const newHost = hosts.get(other)?.rt as TestRuntime;
+    await until('the volume deleted on its host', async () => ((await newHost.client.getVolume(NS, 'pgdata')) ? undefined : true), 60_000);
+    assert.equal(await newHost.client.getApp(NS, 'postgresql'), undefined);
   });
 });
