@@ -38,8 +38,6 @@ export async function startNodeAgent(deps: {
       applyApp: async (spec) => void (await deps.apps.apply(spec, false)),
       deleteApp: (namespace, name) => deps.apps.delete(namespace, name),
       apps: () => deps.apps.list(),
-      volumes: () => deps.volumes.list().map((v) => ({ id: `${v.spec.namespace}/${v.spec.name}`, attachedTo: v.attachedTo })),
-      deleteVolume: (namespace, name) => deps.volumes.delete(namespace, name),
       setRemoteServices: (apps) => deps.apps.setRemoteServices(apps),
       moves: deps.moves,
     },

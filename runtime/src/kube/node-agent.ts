@@ -29,9 +29,6 @@ export interface LocalRuntime {
   applyVolume(spec: VolumeSpec): Promise<void>;
   applyApp(spec: AppSpec): Promise<void>;
   deleteApp(namespace: string, name: string): Promise<void>;
-  /** The volumes on this host, as `namespace/name`, and the app that mounts each, if any. */
-  volumes(): { id: string; attachedTo?: string }[];
-  deleteVolume(namespace: string, name: string): Promise<void>;
   apps(): AppStatus[];
   /** The apps of other hosts whose internal services the apps here may reach. */
   setRemoteServices(apps: ServiceApp[]): void;
@@ -201,13 +198,6 @@ export class NodeAgent {
       await this.local.deleteApp(status.spec.namespace, status.spec.name);
       this.applied.delete(id);
       this.written.delete(id);
-    }
-    // A Volume deleted in the cluster is deleted here once no app mounts it (as a PersistentVolume with reclaim policy Delete).
-    for (const volume of this.local.volumes()) {
-      if (volumeOf.has(volume.id) || volume.attachedTo) continue;
-      const [namespace, name] = volume.id.split('/');
-      this.log(`node agent: volume ${volume.id} was deleted in the cluster: deleting it here`);
-      await this.local.deleteVolume(namespace, name).catch((err: Error) => this.log(`node agent: volume ${volume.id} kept: ${err.message}`));
     }
   }
 
