@@ -3,6 +3,7 @@
 // types and docs follow the one source of truth. Run after changing schema/*:
 //   node build/js/provider/src/pulumi/schema-gen.js --write
 // (a test fails while the committed file is stale).
+import { CLUSTER_TARGET_DOCS } from '../cluster-target';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { frontEndName } from '../../../schema/src/casing';
@@ -266,6 +267,8 @@ export function generatePulumiSchema(root = packageRoot()): Record<string, unkno
       defaultInfo: { environment: ['LTTLE_HOST'] },
     },
     token: { type: 'string', secret: true, description: 'Bearer token for a runtime reached over TCP.', defaultInfo: { environment: ['LTTLE_TOKEN'] } },
+    kubeconfig: { type: 'string', description: CLUSTER_TARGET_DOCS.kubeconfig },
+    context: { type: 'string', description: CLUSTER_TARGET_DOCS.context },
   };
   return {
     name: PKG,

@@ -11,7 +11,7 @@
 // never runs an App whose volume is bound elsewhere.
 import { normaliseApp, normaliseVolume } from '../../../schema/src/normalize';
 import { bodyOfCustomResource, type CustomResource } from '../../../schema/src/crd-body';
-import { resourceId, type AppSpec, type AppStatus, type VolumeSpec } from '../../../schema/src/types';
+import { resourceId, type AppSpec, type AppStatus, type VolumeSpec, type VolumeStatus } from '../../../schema/src/types';
 import { appPod, APP_LABEL, podName, type AppResource } from './app-pod';
 import { appResourceStatus, waitingStatus, type AppResourceStatus } from './app-status';
 import type { KubeClient } from './kube-client';
@@ -28,6 +28,8 @@ export interface LocalRuntime {
   applyApp(spec: AppSpec): Promise<void>;
   deleteApp(namespace: string, name: string): Promise<void>;
   apps(): AppStatus[];
+  deleteVolume(namespace: string, name: string): Promise<void>;
+  volumes(): VolumeStatus[];
   /** The apps of other hosts whose internal services the apps here may reach. */
   setRemoteServices(apps: ServiceApp[]): void;
 }
@@ -163,6 +165,26 @@ export class NodeAgent {
       await this.local.deleteApp(status.spec.namespace, status.spec.name);
       this.applied.delete(id);
       this.written.delete(id);
+    }
+    await this.removeDeletedVolumes(new Set(volumeOf.keys()));
+  }
+
+  /**
+   * Every volume of the host is the cluster's too: one whose Volume is gone
+   * (`pulumi destroy`, `terraform destroy`, kubectl delete) goes with its data,
+   * as it does on one lttled. Refused while a machine still has it open (its
+   * App's removal above stops it first): the next round tries again.
+   */
+  private async removeDeletedVolumes(inCluster: Set<string>): Promise<void> {
+    for (const volume of this.local.volumes()) {
+      const id = resourceId(volume.spec);
+      if (inCluster.has(id)) continue;
+      try {
+        await this.local.deleteVolume(volume.spec.namespace, volume.spec.name);
+        this.log(`node agent: volume ${id} is no longer in the cluster: removed it here`);
+      } catch (err) {
+        this.log(`node agent: volume ${id} is no longer in the cluster, but removing it here failed: ${(err as Error).message}`);
+      }
     }
   }
 
