@@ -4,6 +4,7 @@
 import { customResourceOfSpec, environmentSecretName, type CustomResource } from '../../../schema/src/crd-body';
 import type { AppSpec, VolumeSpec } from '../../../schema/src/types';
 import type { AppResourceStatus } from './app-status';
+import { withAppliedSpec } from './cluster-status';
 import { KubeApiError, KubeClient, type KubeStatus } from './kube-client';
 import { readKubeconfig } from './kubeconfig';
 
@@ -51,16 +52,13 @@ export class ClusterResources {
 
   async applyVolume(spec: VolumeSpec): Promise<CustomResource> {
     await this.ensureNamespace(spec.namespace);
-    return this.client.apply(
-      `${GROUP}/namespaces/${spec.namespace}/volumes`,
-      customResourceOfSpec('volume', spec as unknown as VolumeSpec & Record<string, unknown>),
-    );
+    return this.client.apply(`${GROUP}/namespaces/${spec.namespace}/volumes`, withAppliedSpec(customResourceOfSpec('volume', spec as unknown as VolumeSpec & Record<string, unknown>), spec));
   }
 
   /** Writes the environment to Secret `secretName` (deploy's `<app>-env` unless told) and the App naming it; answers the App as stored. */
   async applyApp(spec: AppSpec, secretName = environmentSecretName(spec.name)): Promise<CustomResource> {
     await this.ensureNamespace(spec.namespace);
-    const app = customResourceOfSpec('app', spec as unknown as AppSpec & Record<string, unknown>);
+    const app = withAppliedSpec(customResourceOfSpec('app', spec as unknown as AppSpec & Record<string, unknown>), spec);
     if (Object.keys(spec.environment).length) {
       await this.client.apply(
         `/api/v1/namespaces/${spec.namespace}/secrets`,

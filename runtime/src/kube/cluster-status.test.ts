@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { ConflictError, InvalidError, LttleError } from '../../../schema/src/errors';
-import { appStatusOf, issuePath, refusalError, volumeStatusOf, type AppCustomResource, type VolumeCustomResource } from './cluster-status';
+import { APPLIED_SPEC_ANNOTATION, appStatusOf, issuePath, refusalError, volumeStatusOf, type AppCustomResource, type VolumeCustomResource } from './cluster-status';
 import { KubeApiError, type KubeStatus } from './kube-client';
 
 const created = '2026-12-03T02:00:00Z';
@@ -48,6 +48,19 @@ describe('cluster resources as lttled statuses', () => {
     ]);
     assert.deepEqual([status.generation, status.observedGeneration], [3, 3]);
     assert.equal(status.updatedAt, '2026-12-03T02:01:00Z');
+  });
+
+  it('reads back the spec as applied, not the defaults the API server filled in; an edit made with kubectl shows', () => {
+    const applied = appStatusOf(seedApp(), {}).spec;
+    // As stored: the API server's default deep-suspend-after added to what the provider applied.
+    const stored = seedApp(ready('ready'));
+    stored.metadata.annotations = { [APPLIED_SPEC_ANNOTATION]: JSON.stringify({ ...applied, environment: undefined }) };
+    stored.spec.mode = { flash: { strategy: { manual: {} }, timeout: 3, deepSuspendAfter: 60 } };
+    assert.deepEqual(appStatusOf(stored, { POSTGRES_USER: 'user' }).spec, { ...applied, environment: { POSTGRES_USER: 'user' } });
+    stored.spec.image = 'ghcr.io/lttle-cloud/postgres:18-flash';
+    const edited = appStatusOf(stored, {}).spec;
+    assert.equal(edited.image, 'ghcr.io/lttle-cloud/postgres:18-flash');
+    assert.deepEqual(edited.mode, { flash: { strategy: 'manual', timeout: 3, 'deep-suspend-after': 60 } });
   });
 
   it('says deep-suspended as suspended in flash mode, which the wait counts as settled', () => {

@@ -17,6 +17,7 @@ interface Meta {
   generation?: number;
   creationTimestamp?: string;
   resourceVersion?: string;
+  annotations?: Record<string, string>;
 }
 
 export type AppCustomResource = CustomResource & { metadata: Meta; spec: { environmentSecret?: string }; status?: AppResourceStatus };
@@ -40,6 +41,47 @@ const MACHINE_STATES: readonly string[] = [
   'error',
 ];
 
+/**
+ * The spec as applied (environment left out: it is the Secret's), kept on the
+ * object as kubectl keeps its last-applied configuration. The API server fills
+ * the schema's defaults into the stored object (`deepSuspendAfter: 60`), which
+ * lttled does not put into the spec it reports; reading the applied spec back
+ * keeps a refresh from seeing a change nobody made.
+ */
+export const APPLIED_SPEC_ANNOTATION = 'lttle.dev/applied-spec';
+
+export function withAppliedSpec<T extends CustomResource>(resource: T, spec: VolumeSpec | AppSpec): T {
+  const { environment: _secret, ...applied } = spec as AppSpec;
+  return { ...resource, metadata: { ...resource.metadata, annotations: { [APPLIED_SPEC_ANNOTATION]: JSON.stringify(applied) } } };
+}
+
+/** Whether `full` has every value of `part` (and maybe more: the defaults the API server filled in). */
+function covers(full: unknown, part: unknown): boolean {
+  if (Array.isArray(part)) return Array.isArray(full) && full.length === part.length && part.every((p, i) => covers(full[i], p));
+  if (part && typeof part === 'object')
+    return !!full && typeof full === 'object' && !Array.isArray(full) && Object.entries(part).every(([k, v]) => covers((full as Record<string, unknown>)[k], v));
+  return full === part;
+}
+
+/**
+ * The applied spec when the object still holds all of it (only defaults were
+ * added); otherwise the object's, so an edit made with kubectl shows as drift.
+ * A field set only with kubectl, one the applied spec left out, is not seen
+ * (as kubectl apply's own three-way merge does not see it).
+ */
+function asApplied<T extends VolumeSpec | AppSpec>(fromObject: T, metadata: Meta): T {
+  const text = metadata.annotations?.[APPLIED_SPEC_ANNOTATION];
+  if (!text) return fromObject;
+  try {
+    const applied = JSON.parse(text) as Partial<T>;
+    const { environment: _secret, ...comparable } = fromObject as AppSpec;
+    const same = applied.name === fromObject.name && applied.namespace === fromObject.namespace;
+    return same && covers(comparable, applied) ? { ...(applied as T), ...('environment' in fromObject ? { environment: fromObject.environment } : {}) } : fromObject;
+  } catch {
+    return fromObject;
+  }
+}
+
 /** The API server validated the object against the same schema; a spec that does not normalise is a bug, said as such. */
 function specOf<T>(kind: 'app' | 'volume', result: { ok: true; spec: T } | { ok: false; issues: Issue[] }, id: string): T {
   if (result.ok) return result.spec;
@@ -50,7 +92,7 @@ function specOf<T>(kind: 'app' | 'volume', result: { ok: true; spec: T } | { ok:
 export function appStatusOf(object: AppCustomResource, environment: Record<string, string>): AppStatus {
   const { metadata } = object;
   const id = `${metadata.namespace}/${metadata.name}`;
-  const spec: AppSpec = specOf('app', normaliseApp(bodyOfCustomResource('app', object, environment)), id);
+  const spec: AppSpec = asApplied(specOf('app', normaliseApp(bodyOfCustomResource('app', object, environment)), id), metadata);
   const s = object.status;
   const deep = s?.state === 'deep-suspended';
   // Before any agent wrote a status the app waits for a host, as lttled's apps wait for a volume.
@@ -85,7 +127,7 @@ export function appStatusOf(object: AppCustomResource, environment: Record<strin
  */
 export function volumeStatusOf(object: VolumeCustomResource, attachedTo?: string): VolumeStatus {
   const { metadata } = object;
-  const spec: VolumeSpec = specOf('volume', normaliseVolume(bodyOfCustomResource('volume', object)), `${metadata.namespace}/${metadata.name}`);
+  const spec: VolumeSpec = asApplied(specOf('volume', normaliseVolume(bodyOfCustomResource('volume', object)), `${metadata.namespace}/${metadata.name}`), metadata);
   const s = object.status;
   const state: VolumeState = s?.state === 'failed' ? 'error' : s?.state === 'resizing' ? 'resizing' : 'ready';
   const where = s?.host ? `bound to host ${s.host}` : 'made on the host of the first app that mounts it';
