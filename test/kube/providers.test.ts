@@ -23,6 +23,7 @@ const NS = 'samples';
 const GROUP = `/apis/lttle.dev/v1alpha1/namespaces/${NS}`;
 const PULUMI_BIN = path.join(packageRoot(), 'build', 'pulumi', 'bin');
 const PULUMI_PASSWORD = 'kube-pulumi-pw-41c7e2';
+const PULUMI_PASSWORD_2 = 'kube-pulumi-pw-second-5e90aa';
 const TF_PASSWORD = 'kube-tf-pw-9d02b6';
 
 interface AppObject {
@@ -68,12 +69,17 @@ describe('Pulumi and Terraform against a cluster (kubeconfig instead of lttled)'
   };
   const appObject = async (name: string) => (await kube.request<AppObject>('GET', `${GROUP}/apps/${name}`)).body;
   const secretsOf = async (app: string) =>
-    (await kube.call<{ items: { metadata: { name: string } }[] }>('GET', `/api/v1/namespaces/${NS}/secrets?labelSelector=lttle.dev%2Fenvironment-of%3D${app}`)).items;
+    (await kube.call<{ items: { metadata: { name: string } }[] }>('GET', `/api/v1/namespaces/${NS}/secrets?labelSelector=lttle.dev%2Fenvironment-of%3D${app}`))
+      .items;
 
   /** What a user checks after an up or apply: the App with its status, the password only in its Secret. */
   async function assertDeployed(password: string): Promise<AppObject> {
     const listed = kubectl('get', 'apps.lttle.dev', '-n', NS);
-    assert.match(listed, /postgresql\s+ghcr\.io\/lttle-cloud\/postgres:17-flash\s+(ready|suspended|deep-suspended)\s+host-a\s+127\.0\.0\.1:\d+/, listed);
+    assert.match(
+      listed,
+      /postgresql\s+ghcr\.io\/lttle-cloud\/postgres:17-flash\s+(ready|suspending|suspended|deep-suspended)\s+host-a\s+127\.0\.0\.1:\d+/,
+      listed,
+    );
     const app = await appObject('postgresql');
     assert.doesNotMatch(JSON.stringify(app), new RegExp(password), 'the password is not in the App object');
     assert.doesNotMatch(kubectl('get', 'apps.lttle.dev', 'postgresql', '-n', NS, '-o', 'yaml'), new RegExp(password));
@@ -173,6 +179,30 @@ describe('Pulumi and Terraform against a cluster (kubeconfig instead of lttled)'
       pulumi('preview', '--expect-no-changes');
       assert.ok(!allText(path.join(work, 'state')).includes(PULUMI_PASSWORD), 'the password is in clear in the state');
       assert.ok(!transcript.includes(PULUMI_PASSWORD), 'the password reached pulumi output');
+    });
+
+    it('a new password updates the app in place: a new Secret, the App’s generation moves, up returns once the agent ran it; the old Secret is gone', async () => {
+      const before = await kube.call<{ metadata: { generation: number }; spec: { environmentSecret: string } }>('GET', `${GROUP}/apps/postgresql`);
+      pulumi('config', 'set', '--secret', 'postgresPassword', PULUMI_PASSWORD_2);
+      const up = pulumi('up', '--yes');
+      assert.match(up, /~\s+lttle:index:App\s+postgresql\s+update/, up);
+      assert.doesNotMatch(up, /replace/, up);
+      const after = await kube.call<{
+        metadata: { generation: number };
+        spec: { environmentSecret: string };
+        status: { observedGeneration: number; state: string };
+      }>('GET', `${GROUP}/apps/postgresql`);
+      assert.ok(after.metadata.generation > before.metadata.generation, 'the App changed with its Secret');
+      assert.equal(after.status.observedGeneration, after.metadata.generation, 'up waited for the agent to act on the new generation');
+      assert.notEqual(after.spec.environmentSecret, before.spec.environmentSecret);
+      await assertDeployed(PULUMI_PASSWORD_2);
+      assert.deepEqual(
+        (await secretsOf('postgresql')).map((x) => x.metadata.name),
+        [after.spec.environmentSecret],
+        'only the current Secret is left',
+      );
+      pulumi('preview', '--expect-no-changes');
+      assert.ok(!transcript.includes(PULUMI_PASSWORD_2) && !allText(path.join(work, 'state')).includes(PULUMI_PASSWORD_2));
     });
 
     it('destroy removes the App, the Volume and the Secret', async () => {

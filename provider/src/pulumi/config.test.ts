@@ -47,7 +47,13 @@ describe('pulumi provider config', () => {
     after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
     it('reads them from Configure variables and provider args', () => {
-      assert.deepEqual(configFromVariables([['lttle:config:kubeconfig', kubeconfig], ['lttle:context', 'lttle']]), { kubeconfig, context: 'lttle' });
+      assert.deepEqual(
+        configFromVariables([
+          ['lttle:config:kubeconfig', kubeconfig],
+          ['lttle:context', 'lttle'],
+        ]),
+        { kubeconfig, context: 'lttle' },
+      );
       assert.deepEqual(configFromArgs(decode({ kubeconfig, context: 'lttle' })), { kubeconfig, context: 'lttle' });
     });
 
@@ -57,7 +63,10 @@ describe('pulumi provider config', () => {
 
     it('refuses host with kubeconfig, a missing file and a missing context, naming the setting and the file', () => {
       assert.deepEqual(checkConfig(decode({ host: 'http://127.0.0.1:7878', kubeconfig })).failures, [
-        { property: 'host', reason: 'host and kubeconfig are exclusive: host and token name one lttled, kubeconfig a Kubernetes cluster; set only one of them' },
+        {
+          property: 'host',
+          reason: 'host and kubeconfig are exclusive: host and token name one lttled, kubeconfig a Kubernetes cluster; set only one of them',
+        },
       ]);
       const missing = checkConfig(decode({ kubeconfig: path.join(dir, 'nope') })).failures;
       assert.deepEqual(missing, [{ property: 'kubeconfig', reason: `kubeconfig ${path.join(dir, 'nope')} does not exist` }]);

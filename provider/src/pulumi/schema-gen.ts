@@ -3,10 +3,10 @@
 // types and docs follow the one source of truth. Run after changing schema/*:
 //   node build/js/provider/src/pulumi/schema-gen.js --write
 // (a test fails while the committed file is stale).
-import { CLUSTER_TARGET_DOCS } from '../cluster-target';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { frontEndName } from '../../../schema/src/casing';
+import { CLUSTER_TARGET_DOCS } from '../cluster-target';
 import { packageRoot } from '../../../schema/src/paths';
 
 type JsonSchema = {

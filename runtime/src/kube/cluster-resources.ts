@@ -52,7 +52,10 @@ export class ClusterResources {
 
   async applyVolume(spec: VolumeSpec): Promise<CustomResource> {
     await this.ensureNamespace(spec.namespace);
-    return this.client.apply(`${GROUP}/namespaces/${spec.namespace}/volumes`, withAppliedSpec(customResourceOfSpec('volume', spec as unknown as VolumeSpec & Record<string, unknown>), spec));
+    return this.client.apply(
+      `${GROUP}/namespaces/${spec.namespace}/volumes`,
+      withAppliedSpec(customResourceOfSpec('volume', spec as unknown as VolumeSpec & Record<string, unknown>), spec),
+    );
   }
 
   /** Writes the environment to Secret `secretName` (deploy's `<app>-env` unless told) and the App naming it; answers the App as stored. */

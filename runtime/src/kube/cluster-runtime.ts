@@ -146,7 +146,9 @@ export class ClusterRuntime implements RuntimeApi {
     if (res.status === 403) res = await this.request('GET', `${GROUP}/namespaces/${seg(namespace)}/apps`);
     if (res.status >= 300) throw new LttleError('internal', `listing the apps that mount volume ${namespace}/${name}: HTTP ${res.status}`);
     const user = res.body.items.find((app) =>
-      ((app.spec.volumes ?? []) as { name: string; namespace?: string }[]).some((m) => m.name === name && (m.namespace ?? app.metadata.namespace) === namespace),
+      ((app.spec.volumes ?? []) as { name: string; namespace?: string }[]).some(
+        (m) => m.name === name && (m.namespace ?? app.metadata.namespace) === namespace,
+      ),
     );
     return user && `${user.metadata.namespace}/${user.metadata.name}`;
   }
@@ -155,7 +157,8 @@ export class ClusterRuntime implements RuntimeApi {
   private async deleteManagedSecret(namespace: string, secret: string, app: string): Promise<void> {
     const path = `/api/v1/namespaces/${seg(namespace)}/secrets/${seg(secret)}`;
     const res = await this.request<{ metadata?: { labels?: Record<string, string> } }>('GET', path);
-    if (res.status === 200 && res.body.metadata?.labels?.[ENVIRONMENT_OF_LABEL] === app) await this.expect(`delete secret ${namespace}/${secret}`, 'DELETE', path);
+    if (res.status === 200 && res.body.metadata?.labels?.[ENVIRONMENT_OF_LABEL] === app)
+      await this.expect(`delete secret ${namespace}/${secret}`, 'DELETE', path);
   }
 
   private async expect(what: string, method: string, path: string): Promise<void> {

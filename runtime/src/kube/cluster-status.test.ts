@@ -1,6 +1,14 @@
 import * as assert from 'node:assert/strict';
 import { ConflictError, InvalidError, LttleError } from '../../../schema/src/errors';
-import { APPLIED_SPEC_ANNOTATION, appStatusOf, issuePath, refusalError, volumeStatusOf, type AppCustomResource, type VolumeCustomResource } from './cluster-status';
+import {
+  APPLIED_SPEC_ANNOTATION,
+  appStatusOf,
+  issuePath,
+  refusalError,
+  volumeStatusOf,
+  type AppCustomResource,
+  type VolumeCustomResource,
+} from './cluster-status';
 import { KubeApiError, type KubeStatus } from './kube-client';
 
 const created = '2026-12-03T02:00:00Z';
@@ -77,10 +85,7 @@ describe('cluster resources as lttled statuses', () => {
   });
 
   it('keeps the agent’s reason for waiting (its waiting status has no generation: not yet acted on)', () => {
-    const waiting = appStatusOf(
-      seedApp({ state: 'waiting', message: 'volume pgdata is bound to host host-b', conditions: [] }),
-      {},
-    );
+    const waiting = appStatusOf(seedApp({ state: 'waiting', message: 'volume pgdata is bound to host host-b', conditions: [] }), {});
     assert.deepEqual([waiting.state, waiting.observedGeneration, waiting.message], ['waiting', 0, 'volume pgdata is bound to host host-b']);
   });
 
@@ -100,7 +105,11 @@ describe('cluster resources as lttled statuses', () => {
 
 describe('API server refusals as lttled errors', () => {
   it('names the field of a schema refusal in the document’s spelling', () => {
-    const err = refusalError('app', 'samples/postgresql', invalid('spec.resources.memory', 'Invalid value: 16: spec.resources.memory in body should be greater than or equal to 64'));
+    const err = refusalError(
+      'app',
+      'samples/postgresql',
+      invalid('spec.resources.memory', 'Invalid value: 16: spec.resources.memory in body should be greater than or equal to 64'),
+    );
     assert.ok(err instanceof InvalidError);
     assert.deepEqual(err.issues, [{ path: ['resources', 'memory'], message: 'should be greater than or equal to 64' }]);
     assert.equal(err.message, 'invalid app samples/postgresql: resources.memory should be greater than or equal to 64');
@@ -121,7 +130,11 @@ describe('API server refusals as lttled errors', () => {
   });
 
   it('names the unknown field of a strict decoding error (400, no causes)', () => {
-    const status: KubeStatus = { kind: 'Status', reason: 'BadRequest', message: 'App in version "v1alpha1" cannot be handled as a App: strict decoding error: unknown field "spec.imag"' };
+    const status: KubeStatus = {
+      kind: 'Status',
+      reason: 'BadRequest',
+      message: 'App in version "v1alpha1" cannot be handled as a App: strict decoding error: unknown field "spec.imag"',
+    };
     const err = refusalError('app', 'default/x', new KubeApiError(400, status, 'create'));
     assert.ok(err instanceof InvalidError);
     assert.deepEqual(err.issues, [{ path: ['imag'], message: 'is not a field of lttle', atKey: true }]);

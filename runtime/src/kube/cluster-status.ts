@@ -59,7 +59,9 @@ export function withAppliedSpec<T extends CustomResource>(resource: T, spec: Vol
 function covers(full: unknown, part: unknown): boolean {
   if (Array.isArray(part)) return Array.isArray(full) && full.length === part.length && part.every((p, i) => covers(full[i], p));
   if (part && typeof part === 'object')
-    return !!full && typeof full === 'object' && !Array.isArray(full) && Object.entries(part).every(([k, v]) => covers((full as Record<string, unknown>)[k], v));
+    return (
+      !!full && typeof full === 'object' && !Array.isArray(full) && Object.entries(part).every(([k, v]) => covers((full as Record<string, unknown>)[k], v))
+    );
   return full === part;
 }
 
@@ -76,7 +78,9 @@ function asApplied<T extends VolumeSpec | AppSpec>(fromObject: T, metadata: Meta
     const applied = JSON.parse(text) as Partial<T>;
     const { environment: _secret, ...comparable } = fromObject as AppSpec;
     const same = applied.name === fromObject.name && applied.namespace === fromObject.namespace;
-    return same && covers(comparable, applied) ? { ...(applied as T), ...('environment' in fromObject ? { environment: fromObject.environment } : {}) } : fromObject;
+    return same && covers(comparable, applied)
+      ? { ...(applied as T), ...('environment' in fromObject ? { environment: fromObject.environment } : {}) }
+      : fromObject;
   } catch {
     return fromObject;
   }
@@ -85,7 +89,10 @@ function asApplied<T extends VolumeSpec | AppSpec>(fromObject: T, metadata: Meta
 /** The API server validated the object against the same schema; a spec that does not normalise is a bug, said as such. */
 function specOf<T>(kind: 'app' | 'volume', result: { ok: true; spec: T } | { ok: false; issues: Issue[] }, id: string): T {
   if (result.ok) return result.spec;
-  throw new LttleError('internal', `${kind} ${id} in the cluster does not match lttle's schema: ${result.issues.map((i) => `${formatPath(i.path)} ${i.message}`).join('; ')}`);
+  throw new LttleError(
+    'internal',
+    `${kind} ${id} in the cluster does not match lttle's schema: ${result.issues.map((i) => `${formatPath(i.path)} ${i.message}`).join('; ')}`,
+  );
 }
 
 /** An App object as lttled would describe the app; `environment` comes from the Secret it names. */
@@ -111,7 +118,9 @@ export function appStatusOf(object: AppCustomResource, environment: Record<strin
       targetPort: spec.expose[svc.name]?.port ?? 0,
     })),
     ...(s?.suspendedSince || deep
-      ? { flash: { resumeCount: 0, locksHeld: 0, connections: 0, ...(s.suspendedSince ? { suspendedSince: s.suspendedSince } : {}), ...(deep ? { deep } : {}) } }
+      ? {
+          flash: { resumeCount: 0, locksHeld: 0, connections: 0, ...(s.suspendedSince ? { suspendedSince: s.suspendedSince } : {}), ...(deep ? { deep } : {}) },
+        }
       : {}),
     generation: metadata.generation ?? 1,
     observedGeneration: s?.observedGeneration ?? 0,
@@ -127,7 +136,10 @@ export function appStatusOf(object: AppCustomResource, environment: Record<strin
  */
 export function volumeStatusOf(object: VolumeCustomResource, attachedTo?: string): VolumeStatus {
   const { metadata } = object;
-  const spec: VolumeSpec = asApplied(specOf('volume', normaliseVolume(bodyOfCustomResource('volume', object)), `${metadata.namespace}/${metadata.name}`), metadata);
+  const spec: VolumeSpec = asApplied(
+    specOf('volume', normaliseVolume(bodyOfCustomResource('volume', object)), `${metadata.namespace}/${metadata.name}`),
+    metadata,
+  );
   const s = object.status;
   const state: VolumeState = s?.state === 'failed' ? 'error' : s?.state === 'resizing' ? 'resizing' : 'ready';
   const where = s?.host ? `bound to host ${s.host}` : 'made on the host of the first app that mounts it';
@@ -185,6 +197,7 @@ export function refusalError(kind: 'app' | 'volume', id: string, err: KubeApiErr
   }
   if (err.status === 404) return NotFoundError.of(`${kind} ${id}`);
   if (err.status === 409) return new ConflictError(`${kind} ${id}: ${message}`);
-  if (err.status === 401 || err.status === 403) return new LttleError('unauthorized', `${kind} ${id}: the API server refused the credentials of the kubeconfig: ${message}`);
+  if (err.status === 401 || err.status === 403)
+    return new LttleError('unauthorized', `${kind} ${id}: the API server refused the credentials of the kubeconfig: ${message}`);
   return new LttleError('internal', `${kind} ${id}: ${message}`);
 }
