@@ -233,7 +233,10 @@ export class NodeAgent {
       this.applied.set(id, json);
     }
     const local = this.local.apps().find((s) => resourceId(s.spec) === id);
-    if (local) await this.writeStatus(app, appResourceStatus(local, this.nodeName, app.metadata.generation, now));
+    // The App's generation is observed once the local controller has acted on the spec applied for it:
+    // until then the local state is the old machine's, and a provider waiting on it would stop early.
+    const acted = local && local.observedGeneration >= local.generation;
+    if (local) await this.writeStatus(app, appResourceStatus(local, this.nodeName, acted ? app.metadata.generation : undefined, now));
   }
 
   /** Takes the volume for this host, unless another agent took it since it was read (then the next round sees who). */
