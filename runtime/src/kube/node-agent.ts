@@ -61,6 +61,8 @@ export class NodeAgent {
   private readonly registration: NodeRegistration;
   /** The spec last applied locally per app (JSON), so an unchanged App is not re-applied every second. */
   private readonly applied = new Map<string, string>();
+  /** The volumes seen bound to this host in the cluster: the only ones removed here when their Volume goes. */
+  private readonly boundHere = new Set<string>();
   /** The status last written per app (without timestamps). */
   private readonly written = new Map<string, string>();
   private timers: NodeJS.Timeout[] = [];
@@ -166,21 +168,25 @@ export class NodeAgent {
       this.applied.delete(id);
       this.written.delete(id);
     }
+    for (const [id, v] of volumeOf) if (v.status?.host === this.nodeName) this.boundHere.add(id);
     await this.removeDeletedVolumes(new Set(volumeOf.keys()));
   }
 
   /**
-   * Every volume of the host is the cluster's too: one whose Volume is gone
-   * (`pulumi destroy`, `terraform destroy`, kubectl delete) goes with its data,
-   * as it does on one lttled. Refused while a machine still has it open (its
-   * App's removal above stops it first): the next round tries again.
+   * A volume this agent saw bound here whose Volume is gone (`pulumi destroy`,
+   * `terraform destroy`, kubectl delete) goes with its data, as it does on one
+   * lttled. Only those: data the agent never saw the cluster own (a volume of
+   * the host from before node mode) is never removed. Refused while a machine
+   * still has it open (its App's removal above stops it first): the next
+   * round tries again.
    */
   private async removeDeletedVolumes(inCluster: Set<string>): Promise<void> {
     for (const volume of this.local.volumes()) {
       const id = resourceId(volume.spec);
-      if (inCluster.has(id)) continue;
+      if (inCluster.has(id) || !this.boundHere.has(id)) continue;
       try {
         await this.local.deleteVolume(volume.spec.namespace, volume.spec.name);
+        this.boundHere.delete(id);
         this.log(`node agent: volume ${id} is no longer in the cluster: removed it here`);
       } catch (err) {
         this.log(`node agent: volume ${id} is no longer in the cluster, but removing it here failed: ${(err as Error).message}`);
