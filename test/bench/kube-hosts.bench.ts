@@ -78,7 +78,9 @@ async function main(): Promise<void> {
     const example = fs
       .readFileSync(path.join(packageRoot(), 'examples', 'kubernetes', 'postgresql.yaml'), 'utf8')
       .replaceAll('namespace: samples', `namespace: ${NS}`)
-      .replace(/^apiVersion: v1\nkind: Namespace\nmetadata:\n  name: samples\n---\n/m, '');
+      .split('\n---\n')
+      .filter((document) => !document.includes('kind: Namespace'))
+      .join('\n---\n');
     const applied = Date.now();
     execFileSync(path.join(packageRoot(), 'build', 'kube', 'bin', 'kubectl'), ['--kubeconfig', plane.kubeconfig, 'apply', '-f', '-'], {
       input: example,

@@ -38,6 +38,8 @@ export async function startNodeAgent(deps: {
       applyApp: async (spec) => void (await deps.apps.apply(spec, false)),
       deleteApp: (namespace, name) => deps.apps.delete(namespace, name),
       apps: () => deps.apps.list(),
+      deleteVolume: (namespace, name) => deps.volumes.delete(namespace, name),
+      volumes: () => deps.volumes.list(),
       setRemoteServices: (apps) => deps.apps.setRemoteServices(apps),
       moves: deps.moves,
     },

@@ -11,7 +11,7 @@
 // never runs an App whose volume is bound elsewhere.
 import { normaliseApp, normaliseVolume } from '../../../schema/src/normalize';
 import { bodyOfCustomResource, type CustomResource } from '../../../schema/src/crd-body';
-import { resourceId, type AppSpec, type AppStatus, type VolumeSpec } from '../../../schema/src/types';
+import { resourceId, type AppSpec, type AppStatus, type VolumeSpec, type VolumeStatus } from '../../../schema/src/types';
 import { appPod, APP_LABEL, podName, type AppResource } from './app-pod';
 import { appResourceStatus, waitingStatus, type AppResourceStatus } from './app-status';
 import type { KubeClient } from './kube-client';
@@ -30,6 +30,8 @@ export interface LocalRuntime {
   applyApp(spec: AppSpec): Promise<void>;
   deleteApp(namespace: string, name: string): Promise<void>;
   apps(): AppStatus[];
+  deleteVolume(namespace: string, name: string): Promise<void>;
+  volumes(): VolumeStatus[];
   /** The apps of other hosts whose internal services the apps here may reach. */
   setRemoteServices(apps: ServiceApp[]): void;
   /** Moves to and from other hosts (app-moves.ts). */
@@ -66,6 +68,8 @@ export class NodeAgent {
   private readonly registration: NodeRegistration;
   /** The spec last applied locally per app (JSON), so an unchanged App is not re-applied every second. */
   private readonly applied = new Map<string, string>();
+  /** The volumes seen bound to this host in the cluster: the only ones removed here when their Volume goes. */
+  private readonly boundHere = new Set<string>();
   /** The status last written per app (without timestamps). */
   private readonly written = new Map<string, string>();
   private timers: NodeJS.Timeout[] = [];
@@ -199,6 +203,30 @@ export class NodeAgent {
       this.applied.delete(id);
       this.written.delete(id);
     }
+    for (const [id, v] of volumeOf) if (v.status?.host === this.nodeName) this.boundHere.add(id);
+    await this.removeDeletedVolumes(new Set(volumeOf.keys()));
+  }
+
+  /**
+   * A volume this agent saw bound here whose Volume is gone (`pulumi destroy`,
+   * `terraform destroy`, kubectl delete) goes with its data, as it does on one
+   * lttled. Only those: data the agent never saw the cluster own (a volume of
+   * the host from before node mode) is never removed. Refused while a machine
+   * still has it open (its App's removal above stops it first): the next
+   * round tries again.
+   */
+  private async removeDeletedVolumes(inCluster: Set<string>): Promise<void> {
+    for (const volume of this.local.volumes()) {
+      const id = resourceId(volume.spec);
+      if (inCluster.has(id) || !this.boundHere.has(id)) continue;
+      try {
+        await this.local.deleteVolume(volume.spec.namespace, volume.spec.name);
+        this.boundHere.delete(id);
+        this.log(`node agent: volume ${id} is no longer in the cluster: removed it here`);
+      } catch (err) {
+        this.log(`node agent: volume ${id} is no longer in the cluster, but removing it here failed: ${(err as Error).message}`);
+      }
+    }
   }
 
   /** An app running on another host, as the target of internal names here (once it reports its services). */
@@ -249,7 +277,10 @@ export class NodeAgent {
     }
     const local = this.local.apps().find((s) => resourceId(s.spec) === id);
     if (!local) return;
-    const status = appResourceStatus(local, this.nodeName, app.metadata.generation, now);
+    // The App's generation is observed once the local controller has acted on the spec applied for it:
+    // until then the local state is the old machine's, and a provider waiting on it would stop early.
+    const acted = local.observedGeneration >= local.generation;
+    const status = appResourceStatus(local, this.nodeName, acted ? app.metadata.generation : undefined, now);
     const refusal = this.mover.refusal(app);
     if (refusal) status.conditions.push({ type: 'Moved', status: 'False', reason: 'MoveRefused', message: refusal, lastTransitionTime: now });
     await this.writeStatus(app, status);
