@@ -73,7 +73,9 @@ export async function whileSuspended<T>(
 ): Promise<T> {
   if (!flashSettings(app.spec)) throw new ConflictError(`app ${app.id} is in regular mode: only a flash-mode app has a memory snapshot to fork`);
   // Checked before queuing: a boot in progress holds the queue, for ever if it waits for a volume.
-  if (app.record.state !== 'ready' && app.record.state !== 'suspended')
+  // A suspend under way (for a concurrent fork of the same app) ends in `suspended`: queue behind it.
+  const { state } = app.record;
+  if (state !== 'ready' && state !== 'suspending' && state !== 'suspended')
     throw new ConflictError(`app ${app.id} is ${stateWithReason(app)}: a fork needs it ready or suspended`);
   if (app.record.state === 'ready') await suspend();
   return app.serialise(async () => {
