@@ -221,4 +221,39 @@ describe('many hosts: two node agents under kube-scheduler', function () {
     await until('the volume deleted on its host', async () => ((await newHost.client.getVolume(NS, 'pgdata')) ? undefined : true), 60_000);
     assert.equal(await newHost.client.getApp(NS, 'postgresql'), undefined);
   });
+
+  it('finishes a move cut short by SIGKILL of the source agent mid-transfer, with every row', async () => {
+    await kube.call('POST', `${GROUP}/volumes`, { apiVersion: 'lttle.dev/v1alpha1', kind: 'Volume', metadata: { name: 'data2' }, spec: { size: '100Mi' } });
+    await kube.call('POST', `${GROUP}/apps`, {
+      apiVersion: 'lttle.dev/v1alpha1',
+      kind: 'App',
+      metadata: { name: 'pg2' },
+      spec: {
+        image: 'ghcr.io/lttle-cloud/postgres:17-flash',
+        environmentSecret: 'pg-env',
+        mode: { flash: { strategy: { manual: {} }, timeout: 3 } },
+        volumes: [{ name: 'data2', path: '/var/lib/postgresql/data' }],
+        expose: { access: { port: 5432, internal: {} } },
+      },
+    });
+    const pg = await appOn('pg2', ['ready', 'suspended', 'deep-suspended']);
+    const source = pg.status?.host as string;
+    const target = source === 'host-a' ? 'host-b' : 'host-a';
+    await psql(hostPort(pg.status?.endpoint as string), 'CREATE TABLE kept (n int); INSERT INTO kept SELECT generate_series(1, 300);');
+    const sourceHost = hosts.get(source) as { rt: TestRuntime; daemon?: ChildProcess };
+    const partial = path.join((hosts.get(target) as { rt: TestRuntime }).rt.home, 'arrivals', NS, 'pg2.partial');
+    const move = sourceHost.rt.cli(['app', 'move', '--kubeconfig', plane.kubeconfig, '--ns', NS, 'pg2', '--to', target, '--timeout', '600']);
+    // The package is on its way: the source agent dies before it could commit anything.
+    await until('the package arriving', async () => (fs.existsSync(partial) ? true : undefined), 120_000);
+    sourceHost.daemon?.kill('SIGKILL');
+    assert.equal((await kube.call<{ status?: { host?: string } }>('GET', `${GROUP}/volumes/data2`)).status?.host, source, 'nothing was committed');
+    // Back, the source agent finds its app whole and does the move the App still asks for.
+    await startAgent(source);
+    const moved = await move;
+    assert.equal(moved.code, 0, moved.stderr);
+    const there = await appOn('pg2', ['ready', 'suspended', 'deep-suspended'], target);
+    assert.equal(await psql(hostPort(there.status?.endpoint as string), 'SELECT count(*) FROM kept'), '300');
+    assert.equal(await sourceHost.rt.client.getVolume(NS, 'data2'), undefined, 'the source keeps no copy');
+    assert.equal(fs.existsSync(partial), false, 'no partial package is left on the target');
+  });
 });

@@ -87,7 +87,16 @@ export async function unpackMove(body: Readable, stage: string, namespace: strin
       tar.on('close', (code) =>
         code === 0 ? resolve() : reject(new InvalidError(`the move package is not a valid tar stream: ${stderr.trim().slice(0, 200)}`)),
       );
-      body.on('error', reject);
+      // A sender that dies mid-stream never ends the body: tar would wait for the rest for ever.
+      let ended = false;
+      body.on('end', () => (ended = true));
+      const cutShort = (err?: Error) => {
+        if (ended) return;
+        tar.kill('SIGKILL');
+        reject(new InvalidError(`the move package was cut short${err ? ` (${err.message})` : ''}`));
+      };
+      body.on('error', cutShort);
+      body.on('close', () => cutShort());
       body.pipe(tar.stdin);
     });
     return readPackage(stage, namespace, name);
