@@ -107,6 +107,14 @@ export interface VolumeStatus {
   updatedAt: string;
 }
 
+/** What the providers' VolumeSnapshot resource declares (schema/volume-snapshot.schema.json). */
+export interface VolumeSnapshotSpec {
+  name: string;
+  namespace: string;
+  /** The volume's name, in the same namespace. */
+  volume: string;
+}
+
 /** A point a volume can be rolled back to (`lttle volume snapshot`): its frozen layers. */
 export interface VolumeSnapshot {
   namespace: string;

@@ -136,5 +136,25 @@ export interface AppConfig extends TerraformMetaArguments {
   readonly timeouts?: AppTimeouts;
 }
 
+export interface VolumeSnapshotTimeouts {
+  /** How long a create may take, as a duration such as `"30s"`, `"10m"` or `"1h"` (default `"2m"`). */
+  readonly create?: string;
+  /** How long an update may take, as a duration such as `"30s"`, `"10m"` or `"1h"` (default `"2m"`). */
+  readonly update?: string;
+  /** How long a delete may take, as a duration such as `"30s"`, `"10m"` or `"1h"` (default `"2m"`). */
+  readonly delete?: string;
+}
+
+export interface VolumeSnapshotConfig extends TerraformMetaArguments {
+  /** Name of the snapshot, unique among the volume's snapshots. Changing it replaces the volume-snapshot. */
+  readonly name: string;
+  /** Namespace of the volume (default "default"). Changing it replaces the volume-snapshot. */
+  readonly namespace?: string;
+  /** Name of the volume to snapshot, in the same namespace. The snapshot is taken when the resource is created, online if an app has the volume open (its vCPUs pause for the switch). Changing it replaces the volume-snapshot. */
+  readonly volume: string;
+  /** Limits for waiting on the runtime. */
+  readonly timeouts?: VolumeSnapshotTimeouts;
+}
+
 /** Attributes whose object keys are user data (variable and service names): never renamed. */
 export const DATA_MAPS: readonly string[] = ['environment', 'expose', 'secret_environment', 'secret_environment_wo'];
