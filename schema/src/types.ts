@@ -14,6 +14,8 @@ export interface VolumeSpec {
   mode: VolumeMode;
   /** Bytes. */
   size: number;
+  /** `VOLUME/SNAPSHOT` of the same namespace the volume was created from (read at creation only). */
+  'from-snapshot'?: string;
 }
 
 export type FlashStrategy = 'manual' | 'first-listen' | 'user-space-ready' | { 'nth-listen': number } | { 'listen-on-port': number };

@@ -1,6 +1,6 @@
 // examples/pulumi-snapshots with the real Pulumi engine (`make pulumi-cli`): a
-// volume and a lttle:index:VolumeSnapshot of it (no app, so no VM boots). The
-// CLI lists the snapshot, a second preview is empty, refresh notices one
+// volume, a lttle:index:VolumeSnapshot of it and a volume created from the
+// snapshot (fromSnapshot; no app, so no VM boots). The CLI lists the snapshot, a second preview is empty, refresh notices one
 // removed with the CLI and the next up takes it again, a new name replaces it
 // (the new one taken first), and destroy leaves no snapshot and no volume.
 import * as assert from 'node:assert/strict';
@@ -63,6 +63,8 @@ describe('pulumi e2e: examples/pulumi-snapshots, lttle:index:VolumeSnapshot', fu
     const [snapshot] = await rt.client.listVolumeSnapshots('samples', 'pgdata');
     assert.equal(JSON.parse(pulumi('stack', 'output', 'snapshotCreatedAt', '--json')), snapshot.createdAt);
     assert.equal(JSON.parse(pulumi('stack', 'output', 'snapshotSize', '--json')), '100Mi');
+    assert.equal(JSON.parse(pulumi('stack', 'output', 'restoredSizeBytes', '--json')), 100 * 2 ** 20);
+    assert.equal((await rt.client.getVolume('samples', 'pgdata-restored'))?.spec['from-snapshot'], 'pgdata/before-migration');
     pulumi('preview', '--expect-no-changes');
   });
 
@@ -80,6 +82,8 @@ describe('pulumi e2e: examples/pulumi-snapshots, lttle:index:VolumeSnapshot', fu
     pulumi('config', 'set', 'snapshot', 'after-migration');
     const up = pulumi('up', '--yes');
     assert.match(up, /\+-\s+lttle:index:VolumeSnapshot\s+before-migration\s+replaced/, up);
+    // from-snapshot is read at creation: the volume made from the old snapshot is only updated.
+    assert.match(up, /~\s+lttle:index:Volume\s+pgdata-restored\s+updated/, up);
     assert.ok(up.indexOf('creating replacement') < up.indexOf('deleting original'), up);
     assert.deepEqual(await listed(), ['after-migration']);
     pulumi('preview', '--expect-no-changes');

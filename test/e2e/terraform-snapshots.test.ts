@@ -1,6 +1,7 @@
 // examples/terraform-snapshots with the real terraform: a volume and a
-// lttle_volume_snapshot of it (no app, so no VM boots). The CLI lists the
-// snapshot, a second plan is empty, the examples/resources import line adopts
+// lttle_volume_snapshot of it, and a volume created from the snapshot
+// (from_snapshot; no app, so no VM boots). The CLI lists the snapshot, a
+// second plan is empty, the examples/resources import line adopts
 // it, one removed with the CLI is planned again, a new name replaces it, and
 // destroy leaves no snapshot and no volume.
 import * as assert from 'node:assert/strict';
@@ -41,13 +42,15 @@ describe('terraform: examples/terraform-snapshots, lttle_volume_snapshot', funct
   });
   after(() => h.destroyAndCleanup());
 
-  it('takes the snapshot; the CLI lists it; a second plan is empty', () => {
+  it('takes the snapshot; the CLI lists it; a volume is created from it; a second plan is empty', async () => {
     const apply = h.ok(['apply', '-auto-approve', '-input=false']);
     assert.match(apply.stdout, /lttle_volume_snapshot\.before_migration: Creation complete/);
     assert.match(list(), /^NAME\s+VOLUME\s+SIZE\s+CREATED\nbefore-migration\s+samples\/pgdata\s+100Mi\s/);
     const out = outputs(h);
     assert.equal(out.snapshot_size, '100Mi');
     assert.ok(Date.parse(String(out.snapshot_created_at)) > Date.now() - 600_000, `created_at ${String(out.snapshot_created_at)}`);
+    assert.equal(out.restored_size_bytes, 100 * 2 ** 20);
+    assert.equal((await h.client().getVolume('samples', 'pgdata-restored'))?.spec['from-snapshot'], 'pgdata/before-migration');
     h.ok(['plan', '-detailed-exitcode', '-input=false'], 0);
   });
 
@@ -66,11 +69,12 @@ describe('terraform: examples/terraform-snapshots, lttle_volume_snapshot', funct
     assert.match(list(), /\nbefore-migration\s/);
   });
 
-  it('a new name replaces the snapshot', () => {
+  it('a new name replaces the snapshot; the volume made from the old one stays (from_snapshot is read at creation)', async () => {
     const plan = h.ok(['plan', '-input=false', '-var', 'snapshot=after-migration']);
     assert.match(plan.stdout, /lttle_volume_snapshot\.before_migration must be replaced/);
     assert.match(plan.stdout, /# forces replacement/);
-    assert.match(plan.stdout, /1 to add, 0 to change, 1 to destroy/);
+    assert.match(plan.stdout, /lttle_volume\.restored will be updated in-place/);
+    assert.match(plan.stdout, /1 to add, 1 to change, 1 to destroy/);
     h.ok(['apply', '-auto-approve', '-input=false', '-var', 'snapshot=after-migration']);
     const names = list()
       .split('\n')
@@ -78,10 +82,11 @@ describe('terraform: examples/terraform-snapshots, lttle_volume_snapshot', funct
       .filter(Boolean)
       .map((l) => l.split(/\s+/)[0]);
     assert.deepEqual(names, ['after-migration']);
+    assert.equal((await h.client().getVolume('samples', 'pgdata-restored'))?.state, 'ready');
     h.ok(['plan', '-detailed-exitcode', '-input=false', '-var', 'snapshot=after-migration'], 0);
   });
 
-  it('destroy removes the snapshot, then the volume it held', async () => {
+  it('destroy removes the volume made from the snapshot, the snapshot, then the volume it held', async () => {
     h.ok(['destroy', '-auto-approve', '-input=false', '-var', 'snapshot=after-migration']);
     assert.deepEqual(await h.client().listVolumes(), []);
     await assert.rejects(h.client().listVolumeSnapshots('samples', 'pgdata'), /does not exist/);

@@ -19,6 +19,8 @@ export interface VolumeConfig extends TerraformMetaArguments {
   readonly mode?: 'writeable' | 'writable' | 'read-only' | 'readonly';
   /** Size such as 100Mi, 50M, 1.5GB or 1Gi. Grows in place; shrinking is refused. */
   readonly size: string;
+  /** Creates the volume from this snapshot of a volume of the same namespace (`VOLUME/SNAPSHOT`, as `lttle volume snapshot list` names it): it starts with the snapshot's bytes, as a copy-on-write branch of them (nothing is copied), and writes only its own. `size` must be at least the snapshot's; a larger one grows it. Read only when the volume is created; the snapshot may be deleted afterwards (its layers stay while this volume uses them). This is the declarative way back to a snapshot: a new volume from it, and the app pointed at that volume; `lttle volume snapshot restore` rolls the volume itself back. */
+  readonly fromSnapshot?: string;
   /** Limits for waiting on the runtime. */
   readonly timeouts?: VolumeTimeouts;
 }
