@@ -68,6 +68,26 @@ describe('pulumi e2e: examples/pulumi-snapshots, lttle:index:VolumeSnapshot', fu
     pulumi('preview', '--expect-no-changes');
   });
 
+  it('pulumi import adopts the snapshot by namespace/volume/snapshot; the next preview is empty', () => {
+    const urn = JSON.parse(pulumi('stack', 'export'))
+      .deployment.resources.map((r: { urn: string; type: string }) => r)
+      .find((r: { type: string }) => r.type === 'lttle:index:VolumeSnapshot').urn as string;
+    // The volume made from it depends on it: it leaves the state with it and is imported back too.
+    pulumi('state', 'delete', urn, '--target-dependents', '--yes');
+    const out = pulumi(
+      'import',
+      'lttle:index:VolumeSnapshot',
+      'before-migration',
+      'samples/pgdata/before-migration',
+      '--yes',
+      '--protect=false',
+      '--generate-code=false',
+    );
+    assert.match(out, /=\s+lttle:index:VolumeSnapshot\s+before-migration\s+imported/, out);
+    pulumi('import', 'lttle:index:Volume', 'pgdata-restored', 'samples/pgdata-restored', '--yes', '--protect=false', '--generate-code=false');
+    pulumi('preview', '--expect-no-changes');
+  });
+
   it('refresh reports a snapshot removed with the CLI as deleted; the next up takes it again', async () => {
     const rm = await rt.cli(['volume', 'snapshot', 'rm', '--ns', 'samples', 'pgdata', 'before-migration']);
     assert.equal(rm.code, 0, rm.stderr);
