@@ -5,7 +5,8 @@ import { PropertyError } from './errors';
 import { DiffKind } from './resource';
 import { noRuntime, withClient } from './testing/contexts';
 import { decode, UNKNOWN } from './values';
-import { parseSnapshotId, volumeSnapshot } from './volume-snapshot';
+import { parseSnapshotId } from '../../../schema/src/snapshot-id';
+import { volumeSnapshot } from './volume-snapshot';
 
 const taken: VolumeSnapshot = {
   namespace: 'samples',

@@ -7,6 +7,7 @@ import { diffVolumeSnapshot, equal } from '../../../schema/src/diff';
 import { ConflictError, LttleError } from '../../../schema/src/errors';
 import { normaliseVolumeSnapshot } from '../../../schema/src/normalize';
 import { formatSize } from '../../../schema/src/size';
+import { parseSnapshotId, snapshotId } from '../../../schema/src/snapshot-id';
 import { DEFAULT_NAMESPACE, type VolumeSnapshot, type VolumeSnapshotSpec } from '../../../schema/src/types';
 import type { RuntimeClient } from '../../../runtime/src/client/client';
 import type { Naming } from './autonaming';
@@ -56,18 +57,6 @@ const model: Model<VolumeSnapshotSpec, SnapshotStatus> = {
   // A new name is a second snapshot beside the old one: take it before the old one goes.
   createBeforeDeleteOnRename: true,
 };
-
-/** `namespace/volume/snapshot`: a snapshot's name is unique only among its volume's. */
-export function snapshotId(spec: VolumeSnapshotSpec): string {
-  return `${spec.namespace}/${spec.volume}/${spec.name}`;
-}
-
-/** The id's parts, or undefined when it is not `namespace/volume/snapshot`. */
-export function parseSnapshotId(id: string): VolumeSnapshotSpec | undefined {
-  const parts = id.split('/');
-  if (parts.length !== 3 || parts.some((p) => !p)) return undefined;
-  return { namespace: parts[0], volume: parts[1], name: parts[2] };
-}
 
 function check(news: Decoded, olds: Decoded | undefined, naming: Naming): CheckResult {
   const { inputs, failures } = checkInputs(model, news, olds, naming);

@@ -8,6 +8,7 @@ import { LttleError } from '../../../schema/src/errors';
 import { diffVolumeSnapshot } from '../../../schema/src/diff';
 import { normaliseVolumeSnapshot } from '../../../schema/src/normalize';
 import { formatSize } from '../../../schema/src/size';
+import { parseSnapshotId, snapshotId } from '../../../schema/src/snapshot-id';
 import type { VolumeSnapshot, VolumeSnapshotSpec } from '../../../schema/src/types';
 import { isUnknown, unknown, type CtyObject } from './cty';
 import { attr, error, fromError, type AttributePath, type Diagnostic } from './diagnostics';
@@ -38,18 +39,6 @@ const DEFAULT_TIMEOUT_MS = 120_000;
 const toPath = (path: (string | number)[]): AttributePath => attributePath(KIND, path);
 const COMPUTED = TERRAFORM_ONLY[KIND].status.map((a) => a.name);
 const IDENTITY = replacingAttributes(KIND);
-
-/** `namespace/volume/snapshot`: a snapshot's name is unique only among its volume's. */
-export function snapshotId(spec: VolumeSnapshotSpec): string {
-  return `${spec.namespace}/${spec.volume}/${spec.name}`;
-}
-
-/** The import id's parts, or undefined when it is not `namespace/volume/snapshot`. */
-export function parseSnapshotId(id: string): VolumeSnapshotSpec | undefined {
-  const parts = id.split('/');
-  if (parts.length !== 3 || parts.some((p) => !p)) return undefined;
-  return { namespace: parts[0], volume: parts[1], name: parts[2] };
-}
 
 function validate(config: CtyObject): Diagnostic[] {
   const { body, reader } = bodyOf(KIND, config);
