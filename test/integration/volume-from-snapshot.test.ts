@@ -75,5 +75,11 @@ describe('volume from-snapshot (lttled, no machine)', function () {
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /from-snapshot must be VOLUME\/SNAPSHOT/);
     assert.equal(await rt.client.getVolume('samples', 'r'), undefined);
+    // deploy checks every document first: with a volume from a missing snapshot, nothing of the file is made.
+    const yaml = `${volumeYaml('other', '16Mi')}---\nvolume:\n  name: r\n  namespace: samples\n  size: 64Mi\n  from-snapshot: data/day9\n`;
+    const refused = await rt.cli(['deploy', rt.writeFile('two.yaml', yaml)]);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /from-snapshot names snapshot day9 of volume samples\/data, which does not exist/);
+    assert.equal(await rt.client.getVolume('samples', 'other'), undefined, 'the first document was not applied either');
   });
 });

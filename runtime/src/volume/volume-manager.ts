@@ -4,7 +4,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { diffVolume, type Plan } from '../../../schema/src/diff';
-import { formatSize } from '../../../schema/src/size';
 import type { VolumeSpec, VolumeStatus } from '../../../schema/src/types';
 import { InsufficientStorageError, InvalidError, NotFoundError, ConflictError } from '../../../schema/src/errors';
 import type { StateStore } from '../state/store';
@@ -109,8 +108,11 @@ export class VolumeManager {
   }
 
   plan(spec: VolumeSpec): Plan {
-    const plan = diffVolume(this.store.get(spec.namespace, spec.name)?.spec, spec);
+    const existing = this.store.get(spec.namespace, spec.name);
+    const plan = diffVolume(existing?.spec, spec);
     if (plan.errors.length) throw new InvalidError(plan.errors.map((e) => e.message).join('; '), plan.errors);
+    // A dry run (deploy checks every document first) refuses a missing snapshot too.
+    if (!existing && spec['from-snapshot']) this.snapshots.sourceOf(spec);
     return plan;
   }
 
@@ -119,7 +121,10 @@ export class VolumeManager {
     const plan = this.plan(spec);
     const existing = this.store.get(spec.namespace, spec.name);
     if (!existing && spec['from-snapshot']) {
-      await this.createFromSnapshot(spec);
+      // A branch of the snapshot's layers at its size. Read and recorded with no await
+      // between, so a `snapshot rm` meanwhile cannot collect the layers.
+      const snapshot = this.snapshots.sourceOf(spec);
+      await this.chains.onLayers({ ...spec, size: snapshot.size }, snapshot.layers, snapshot.sizeBytes, `created from snapshot ${spec['from-snapshot']}`);
       // Grows it when the spec asks for more than the snapshot held.
       return { status: (await this.apply(spec)).status, plan };
     }
@@ -222,25 +227,6 @@ export class VolumeManager {
       this.store.remove(spec.namespace, spec.name);
       throw this.storageError(err, `${spec.namespace}/${spec.name}`, spec.size);
     }
-  }
-
-  /**
-   * `from-snapshot`: the new volume is a branch of the snapshot's layers, at the
-   * snapshot's size. The snapshot is read and the record naming its layers put
-   * with no await between, so a `snapshot rm` meanwhile cannot collect them.
-   */
-  private async createFromSnapshot(spec: VolumeSpec): Promise<VolumeRecord> {
-    const [volume, name] = (spec['from-snapshot'] ?? '').split('/');
-    const snapshot = this.snapshots.get(spec.namespace, volume, name);
-    if (!snapshot) {
-      const message = `names snapshot ${name} of volume ${spec.namespace}/${volume}, which does not exist (lttle volume snapshot list --ns ${spec.namespace} ${volume})`;
-      throw new InvalidError(`from-snapshot ${message}`, [{ path: ['from-snapshot'], message }]);
-    }
-    if (spec.size < snapshot.size) {
-      const message = `must be at least ${formatSize(snapshot.size)}, the size of snapshot ${spec['from-snapshot']} it is created from (asked: ${formatSize(spec.size)})`;
-      throw new InvalidError(`size ${message}`, [{ path: ['size'], message }]);
-    }
-    return this.chains.onLayers({ ...spec, size: snapshot.size }, snapshot.layers, snapshot.sizeBytes, `created from snapshot ${spec['from-snapshot']}`);
   }
 
   async delete(namespace: string, name: string): Promise<void> {
