@@ -72,8 +72,9 @@ INTEGRATION_PREREQS := setup image registry-tools
 VM_PREREQS := setup guest image guest-test-prereqs image-webapp generic-image-prereqs
 # The terraform tests install the release zip as a user would; the webapp ones boot its image.
 E2E_PREREQS := setup guest image image-webapp pulumi-cli pulumi-gen-sdk sdk terraform-provider terraform-cli cdktn-example
-# Many hosts: a real control plane built from Go modules (mk/kube.mk).
-KUBE_PREREQS := setup kube guest image guest-test-prereqs image-webapp
+# Many hosts: a real control plane built from Go modules (mk/kube.mk); the Pulumi CLI, its SDK and terraform
+# for test/kube/providers.test.ts (the providers against the cluster).
+KUBE_PREREQS := setup kube guest image guest-test-prereqs image-webapp pulumi-cli sdk terraform-provider terraform-cli
 
 test-integration: $(TIER_BUILD) $(INTEGRATION_PREREQS)
 	@$(RUN_TIER) integration 1800000 'build/js/test/integration/**/*.test.js'

@@ -6,4 +6,8 @@ terraform {
 
 # With no arguments the provider talks to the local lttled on
 # $LTTLE_HOME/lttled.sock (default ~/.lttle) and starts it when needed.
+# For a Kubernetes cluster instead (README.md, "Many hosts"):
+#   provider "lttle" {
+#     kubeconfig = pathexpand("~/.lttle/cluster/kubeconfig")
+#   }
 provider "lttle" {}

@@ -104,6 +104,12 @@ running \`lttled\` or one it can start (\`$LTTLE_DAEMON\` or \`lttled\` on \`PAT
   \`LTTLE_HOST\`). Default: the local daemon on \`$LTTLE_HOME/lttled.sock\` (\`~/.lttle\`), started when needed.
   Anything else (e.g. \`ftp://nowhere\`) is an error at plan time.
 - \`token\` (String, Sensitive) Bearer token for TCP hosts (env \`LTTLE_TOKEN\`). An empty token is an error at plan time.
+- \`kubeconfig\` (String) Path of a kubeconfig: manage the \`Volume\` and \`App\` custom resources (\`lttle.dev/v1alpha1\`) of its
+  Kubernetes cluster instead of one \`lttled\` (README.md, "Many hosts"). Environment values, \`secret_environment_wo\` included,
+  go to a Secret, never into the App object. Exclusive with \`host\` and \`token\`; never read from \`KUBECONFIG\`. A missing
+  file, or both kinds of runtime at once, is an error at plan time naming the attribute.
+- \`context\` (String) A context of \`kubeconfig\` (default: its current context); a context the file lacks is an error at plan
+  time.
 
 ## Terraform versions
 

@@ -4,7 +4,9 @@
 // one agent is killed with SIGKILL, an app without a volume starts on the other
 // host, the app with a volume waits (and says why) and never runs twice, and
 // it comes back with every committed row when its agent restarts. A web app on
-// one host reaches the database on the other by its internal service name.
+// one host reaches the database on the other by its internal service name. The
+// database is then moved, suspended, to the other host with its volume and
+// memory snapshot (lttle app move), and wakes there from that snapshot.
 import * as assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -16,6 +18,7 @@ import { parseAllDocuments } from 'yaml';
 import { packageRoot } from '../../schema/src/paths';
 import { hostPort, psql } from '../support/psql';
 import { TestRuntime } from '../support/runtime';
+import { freePort } from '../../runtime/src/proxy/service-proxy';
 
 const NS = 'samples';
 const GROUP = `/apis/lttle.dev/v1alpha1/namespaces/${NS}`;
@@ -41,9 +44,12 @@ describe('many hosts: two node agents under kube-scheduler', function () {
   const hosts = new Map<string, { rt: TestRuntime; daemon?: ChildProcess }>();
   let kube: KubeClient;
 
-  const startAgent = (name: string) => {
+  const agentToken = 'two-hosts-agent-token-0123456789';
+  const startAgent = async (name: string) => {
     const host = hosts.get(name) ?? { rt: new TestRuntime(`lttle-${name}-`) };
-    Object.assign(host.rt.env, { LTTLE_KUBECONFIG: plane.kubeconfig, LTTLE_NODE_NAME: name, LTTLE_NODE_CPUS: '3' });
+    // The agent's API (moves between hosts, the CLI's logs through --kubeconfig).
+    const api = host.rt.env.LTTLE_LISTEN ?? `127.0.0.1:${await freePort()}`;
+    Object.assign(host.rt.env, { LTTLE_KUBECONFIG: plane.kubeconfig, LTTLE_NODE_NAME: name, LTTLE_NODE_CPUS: '3', LTTLE_LISTEN: api, LTTLE_TOKEN: agentToken });
     host.daemon = host.rt.startDaemon();
     hosts.set(name, host);
   };
@@ -61,8 +67,8 @@ describe('many hosts: two node agents under kube-scheduler', function () {
   before(async () => {
     await plane.up();
     kube = await plane.client();
-    startAgent('host-a');
-    startAgent('host-b');
+    await startAgent('host-a');
+    await startAgent('host-b');
     await until(
       'both nodes Ready',
       async () => {
@@ -145,7 +151,7 @@ describe('many hosts: two node agents under kube-scheduler', function () {
     assert.equal(await hosts.get(other)?.rt.client.getApp(NS, 'postgresql'), undefined, 'the other host never runs the app of the fenced volume');
 
     // The host comes back: the database resumes there with every row, and the moved app stays moved.
-    startAgent(pgHost);
+    await startAgent(pgHost);
     const back = await appOn('postgresql', ['ready', 'suspended', 'deep-suspended'], pgHost);
     assert.equal(await psql(hostPort(back.status?.endpoint as string), 'SELECT count(*) FROM rows_kept'), '500');
     await until(
@@ -153,5 +159,66 @@ describe('many hosts: two node agents under kube-scheduler', function () {
       async () => ((await hosts.get(pgHost)?.rt.client.getApp(NS, 'web-small')) ? undefined : true),
       60_000,
     );
+
+    // Move the database, with its volume and memory snapshot, to the other host: refused while
+    // that host has no CPU left for it (the web apps take its 3), nothing sent; then done.
+    const cli = hosts.get(pgHost)?.rt as TestRuntime;
+    const full = await cli.cli(['app', 'move', '--kubeconfig', plane.kubeconfig, '--ns', NS, 'postgresql', '--to', other]);
+    assert.equal(full.code, 1, full.stdout);
+    assert.match(full.stderr, new RegExp(`move to ${other} refused: host ${other} has too little cpu left for it \\(0m free, 250m requested\\)`));
+    assert.equal((await app('postgresql')).status?.host, pgHost);
+    await kube.call('DELETE', `${GROUP}/apps/web-small`);
+    await until('web-small gone', async () => ((await hosts.get(other)?.rt.client.getApp(NS, 'web-small')) ? undefined : true), 60_000);
+    const move = await cli.cli(['app', 'move', '--kubeconfig', plane.kubeconfig, '--ns', NS, 'postgresql', '--to', other, '--output', 'json']);
+    assert.equal(move.code, 0, move.stderr);
+    assert.equal((JSON.parse(move.stdout) as { host: string }).host, other);
+    const there = await appOn('postgresql', ['suspended', 'deep-suspended', 'ready'], other);
+    assert.equal(await psql(hostPort(there.status?.endpoint as string), 'SELECT count(*) FROM rows_kept'), '500');
+    assert.equal(
+      (await kube.call<{ status?: { host?: string } }>('GET', `${GROUP}/volumes/pgdata`)).status?.host,
+      other,
+      'the volume is bound to its new host',
+    );
+    assert.equal(await cli.client.getApp(NS, 'postgresql'), undefined, 'nothing of the app stays on the first host');
+    assert.equal(await cli.client.getVolume(NS, 'pgdata'), undefined, 'nor of its volume');
+    // Its log, read through the agent of its new host: it woke there from the snapshot it took here.
+    const logs = await cli.cli(['machine', 'logs', '--kubeconfig', plane.kubeconfig, '--ns', NS, 'postgresql']);
+    assert.equal(logs.code, 0, logs.stderr);
+    assert.match(logs.stdout, /arrived from another host/);
+    assert.match(logs.stdout, /resumed \(connection, from deep suspend\)/);
+    // A command in its machine on its new host, through that host's agent.
+    const exec = await cli.cli([
+      'machine',
+      'exec',
+      '--kubeconfig',
+      plane.kubeconfig,
+      '--ns',
+      NS,
+      'postgresql',
+      '-e',
+      'PGPASSWORD=password',
+      '--',
+      'psql',
+      '-h',
+      '127.0.0.1',
+      '-U',
+      'user',
+      '-d',
+      'db',
+      '-tAc',
+      'SELECT count(*) FROM rows_kept',
+    ]);
+    assert.equal(exec.code, 0, exec.stderr);
+    assert.equal(exec.stdout.trim(), '500');
+    // A move to a host that is not there is refused at once, naming it.
+    const wrong = await cli.cli(['app', 'move', '--kubeconfig', plane.kubeconfig, '--ns', NS, 'postgresql', '--to', 'host-z']);
+    assert.equal(wrong.code, 2);
+    assert.match(wrong.stderr, /--to: host host-z is not a node of this cluster/);
+    // Deleted in the cluster, the app and then its volume are deleted on the host that has them.
+    await kube.call('DELETE', `${GROUP}/apps/postgresql`);
+    await kube.call('DELETE', `${GROUP}/volumes/pgdata`);
+    const newHost = hosts.get(other)?.rt as TestRuntime;
+    await until('the volume deleted on its host', async () => ((await newHost.client.getVolume(NS, 'pgdata')) ? undefined : true), 60_000);
+    assert.equal(await newHost.client.getApp(NS, 'postgresql'), undefined);
   });
 });

@@ -23,9 +23,17 @@ export class Provider extends pulumi.ProviderResource {
     }
 
     /**
+     * A context of `kubeconfig` (default: its current context).
+     */
+    declare public readonly context: pulumi.Output<string | undefined>;
+    /**
      * Where the lttle runtime listens: `unix:///path/lttled.sock`, a socket path, or `http://HOST:PORT`. Defaults to the local daemon on $LTTLE_HOME/lttled.sock, started when absent.
      */
     declare public readonly host: pulumi.Output<string | undefined>;
+    /**
+     * Path of a kubeconfig: manage the Volume and App custom resources (`lttle.dev/v1alpha1`) of its Kubernetes cluster instead of one lttled; environment values go to a Secret, never into the App object. Exclusive with `host` and `token`; never read from `KUBECONFIG`, so a user who does not set it keeps the local daemon.
+     */
+    declare public readonly kubeconfig: pulumi.Output<string | undefined>;
     /**
      * Bearer token for a runtime reached over TCP.
      */
@@ -42,7 +50,9 @@ export class Provider extends pulumi.ProviderResource {
         let resourceInputs: pulumi.Inputs = {};
         opts = opts || {};
         {
+            resourceInputs["context"] = args?.context;
             resourceInputs["host"] = (args?.host) ?? utilities.getEnv("LTTLE_HOST");
+            resourceInputs["kubeconfig"] = args?.kubeconfig;
             resourceInputs["token"] = (args?.token ? pulumi.secret(args.token) : undefined) ?? utilities.getEnv("LTTLE_TOKEN");
         }
         opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts);
@@ -57,9 +67,17 @@ export class Provider extends pulumi.ProviderResource {
  */
 export interface ProviderArgs {
     /**
+     * A context of `kubeconfig` (default: its current context).
+     */
+    context?: pulumi.Input<string | undefined>;
+    /**
      * Where the lttle runtime listens: `unix:///path/lttled.sock`, a socket path, or `http://HOST:PORT`. Defaults to the local daemon on $LTTLE_HOME/lttled.sock, started when absent.
      */
     host?: pulumi.Input<string | undefined>;
+    /**
+     * Path of a kubeconfig: manage the Volume and App custom resources (`lttle.dev/v1alpha1`) of its Kubernetes cluster instead of one lttled; environment values go to a Secret, never into the App object. Exclusive with `host` and `token`; never read from `KUBECONFIG`, so a user who does not set it keeps the local daemon.
+     */
+    kubeconfig?: pulumi.Input<string | undefined>;
     /**
      * Bearer token for a runtime reached over TCP.
      */

@@ -1,11 +1,10 @@
 // What every resource operation gets from the provider: the runtime client
 // (made on first use, so previews never connect) and the Cancel signal; and
 // how long applies may wait, from the engine's customTimeouts.
-import type { RuntimeClient } from '../../../runtime/src/client/client';
-import type { WaitOptions } from '../../../runtime/src/client/api';
+import type { RuntimeApi, WaitOptions } from '../../../runtime/src/client/api';
 
 export interface Context {
-  client: () => RuntimeClient;
+  client: () => RuntimeApi;
   /** Aborted by Cancel: waits stop early. */
   signal: AbortSignal;
 }

@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { frontEndName } from '../../../schema/src/casing';
+import { CLUSTER_TARGET_DOCS } from '../cluster-target';
 import { packageRoot } from '../../../schema/src/paths';
 
 type JsonSchema = {
@@ -280,6 +281,8 @@ export function generatePulumiSchema(root = packageRoot()): Record<string, unkno
       defaultInfo: { environment: ['LTTLE_HOST'] },
     },
     token: { type: 'string', secret: true, description: 'Bearer token for a runtime reached over TCP.', defaultInfo: { environment: ['LTTLE_TOKEN'] } },
+    kubeconfig: { type: 'string', description: CLUSTER_TARGET_DOCS.kubeconfig },
+    context: { type: 'string', description: CLUSTER_TARGET_DOCS.context },
   };
   return {
     name: PKG,

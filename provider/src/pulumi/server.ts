@@ -12,7 +12,7 @@ import type { Struct } from 'google-protobuf/google/protobuf/struct_pb';
 import * as providerGrpc from '@pulumi/pulumi/proto/provider_grpc_pb';
 import * as providerPb from '@pulumi/pulumi/proto/provider_pb';
 import * as pluginPb from '@pulumi/pulumi/proto/plugin_pb';
-import type { RuntimeClient } from '../../../runtime/src/client/client';
+import type { RuntimeApi } from '../../../runtime/src/client/api';
 import { packageRoot } from '../../../schema/src/paths';
 import { checkConfig, clientFor, configFromArgs, configFromVariables, diffConfig, type ProviderConfig } from './config';
 import type { Context } from './context';
@@ -34,7 +34,7 @@ export function pulumiSchemaText(): string {
 /** Provider state across calls: configuration, the lazily made runtime client, cancellation. */
 export class LttleProvider {
   private config: ProviderConfig = {};
-  private runtime?: RuntimeClient;
+  private runtime?: RuntimeApi;
   private readonly cancel = new AbortController();
 
   constructor(private readonly env: NodeJS.ProcessEnv = process.env) {}
@@ -44,7 +44,7 @@ export class LttleProvider {
   }
 
   /** Made on first use, so Configure and previews never connect (nor start the daemon). */
-  client(): RuntimeClient {
+  client(): RuntimeApi {
     this.runtime ??= clientFor(this.config, this.env);
     return this.runtime;
   }

@@ -9,7 +9,7 @@ import { normaliseVolumeSnapshot } from '../../../schema/src/normalize';
 import { formatSize } from '../../../schema/src/size';
 import { parseSnapshotId, snapshotId } from '../../../schema/src/snapshot-id';
 import { DEFAULT_NAMESPACE, type VolumeSnapshot, type VolumeSnapshotSpec } from '../../../schema/src/types';
-import type { RuntimeClient } from '../../../runtime/src/client/client';
+import type { RuntimeApi } from '../../../runtime/src/client/api';
 import type { Naming } from './autonaming';
 import { timeoutMs, type Context } from './context';
 import { PropertyError } from './errors';
@@ -124,7 +124,7 @@ async function withDeadline<T>(work: Promise<T>, ms: number, id: string): Promis
 }
 
 /** The snapshot as the runtime lists it; undefined when it (or its volume) is gone. */
-async function find(client: RuntimeClient, ref: VolumeSnapshotSpec): Promise<VolumeSnapshot | undefined> {
+async function find(client: RuntimeApi, ref: VolumeSnapshotSpec): Promise<VolumeSnapshot | undefined> {
   try {
     return (await client.listVolumeSnapshots(ref.namespace, ref.volume)).find((s) => s.name === ref.name);
   } catch (err) {

@@ -1,6 +1,6 @@
 // data "lttle_app": looks an app up by name (and namespace): its settings,
 // state and service addresses.
-import type { RuntimeClient } from '../../../runtime/src/client/client';
+import type { RuntimeApi } from '../../../runtime/src/client/api';
 import { DEFAULT_NAMESPACE } from '../../../schema/src/types';
 import type { CtyObject } from './cty';
 import { attr, error, type Diagnostic } from './diagnostics';
@@ -10,7 +10,7 @@ import { dataSourceSchema } from './schema-gen';
 
 const schema = dataSourceSchema('app');
 
-async function read(client: RuntimeClient, config: CtyObject): Promise<{ state: CtyObject | null; diagnostics: Diagnostic[] }> {
+async function read(client: RuntimeApi, config: CtyObject): Promise<{ state: CtyObject | null; diagnostics: Diagnostic[] }> {
   const namespace = str(config.namespace) ?? DEFAULT_NAMESPACE;
   const name = str(config.name) ?? '';
   const status = await client.getApp(namespace, name);

@@ -1,5 +1,5 @@
 // data "lttle_volume": looks a volume up by name (and namespace).
-import type { RuntimeClient } from '../../../runtime/src/client/client';
+import type { RuntimeApi } from '../../../runtime/src/client/api';
 import { DEFAULT_NAMESPACE } from '../../../schema/src/types';
 import type { CtyObject } from './cty';
 import { attr, error } from './diagnostics';
@@ -10,7 +10,7 @@ import { dataSourceSchema } from './schema-gen';
 
 const schema = dataSourceSchema('volume');
 
-async function read(client: RuntimeClient, config: CtyObject): Promise<{ state: CtyObject | null; diagnostics: ReturnType<typeof error>[] }> {
+async function read(client: RuntimeApi, config: CtyObject): Promise<{ state: CtyObject | null; diagnostics: ReturnType<typeof error>[] }> {
   const namespace = str(config.namespace) ?? DEFAULT_NAMESPACE;
   const name = str(config.name) ?? '';
   const status = await client.getVolume(namespace, name);

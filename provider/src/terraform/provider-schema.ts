@@ -1,5 +1,8 @@
-// The provider block: where the runtime is and how to authenticate. Checked
+// The provider block: where the runtime is and how to authenticate: one
+// lttled (host, token), or a Kubernetes cluster (kubeconfig, context). Checked
 // at validate/plan time so a typo fails before anything is applied.
+import { targetProblems } from '../../../runtime/src/client/connect';
+import { CLUSTER_TARGET_DOCS } from '../cluster-target';
 import type { CtyObject } from './cty';
 import { attr, error, type Diagnostic } from './diagnostics';
 import type { BlockSchema } from './schema';
@@ -22,6 +25,18 @@ export const providerSchema: BlockSchema = {
       sensitive: true,
       description: 'Bearer token for TCP hosts (env `LTTLE_TOKEN`).',
     },
+    {
+      name: 'kubeconfig',
+      type: 'string',
+      optional: true,
+      description: CLUSTER_TARGET_DOCS.kubeconfig,
+    },
+    {
+      name: 'context',
+      type: 'string',
+      optional: true,
+      description: CLUSTER_TARGET_DOCS.context,
+    },
   ],
 };
 
@@ -40,6 +55,10 @@ export function validateProviderConfig(config: CtyObject): Diagnostic[] {
   // The value itself is never shown: it is a secret.
   if (typeof token === 'string' && token.trim() === '')
     diagnostics.push(error('Invalid provider configuration', 'token must not be empty; leave it out when the host needs none', attr('token')));
+  // Only known values: one from another resource is checked when the provider is configured.
+  const text = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
+  const target = { host: text(host), token: text(token), kubeconfig: text(config.kubeconfig), context: text(config.context) };
+  for (const p of targetProblems(target)) diagnostics.push(error('Invalid provider configuration', p.message, attr(p.attribute)));
   return diagnostics;
 }
 

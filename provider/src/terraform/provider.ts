@@ -1,7 +1,8 @@
 // The tfplugin6 Provider service: decodes cty values with each resource's
 // schema, calls the resource, encodes the answer. Every failure becomes a
 // diagnostic (never a gRPC error, which terraform shows as a crash).
-import { RuntimeClient } from '../../../runtime/src/client/client';
+import type { RuntimeApi } from '../../../runtime/src/client/api';
+import { connectRuntime } from '../../../runtime/src/client/connect';
 import { containsUnknown, decodeValue, encodeValue, fromJson, isObject, type CtyObject, type CtyType, type CtyValue } from './cty';
 import { appDataSource } from './data-source-app';
 import { volumeDataSource } from './data-source-volume';
@@ -41,14 +42,14 @@ function asObject(v: CtyValue): CtyObject | null {
 }
 
 export class LttleProvider {
-  private client?: RuntimeClient;
+  private client?: RuntimeApi;
   /** Aborted by StopProvider (terraform interrupted): waits end early with a diagnostic. */
   private readonly stopping = new AbortController();
   private readonly resourceMap = new Map(resources.map((r) => [r.typeName, r]));
   private readonly dataMap = new Map(dataSources.map((d) => [d.typeName, d]));
 
-  private runtime(): RuntimeClient {
-    if (!this.client) this.client = new RuntimeClient();
+  private runtime(): RuntimeApi {
+    this.client ??= connectRuntime({});
     return this.client;
   }
 
@@ -90,9 +91,12 @@ export class LttleProvider {
 
   ConfigureProvider(req: Req): Req {
     const config = asObject(decode(req.config, blockType(providerSchema))) ?? {};
-    const host = typeof config.host === 'string' ? config.host : undefined;
-    const token = typeof config.token === 'string' ? config.token : undefined;
-    this.client = new RuntimeClient({ host, token });
+    const text = (v: CtyValue | undefined) => (typeof v === 'string' && v !== '' ? v : undefined);
+    const target = { host: text(config.host), token: text(config.token), kubeconfig: text(config.kubeconfig), context: text(config.context) };
+    // Values known only now (from other resources) are checked here, with the same messages as at plan time.
+    const problems = validateProviderConfig(config);
+    if (hasErrors(problems)) return { diagnostics: problems };
+    this.client = connectRuntime(target);
     log('debug', 'configured provider', { target: this.client.target, terraform_version: textOf(req.terraform_version) });
     return { diagnostics: [] };
   }

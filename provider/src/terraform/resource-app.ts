@@ -3,7 +3,7 @@
 // replaces; everything else updates in place, the runtime redeploying the
 // machine where needed. The schema is generated (schema-gen.ts), the
 // conversions between terraform values and the model are in resource-app-model.ts.
-import type { RuntimeClient } from '../../../runtime/src/client/client';
+import type { RuntimeApi } from '../../../runtime/src/client/api';
 import { diffApp, equal } from '../../../schema/src/diff';
 import { LttleError } from '../../../schema/src/errors';
 import { normaliseApp } from '../../../schema/src/normalize';
@@ -107,7 +107,7 @@ function identityPaths(prior: CtyObject, planned: CtyObject): AttributePath[] {
   return IDENTITY.filter((k) => isUnknown(planned[k]) || planned[k] !== prior[k]).map((k) => attr(k));
 }
 
-async function apply(client: RuntimeClient, req: ApplyRequest, options: ApplyOptions): Promise<ApplyResult> {
+async function apply(client: RuntimeApi, req: ApplyRequest, options: ApplyOptions): Promise<ApplyResult> {
   if (!req.planned) {
     const prior = req.prior as CtyObject;
     try {
@@ -166,7 +166,7 @@ function privateState(priv?: Buffer): PrivateState {
 }
 
 /** Refreshes computed values; fields changed outside terraform are taken from the runtime. */
-async function read(client: RuntimeClient, state: CtyObject, priv?: Buffer): Promise<CtyObject | null> {
+async function read(client: RuntimeApi, state: CtyObject, priv?: Buffer): Promise<CtyObject | null> {
   const status = await client.getApp(str(state.namespace) ?? DEFAULT_NAMESPACE, str(state.name) ?? '');
   if (!status) return null;
   const next = appState(state, status);
@@ -192,7 +192,7 @@ async function read(client: RuntimeClient, state: CtyObject, priv?: Buffer): Pro
   return next;
 }
 
-async function importState(client: RuntimeClient, id: string): Promise<CtyObject | null> {
+async function importState(client: RuntimeApi, id: string): Promise<CtyObject | null> {
   const ref = parseImportId(id);
   if (!ref) throw new Error(`import id "${id}" must be namespace/name or name`);
   const skeleton: CtyObject = Object.fromEntries(appSchema.attributes.map((a) => [a.name, null]));

@@ -3,7 +3,7 @@
 // snapshot is the volume's bytes at one instant, so every attribute replaces
 // it; destroying it is `snapshot rm`. Rolling the volume back to it is the
 // CLI's `lttle volume snapshot restore` (an action, not a state).
-import type { RuntimeClient } from '../../../runtime/src/client/client';
+import type { RuntimeApi } from '../../../runtime/src/client/api';
 import { LttleError } from '../../../schema/src/errors';
 import { diffVolumeSnapshot } from '../../../schema/src/diff';
 import { normaliseVolumeSnapshot } from '../../../schema/src/normalize';
@@ -87,7 +87,7 @@ export function snapshotState(base: CtyObject, snapshot: VolumeSnapshot): CtyObj
   };
 }
 
-async function apply(client: RuntimeClient, req: ApplyRequest, options: ApplyOptions): Promise<ApplyResult> {
+async function apply(client: RuntimeApi, req: ApplyRequest, options: ApplyOptions): Promise<ApplyResult> {
   if (!req.planned) {
     const prior = req.prior as CtyObject;
     const id = str(prior.id) ?? '';
@@ -125,7 +125,7 @@ async function apply(client: RuntimeClient, req: ApplyRequest, options: ApplyOpt
 }
 
 /** The snapshot as the runtime lists it; null when it (or its volume) is gone, which drops it from the state. */
-async function find(client: RuntimeClient, ref: VolumeSnapshotSpec): Promise<VolumeSnapshot | null> {
+async function find(client: RuntimeApi, ref: VolumeSnapshotSpec): Promise<VolumeSnapshot | null> {
   try {
     return (await client.listVolumeSnapshots(ref.namespace, ref.volume)).find((s) => s.name === ref.name) ?? null;
   } catch (err) {
@@ -134,13 +134,13 @@ async function find(client: RuntimeClient, ref: VolumeSnapshotSpec): Promise<Vol
   }
 }
 
-async function read(client: RuntimeClient, state: CtyObject): Promise<CtyObject | null> {
+async function read(client: RuntimeApi, state: CtyObject): Promise<CtyObject | null> {
   const ref = { namespace: str(state.namespace) ?? '', volume: str(state.volume) ?? '', name: str(state.name) ?? '' };
   const snapshot = await find(client, ref);
   return snapshot ? snapshotState(state, snapshot) : null;
 }
 
-async function importState(client: RuntimeClient, id: string): Promise<CtyObject | null> {
+async function importState(client: RuntimeApi, id: string): Promise<CtyObject | null> {
   const ref = parseSnapshotId(id);
   if (!ref) throw new Error(`import id "${id}" must be namespace/volume/snapshot, e.g. samples/pgdata/before-migration`);
   const skeleton: CtyObject = Object.fromEntries(schema.attributes.map((a) => [a.name, null]));

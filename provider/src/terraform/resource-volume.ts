@@ -1,6 +1,6 @@
 // lttle_volume: a sparse ext4 file on the host. Size grows in place and never
 // shrinks (an error at plan time); name and namespace replace the volume.
-import type { RuntimeClient } from '../../../runtime/src/client/client';
+import type { RuntimeApi } from '../../../runtime/src/client/api';
 import { LttleError } from '../../../schema/src/errors';
 import { frontEndName } from '../../../schema/src/casing';
 import { diffVolume, equal } from '../../../schema/src/diff';
@@ -94,7 +94,7 @@ export function volumeState(base: CtyObject, status: VolumeStatus): CtyObject {
   };
 }
 
-async function apply(client: RuntimeClient, req: ApplyRequest, options: ApplyOptions): Promise<ApplyResult> {
+async function apply(client: RuntimeApi, req: ApplyRequest, options: ApplyOptions): Promise<ApplyResult> {
   if (!req.planned) {
     const prior = req.prior as CtyObject;
     try {
@@ -117,7 +117,7 @@ async function apply(client: RuntimeClient, req: ApplyRequest, options: ApplyOpt
 }
 
 /** Refreshes computed values and takes over drift (size, mode) from the runtime. */
-async function read(client: RuntimeClient, state: CtyObject): Promise<CtyObject | null> {
+async function read(client: RuntimeApi, state: CtyObject): Promise<CtyObject | null> {
   const status = await client.getVolume(str(state.namespace) ?? DEFAULT_NAMESPACE, str(state.name) ?? '');
   if (!status) return null;
   const next = volumeState(state, status);
@@ -130,7 +130,7 @@ async function read(client: RuntimeClient, state: CtyObject): Promise<CtyObject 
   return next;
 }
 
-async function importState(client: RuntimeClient, id: string): Promise<CtyObject | null> {
+async function importState(client: RuntimeApi, id: string): Promise<CtyObject | null> {
   const ref = parseImportId(id);
   if (!ref) throw new Error(`import id "${id}" must be namespace/name or name`);
   const skeleton: CtyObject = Object.fromEntries(schema.attributes.map((a) => [a.name, null]));

@@ -1,6 +1,6 @@
 // What a managed resource or data source implements; provider.ts does the
 // protocol plumbing (msgpack, diagnostics, private state) around it.
-import type { RuntimeClient } from '../../../runtime/src/client/client';
+import type { RuntimeApi } from '../../../runtime/src/client/api';
 import { equal } from '../../../schema/src/diff';
 import { formatPath, type Issue } from '../../../schema/src/schema';
 import { DEFAULT_NAMESPACE } from '../../../schema/src/types';
@@ -51,17 +51,17 @@ export interface Resource {
   defaultTimeoutMs(): number;
   validate(config: CtyObject): Diagnostic[];
   plan(req: PlanRequest): PlanResult;
-  apply(client: RuntimeClient, req: ApplyRequest, options: ApplyOptions): Promise<ApplyResult>;
+  apply(client: RuntimeApi, req: ApplyRequest, options: ApplyOptions): Promise<ApplyResult>;
   /** The current state, or null when the resource is gone; `priv` is the private state of the last apply. */
-  read(client: RuntimeClient, state: CtyObject, priv?: Buffer): Promise<CtyObject | null>;
+  read(client: RuntimeApi, state: CtyObject, priv?: Buffer): Promise<CtyObject | null>;
   /** Import by `namespace/name` (or `name` in the default namespace). */
-  importState(client: RuntimeClient, id: string): Promise<CtyObject | null>;
+  importState(client: RuntimeApi, id: string): Promise<CtyObject | null>;
 }
 
 export interface DataSource {
   typeName: string;
   schema: BlockSchema;
-  read(client: RuntimeClient, config: CtyObject): Promise<{ state: CtyObject | null; diagnostics: Diagnostic[] }>;
+  read(client: RuntimeApi, config: CtyObject): Promise<{ state: CtyObject | null; diagnostics: Diagnostic[] }>;
 }
 
 /**

@@ -19,12 +19,14 @@ interface Route {
   pattern: RegExp;
   names: string[];
   handler: Handler;
+  /** The handler reads the request body itself (a stream, not JSON). */
+  streamsBody: boolean;
 }
 
 export class Router {
   private readonly routes: Route[] = [];
 
-  add(method: string, template: string, handler: Handler): this {
+  add(method: string, template: string, handler: Handler, options: { streamsBody?: boolean } = {}): this {
     const names: string[] = [];
     const pattern = new RegExp(
       '^' +
@@ -34,12 +36,12 @@ export class Router {
         }) +
         '$',
     );
-    this.routes.push({ method, pattern, names, handler });
+    this.routes.push({ method, pattern, names, handler, streamsBody: options.streamsBody ?? false });
     return this;
   }
 
   /** The matching route, `'method'` when only the method is wrong, or undefined. */
-  match(method: string, pathname: string): { handler: Handler; params: Record<string, string> } | 'method' | undefined {
+  match(method: string, pathname: string): { handler: Handler; params: Record<string, string>; streamsBody: boolean } | 'method' | undefined {
     let pathMatched = false;
     for (const route of this.routes) {
       const m = route.pattern.exec(pathname);
@@ -48,7 +50,7 @@ export class Router {
       if (route.method !== method) continue;
       const params: Record<string, string> = {};
       route.names.forEach((name, i) => (params[name] = checkedParam(name, m[i + 1])));
-      return { handler: route.handler, params };
+      return { handler: route.handler, params, streamsBody: route.streamsBody };
     }
     return pathMatched ? 'method' : undefined;
   }

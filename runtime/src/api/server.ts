@@ -75,7 +75,7 @@ async function handle(router: Router, deps: ServerDeps, req: http.IncomingMessag
     const route = router.match(req.method ?? 'GET', url.pathname);
     if (route === undefined) throw new NotFoundError(`no such endpoint: ${url.pathname}`);
     if (route === 'method') throw new LttleError('method_not_allowed', `${req.method} is not allowed on ${url.pathname}`);
-    const body = await readJson(req);
+    const body = route.streamsBody ? undefined : await readJson(req);
     const ctx: RouteContext = { params: route.params, query: url.searchParams, body, req, res };
     const result = await route.handler(ctx);
     if (result !== undefined && !res.headersSent) send(res, 200, result);

@@ -20,7 +20,7 @@ import { Restarts } from './restart-policy';
 import { serviceStatus, ServiceListeners } from '../proxy/service-listeners';
 import { SnapshotFiles, volumeIdentities } from '../flash/snapshot-files';
 import { usageStatus } from './volume-usage';
-import { whileSuspended, withVolumeDisk, type HeldMachine } from './held-machine';
+import { handOver, whileSuspended, withVolumeDisk, type HeldMachine } from './held-machine';
 
 class Cancelled extends Error {}
 
@@ -312,6 +312,7 @@ export class AppController implements ServiceApp {
   withVolumeDisk: HeldMachine['withVolumeDisk'] = (ns, name, work) => withVolumeDisk(this.app, this.vm, ns, name, work);
   whileSuspended: HeldMachine['whileSuspended'] = (work) => whileSuspended(this.app, this.vm, this.snapshots, () => this.suspend('forked', true), work);
   adoptForkedSnapshot = (): void => this.snapshots.makeDurable();
+  handOver: HeldMachine['handOver'] = (work) => handOver(this.app, this.vm, this.snapshots, { flash: this.flash, listeners: this.listeners }, work);
 
   // ---- the end ----
 

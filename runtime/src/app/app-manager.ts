@@ -226,6 +226,27 @@ export class AppManager {
     return app.status();
   }
 
+  /** Hands the app to another host (app-moves.ts); once `work` succeeded it is gone from here (its volumes are the caller's). */
+  async handOver(namespace: string, name: string, work: (dir: string, record: AppRecord) => Promise<void>): Promise<void> {
+    const app = this.get(namespace, name);
+    if (!app) throw NotFoundError.of(`app ${namespace}/${name}`);
+    await app.handOver(work);
+    this.apps.delete(app.id);
+    await app.destroy();
+    this.internal.changed();
+  }
+
+  /** An app moved here from another host, with its machine files in place: recorded and started (deep-suspended). */
+  async adopt(record: AppRecord, how: string): Promise<void> {
+    const { namespace, name } = record.spec;
+    if (this.get(namespace, name)) throw new ConflictError(`app ${namespace}/${name} already runs on this host`);
+    this.deps.store.put(namespace, name, record);
+    const app = this.controller(record);
+    app.logs.line('system', `lttle: ${how}`);
+    await app.start();
+    this.internal.changed();
+  }
+
   async delete(namespace: string, name: string): Promise<void> {
     const app = this.get(namespace, name);
     if (!app) throw NotFoundError.of(`app ${namespace}/${name}`);

@@ -6,6 +6,7 @@ import { ConflictError } from '../../../schema/src/errors';
 import { flashSettings } from '../../../schema/src/normalize';
 import type { SnapshotFiles } from '../flash/snapshot-files';
 import type { OpenDisk } from '../volume/volume-chain';
+import type { AppRecord } from './app-record';
 import type { AppState } from './app-state';
 import type { ForkSource } from './fork';
 import type { MachineDriver, RunningMachine } from './machine-driver';
@@ -14,6 +15,13 @@ import type { MachineDriver, RunningMachine } from './machine-driver';
 export interface HeldMachine {
   withVolumeDisk<T>(namespace: string, name: string, work: (open: OpenDisk | undefined) => Promise<T>): Promise<T>;
   whileSuspended<T>(work: (source: ForkSource) => Promise<T>): Promise<T>;
+  handOver(work: (dir: string, record: AppRecord) => Promise<void>): Promise<void>;
+}
+
+/** What a hand-over drives of the app besides its state: suspends and its listeners. */
+export interface HandOverParts {
+  flash: { suspend(why: string, force: boolean): Promise<void>; deepSuspendNow(why: string): Promise<boolean> };
+  listeners: { close(): void; sync(): Promise<void> };
 }
 
 /** The volume at `index` of a machine as a layer step sees it open. */
@@ -65,7 +73,9 @@ export async function whileSuspended<T>(
 ): Promise<T> {
   if (!flashSettings(app.spec)) throw new ConflictError(`app ${app.id} is in regular mode: only a flash-mode app has a memory snapshot to fork`);
   // Checked before queuing: a boot in progress holds the queue, for ever if it waits for a volume.
-  if (app.record.state !== 'ready' && app.record.state !== 'suspended')
+  // A suspend under way (for a concurrent fork of the same app) ends in `suspended`: queue behind it.
+  const { state } = app.record;
+  if (state !== 'ready' && state !== 'suspending' && state !== 'suspended')
     throw new ConflictError(`app ${app.id} is ${stateWithReason(app)}: a fork needs it ready or suspended`);
   if (app.record.state === 'ready') await suspend();
   return app.serialise(async () => {
@@ -82,6 +92,40 @@ export async function whileSuspended<T>(
       open: (i) => (machine ? openDisk(machine, i) : undefined),
     });
   });
+}
+
+/**
+ * Hands the app to another host (app-move.ts): deep-suspended first (a ready or paused
+ * machine is suspended and its QEMU let go), its listeners closed, then `work` with the
+ * machine files held still. After a hand-over nothing wakes it here (it is forgotten);
+ * a failure leaves it deep-suspended and listening again.
+ */
+export async function handOver(
+  app: AppState,
+  vm: MachineDriver,
+  snapshots: SnapshotFiles,
+  parts: HandOverParts,
+  work: (dir: string, record: AppRecord) => Promise<void>,
+): Promise<void> {
+  const why = 'moving to another host';
+  if (!flashSettings(app.spec)) throw new ConflictError(`app ${app.id} is in regular mode: only a flash-mode app moves (with its memory snapshot)`);
+  if (app.record.state !== 'ready' && app.record.state !== 'suspended')
+    throw new ConflictError(`app ${app.id} is ${stateWithReason(app)}: a move needs it ready or suspended`);
+  if (app.record.state === 'ready') await parts.flash.suspend(why, true);
+  if (vm.running && !(await parts.flash.deepSuspendNow(why))) throw new ConflictError(`app ${app.id} has open connections: a move waits until they close`);
+  parts.listeners.close();
+  try {
+    await app.serialise(async () => {
+      if (app.record.state !== 'suspended' || vm.running || !snapshots.usable())
+        throw new ConflictError(`app ${app.id} is ${app.record.state}: a move needs it deep-suspended with a valid snapshot; try again`);
+      await work(app.dir, app.record);
+      // Handed over: a wake queued behind this finds the app gone, never its old snapshot.
+      app.forget();
+    });
+  } catch (err) {
+    await parts.listeners.sync();
+    throw err;
+  }
 }
 
 function bootMayWait(app: AppState): boolean {

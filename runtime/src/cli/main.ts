@@ -14,6 +14,11 @@ import { imageList, imagePrune, imagePull, imageRemove, runImageList, runImagePr
 import { machineLogs, machineResume, machineSuspend, runMachineLogs, runMachineResume, runMachineSuspend } from './commands/machine';
 import { registryLogin, registryLogout, runRegistryLogin, runRegistryLogout } from './commands/registry';
 import { appFork, runAppFork } from './commands/app-fork';
+import { appMove, runAppMove } from './commands/app-move';
+import { agentClientForApp } from './commands/cluster-apps';
+
+/** With --kubeconfig these go to the node agent of the app's host. */
+const ON_THE_APPS_HOST = new Set(['machine logs', 'machine exec', 'machine suspend', 'machine resume']);
 import {
   runVolumeSnapshotCreate,
   runVolumeSnapshotDelete,
@@ -42,6 +47,7 @@ export const COMMANDS: [CommandSpec, Runner][] = [
   [appList, runAppList],
   [appDelete, runAppDelete],
   [appFork, runAppFork],
+  [appMove, runAppMove],
   [machineLogs, runMachineLogs],
   [machineExec, runMachineExec],
   [machineSuspend, runMachineSuspend],
@@ -141,7 +147,8 @@ export async function main(argv: string[]): Promise<number> {
       out(helpText(command.spec));
       return 0;
     }
-    await command.run({ args, client: newClient(), format: formatOf(args), out, err, confirm });
+    const client = args.values.kubeconfig && ON_THE_APPS_HOST.has(command.spec.path) ? await agentClientForApp(args) : newClient();
+    await command.run({ args, client, format: formatOf(args), out, err, confirm });
     return 0;
   } catch (e) {
     if (e instanceof UsageError) {

@@ -6,10 +6,11 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
 import { daemonCommand, daemonSocketPath } from '../../../schema/src/paths';
-import { CancelledError, FailedError, LttleError, NotFoundError, TimeoutError, UnreachableError } from '../../../schema/src/errors';
-import type { ApplyResult, Health, LogLine, RawResource, WaitOptions } from './api';
+import { LttleError, NotFoundError, UnreachableError } from '../../../schema/src/errors';
+import type { ApplyResult, Health, LogLine, RawResource, RuntimeApi, WaitOptions } from './api';
 import { goneCheckout, staleDaemonMessage } from './stale-daemon';
-import { delay, errorFrom, errorFromText, isNotRunning, readAll, seg, settledStates, TERMINAL } from './http';
+import { delay, errorFrom, errorFromText, isNotRunning, readAll, seg } from './http';
+import { waitSettled } from './wait';
 import type { Duplex } from 'node:stream';
 import type { AppSpec, AppStatus, ExecRequest, VolumeSnapshot, VolumeSpec, VolumeStatus } from '../../../schema/src/types';
 
@@ -27,7 +28,7 @@ type Endpoint = { socketPath: string } | { hostname: string; port: number };
 
 const DAEMON_START_TIMEOUT_MS = 20_000;
 
-export class RuntimeClient {
+export class RuntimeClient implements RuntimeApi {
   private readonly endpoint: Endpoint;
   private readonly token?: string;
   private readonly autostart: boolean;
@@ -145,29 +146,10 @@ export class RuntimeClient {
   }
 
   /** Waits for a resource the runtime already accepted to settle at (at least) its generation. */
-  async waitSettled<S extends VolumeStatus | AppStatus>(kind: 'volume' | 'app', accepted: S, options: WaitOptions<S>): Promise<S> {
+  waitSettled<S extends VolumeStatus | AppStatus>(kind: 'volume' | 'app', accepted: S, options: WaitOptions<S>): Promise<S> {
     const { namespace, name } = accepted.spec;
-    const what = `${kind} ${namespace}/${name}`;
-    const deadline = Date.now() + options.timeoutMs;
-    let status: S = accepted;
-    for (;;) {
-      options.onProgress?.(status);
-      const current = status.observedGeneration >= accepted.generation;
-      if (current && settledStates(status).includes(status.state)) return status;
-      if (current && TERMINAL.includes(status.state)) {
-        throw await this.explained(new FailedError(`${what} is ${status.state}${status.message ? `: ${status.message}` : ''}`));
-      }
-      if (options.signal?.aborted) throw new CancelledError(`cancelled while waiting for ${what} (state: ${status.state})`);
-      if (Date.now() > deadline) {
-        throw new TimeoutError(
-          `${what} did not become ${settledStates(status).join(' or ')} within ${Math.round(options.timeoutMs / 1000)}s (state: ${status.state}${status.message ? `, ${status.message}` : ''})${options.timeoutHint ? `; ${options.timeoutHint}` : ''}`,
-        );
-      }
-      await delay(options.intervalMs ?? 200, options.signal);
-      const next = (kind === 'volume' ? await this.getVolume(namespace, name) : await this.getApp(namespace, name)) as S | undefined;
-      if (!next) throw NotFoundError.of(`${what} (deleted while waiting for it)`);
-      status = next;
-    }
+    const fetch = async () => (kind === 'volume' ? await this.getVolume(namespace, name) : await this.getApp(namespace, name)) as S | undefined;
+    return waitSettled(kind, accepted, options, fetch, (err) => this.explained(err));
   }
 
   /** Streams the app's log lines to `onLine`; with follow, until `signal` aborts. */

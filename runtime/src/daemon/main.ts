@@ -16,6 +16,8 @@ import { VolumeSnapshots } from '../volume/volume-snapshots';
 import { acquireHomeLock, HomeLockedError } from './home-lock';
 import { addAppRoutes } from '../api/routes-apps';
 import { addVolumeRoutes } from '../api/routes-volumes';
+import { addMoveRoutes } from '../api/routes-moves';
+import { AppMoves } from '../app/app-moves';
 import { createServer } from '../api/server';
 import { StateStore } from '../state/store';
 import { startNodeAgent } from './node-mode';
@@ -99,6 +101,7 @@ async function main(): Promise<void> {
   });
   appsRef.current = apps;
   const appManager = apps;
+  const moves = new AppMoves({ home, apps, volumes, rootfs: async (image) => (await images.rootfs(image)).rootfs, log });
   volumes.onlineGrow = (ns, name, bytes, growFile) => apps.growVolume(ns, name, bytes, growFile);
   volumes.usage = (ns, name) => apps.volumeUsage(ns, name);
   volumes.guard = (ns, name, work) => apps.withVolumeDisk(ns, name, work);
@@ -134,6 +137,7 @@ async function main(): Promise<void> {
       routes: [
         (router, locks) => addVolumeRoutes(router, locks, volumes, new VolumeSnapshots(volumes, log)),
         (router, locks) => addAppRoutes(router, locks, appManager),
+        (router, locks) => addMoveRoutes(router, locks, moves),
       ],
       upgrade: (req, socket, head, ok) => void handleExecUpgrade(appManager, req, socket, head, ok),
       token,
@@ -158,7 +162,7 @@ async function main(): Promise<void> {
     const [hostname, port] = tcp.split(':');
     api(token).listen(Number(port), hostname);
   }
-  const agent = await startNodeAgent({ home, volumes, apps: appManager, log });
+  const agent = await startNodeAgent({ home, volumes, apps: appManager, moves, log });
   if (agent) server.on('close', () => agent.stop());
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));

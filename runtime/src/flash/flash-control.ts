@@ -278,7 +278,8 @@ export class FlashControl {
 
   resume(why: string): Promise<void> {
     return this.app.serialise(async () => {
-      if (this.app.record.state !== 'suspended') return;
+      // A deleted app (or one handed to another host) is never woken from its old snapshot.
+      if (this.app.deleted || this.app.record.state !== 'suspended') return;
       clearTimeout(this.deepTimer);
       const started = process.hrtime.bigint();
       const kind: ResumeKind = this.vm.running ? 'memory' : 'deep';

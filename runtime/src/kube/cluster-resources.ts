@@ -1,9 +1,10 @@
 // The lttle resources of a Kubernetes cluster as the CLI sees them: what
 // `lttle deploy --kubeconfig` applies (a Volume, an App and the Secret of its
 // environment) and what `lttle app list|get --kubeconfig` reads back.
-import { customResourceOfSpec, environmentSecretName } from '../../../schema/src/crd-body';
+import { customResourceOfSpec, environmentSecretName, type CustomResource } from '../../../schema/src/crd-body';
 import type { AppSpec, VolumeSpec } from '../../../schema/src/types';
 import type { AppResourceStatus } from './app-status';
+import { withAppliedSpec } from './cluster-status';
 import { KubeApiError, KubeClient, type KubeStatus } from './kube-client';
 import { readKubeconfig } from './kubeconfig';
 
@@ -15,6 +16,19 @@ export interface AppObject {
   status?: AppResourceStatus;
 }
 
+/** Labels of the Secrets lttle writes: which app's environment each holds, so deleting the app finds them all. */
+export const ENVIRONMENT_OF_LABEL = 'lttle.dev/environment-of';
+
+export function environmentSecret(app: string, name: string, environment: Record<string, string>): Record<string, unknown> {
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name, labels: { 'app.kubernetes.io/managed-by': 'lttle', [ENVIRONMENT_OF_LABEL]: app } },
+    type: 'Opaque',
+    stringData: environment,
+  };
+}
+
 export class ClusterResources {
   constructor(readonly client: KubeClient) {}
 
@@ -22,7 +36,7 @@ export class ClusterResources {
     return new ClusterResources(new KubeClient(readKubeconfig(file, context).endpoint));
   }
 
-  private async ensureNamespace(namespace: string): Promise<void> {
+  async ensureNamespace(namespace: string): Promise<void> {
     const res = await this.client.request('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
     if (res.status >= 300 && res.status !== 409) throw new KubeApiError(res.status, res.body as KubeStatus, `create namespace ${namespace}`);
   }
@@ -36,25 +50,26 @@ export class ClusterResources {
       throw new KubeApiError(res.status, res.body as KubeStatus, `${kind} ${spec.namespace}/${spec.name}`);
   }
 
-  async applyVolume(spec: VolumeSpec): Promise<void> {
+  async applyVolume(spec: VolumeSpec): Promise<CustomResource> {
     await this.ensureNamespace(spec.namespace);
-    await this.client.apply(
+    return this.client.apply(
       `${GROUP}/namespaces/${spec.namespace}/volumes`,
-      customResourceOfSpec('volume', spec as unknown as VolumeSpec & Record<string, unknown>),
+      withAppliedSpec(customResourceOfSpec('volume', spec as unknown as VolumeSpec & Record<string, unknown>), spec),
     );
   }
 
-  async applyApp(spec: AppSpec): Promise<void> {
+  /** Writes the environment to Secret `secretName` (deploy's `<app>-env` unless told) and the App naming it; answers the App as stored. */
+  async applyApp(spec: AppSpec, secretName = environmentSecretName(spec.name)): Promise<CustomResource> {
     await this.ensureNamespace(spec.namespace);
+    const app = withAppliedSpec(customResourceOfSpec('app', spec as unknown as AppSpec & Record<string, unknown>), spec);
     if (Object.keys(spec.environment).length) {
-      await this.client.apply(`/api/v1/namespaces/${spec.namespace}/secrets`, {
-        apiVersion: 'v1',
-        kind: 'Secret',
-        metadata: { name: environmentSecretName(spec.name) },
-        stringData: spec.environment,
-      });
+      await this.client.apply(
+        `/api/v1/namespaces/${spec.namespace}/secrets`,
+        environmentSecret(spec.name, secretName, spec.environment) as { metadata: { name: string } },
+      );
+      app.spec.environmentSecret = secretName;
     }
-    await this.client.apply(`${GROUP}/namespaces/${spec.namespace}/apps`, customResourceOfSpec('app', spec as unknown as AppSpec & Record<string, unknown>));
+    return this.client.apply(`${GROUP}/namespaces/${spec.namespace}/apps`, app);
   }
 
   async listApps(namespace?: string): Promise<AppObject[]> {

@@ -95,13 +95,16 @@ export class KubeClient {
     throw new KubeApiError(res.status, res.body as KubeStatus, `${method} ${path}`);
   }
 
-  /** Creates the object, or replaces it keeping its resourceVersion (kubectl apply without the field manager's merge). */
-  async apply<T extends { metadata: { name: string } }>(collection: string, object: T): Promise<void> {
-    const created = await this.request('POST', `${collection}?fieldValidation=Strict`, object);
-    if (created.status >= 200 && created.status < 300) return;
-    if (created.status !== 409) throw new KubeApiError(created.status, created.body as KubeStatus, `create ${collection}/${object.metadata.name}`);
+  /**
+   * Creates the object, or replaces it keeping its resourceVersion (kubectl apply without the field manager's merge).
+   * Answers the object as stored: its generation says which spec a status describes.
+   */
+  async apply<T extends { metadata: { name: string } }>(collection: string, object: T): Promise<T> {
+    const created = await this.request<T>('POST', `${collection}?fieldValidation=Strict`, object);
+    if (created.status >= 200 && created.status < 300) return created.body;
+    if (created.status !== 409) throw new KubeApiError(created.status, created.body as unknown as KubeStatus, `create ${collection}/${object.metadata.name}`);
     const current = await this.call<{ metadata: { resourceVersion: string } }>('GET', `${collection}/${object.metadata.name}`);
     const updated = { ...object, metadata: { ...object.metadata, resourceVersion: current.metadata.resourceVersion } };
-    await this.call('PUT', `${collection}/${object.metadata.name}?fieldValidation=Strict`, updated);
+    return this.call<T>('PUT', `${collection}/${object.metadata.name}?fieldValidation=Strict`, updated);
   }
 }

@@ -11,13 +11,15 @@
 // never runs an App whose volume is bound elsewhere.
 import { normaliseApp, normaliseVolume } from '../../../schema/src/normalize';
 import { bodyOfCustomResource, type CustomResource } from '../../../schema/src/crd-body';
-import { resourceId, type AppSpec, type AppStatus, type VolumeSpec } from '../../../schema/src/types';
+import { resourceId, type AppSpec, type AppStatus, type VolumeSpec, type VolumeStatus } from '../../../schema/src/types';
 import { appPod, APP_LABEL, podName, type AppResource } from './app-pod';
 import { appResourceStatus, waitingStatus, type AppResourceStatus } from './app-status';
 import type { KubeClient } from './kube-client';
 import type { ServiceApp } from '../proxy/internal-services';
 import { RemoteServiceApp } from './remote-service-app';
 import { HEARTBEAT_MS, NodeRegistration } from './node-registration';
+import { AppMover, MOVE_ANNOTATION, type LocalMoves } from './app-mover';
+import type { NodeAllocatable, PodResources } from './node-fit';
 
 const GROUP = '/apis/lttle.dev/v1alpha1';
 const RECONCILE_MS = 1_000;
@@ -28,8 +30,16 @@ export interface LocalRuntime {
   applyApp(spec: AppSpec): Promise<void>;
   deleteApp(namespace: string, name: string): Promise<void>;
   apps(): AppStatus[];
+  deleteVolume(namespace: string, name: string): Promise<void>;
+  volumes(): VolumeStatus[];
   /** The apps of other hosts whose internal services the apps here may reach. */
   setRemoteServices(apps: ServiceApp[]): void;
+  /** Moves to and from other hosts (app-moves.ts). */
+  moves: LocalMoves & {
+    adoptArrival(namespace: string, name: string): Promise<boolean>;
+    arrivals(): string[];
+    discardArrival(namespace: string, name: string): void;
+  };
 }
 
 interface Meta {
@@ -43,13 +53,12 @@ interface Meta {
 }
 type AppObject = AppResource & CustomResource & { metadata: Meta; spec: { environmentSecret?: string }; status?: AppResourceStatus };
 type VolumeObject = CustomResource & { metadata: Meta; status?: { host?: string } };
-interface PodObject {
+interface PodObject extends PodResources {
   metadata: Meta;
-  spec: { nodeName?: string };
 }
-interface NodeObject {
-  metadata: { name: string };
-  status?: { conditions?: { type: string; status: string; lastHeartbeatTime?: string }[] };
+interface NodeObject extends NodeAllocatable {
+  metadata: { name: string; annotations?: Record<string, string> };
+  status?: { allocatable?: Record<string, string>; conditions?: { type: string; status: string; lastHeartbeatTime?: string }[] };
 }
 
 const key = (ns: string, name: string) => `${ns}/${name}`;
@@ -59,10 +68,13 @@ export class NodeAgent {
   private readonly registration: NodeRegistration;
   /** The spec last applied locally per app (JSON), so an unchanged App is not re-applied every second. */
   private readonly applied = new Map<string, string>();
+  /** The volumes seen bound to this host in the cluster: the only ones removed here when their Volume goes. */
+  private readonly boundHere = new Set<string>();
   /** The status last written per app (without timestamps). */
   private readonly written = new Map<string, string>();
   private timers: NodeJS.Timeout[] = [];
   private reconciling = false;
+  private readonly mover: AppMover;
 
   constructor(
     private readonly client: KubeClient,
@@ -71,8 +83,11 @@ export class NodeAgent {
     private readonly log: (line: string) => void,
     capacity: ConstructorParameters<typeof NodeRegistration>[2],
     address: string,
+    /** This agent's API (agent-api.ts): its URL and the cluster's token; without it, apps neither move here nor away. */
+    api?: { url: string; token: string },
   ) {
-    this.registration = new NodeRegistration(client, nodeName, capacity, address);
+    this.registration = new NodeRegistration(client, nodeName, capacity, address, api?.url);
+    this.mover = new AppMover(client, nodeName, local.moves, api?.token, log);
   }
 
   async start(): Promise<void> {
@@ -114,6 +129,12 @@ export class NodeAgent {
     const ready = new Map(nodes.items.map((n) => [n.metadata.name, n.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True']));
     const mine = new Set<string>();
     const remote: ServiceApp[] = [];
+    // The Pod of a deleted App waits for a kubelet to confirm its end; this agent is that kubelet.
+    const appPods = new Set(apps.items.map((a) => key(a.metadata.namespace, podName(a.metadata.name))));
+    for (const pod of pods.items) {
+      if (pod.spec.nodeName === this.nodeName && pod.metadata.deletionTimestamp && !appPods.has(key(pod.metadata.namespace, pod.metadata.name)))
+        await this.forceDelete(pod);
+    }
     for (const app of apps.items) {
       const id = key(app.metadata.namespace, app.metadata.name);
       const mounts = (app.spec.volumes ?? []).map((m) => volumeOf.get(key(m.namespace ?? app.metadata.namespace, m.name)));
@@ -150,8 +171,26 @@ export class NodeAgent {
         }
         continue;
       }
+      if (this.mover.wanted(app)) {
+        const targets = nodes.items.map((n) => ({ ...n, ready: ready.get(n.metadata.name) === true }));
+        await this.mover.move(
+          app,
+          pod,
+          pods.items,
+          mounts.filter((v): v is VolumeObject => v !== undefined),
+          targets,
+        );
+        if (!this.local.apps().some((s) => resourceId(s.spec) === id)) continue;
+      }
       mine.add(id);
       await this.runHere(app, mounts);
+    }
+    // A copy sent here stays only while its app is on its way here.
+    const movingHere = new Set(
+      apps.items.filter((a) => a.metadata.annotations?.[MOVE_ANNOTATION] === this.nodeName).map((a) => key(a.metadata.namespace, a.metadata.name)),
+    );
+    for (const id of this.local.moves.arrivals()) {
+      if (!movingHere.has(id)) this.local.moves.discardArrival(id.split('/')[0], id.split('/')[1]);
     }
     this.local.setRemoteServices(remote);
     for (const status of this.local.apps()) {
@@ -163,6 +202,30 @@ export class NodeAgent {
       await this.local.deleteApp(status.spec.namespace, status.spec.name);
       this.applied.delete(id);
       this.written.delete(id);
+    }
+    for (const [id, v] of volumeOf) if (v.status?.host === this.nodeName) this.boundHere.add(id);
+    await this.removeDeletedVolumes(new Set(volumeOf.keys()));
+  }
+
+  /**
+   * A volume this agent saw bound here whose Volume is gone (`pulumi destroy`,
+   * `terraform destroy`, kubectl delete) goes with its data, as it does on one
+   * lttled. Only those: data the agent never saw the cluster own (a volume of
+   * the host from before node mode) is never removed. Refused while a machine
+   * still has it open (its App's removal above stops it first): the next
+   * round tries again.
+   */
+  private async removeDeletedVolumes(inCluster: Set<string>): Promise<void> {
+    for (const volume of this.local.volumes()) {
+      const id = resourceId(volume.spec);
+      if (inCluster.has(id) || !this.boundHere.has(id)) continue;
+      try {
+        await this.local.deleteVolume(volume.spec.namespace, volume.spec.name);
+        this.boundHere.delete(id);
+        this.log(`node agent: volume ${id} is no longer in the cluster: removed it here`);
+      } catch (err) {
+        this.log(`node agent: volume ${id} is no longer in the cluster, but removing it here failed: ${(err as Error).message}`);
+      }
     }
   }
 
@@ -190,6 +253,8 @@ export class NodeAgent {
   private async runHere(app: AppObject, mounts: (VolumeObject | undefined)[]): Promise<void> {
     const now = new Date().toISOString();
     const id = key(app.metadata.namespace, app.metadata.name);
+    // Moved here from another host: its volumes and snapshot are installed before anything else.
+    if (await this.local.moves.adoptArrival(app.metadata.namespace, app.metadata.name)) this.log(`node agent: ${id} arrived from another host`);
     for (const [i, volume] of mounts.entries()) {
       if (!volume) return this.writeStatus(app, waitingStatus('VolumeMissing', `volume ${app.spec.volumes?.[i].name} does not exist yet`, now));
       if (volume.status?.host && volume.status.host !== this.nodeName)
@@ -211,7 +276,14 @@ export class NodeAgent {
       this.applied.set(id, json);
     }
     const local = this.local.apps().find((s) => resourceId(s.spec) === id);
-    if (local) await this.writeStatus(app, appResourceStatus(local, this.nodeName, app.metadata.generation, now));
+    if (!local) return;
+    // The App's generation is observed once the local controller has acted on the spec applied for it:
+    // until then the local state is the old machine's, and a provider waiting on it would stop early.
+    const acted = local.observedGeneration >= local.generation;
+    const status = appResourceStatus(local, this.nodeName, acted ? app.metadata.generation : undefined, now);
+    const refusal = this.mover.refusal(app);
+    if (refusal) status.conditions.push({ type: 'Moved', status: 'False', reason: 'MoveRefused', message: refusal, lastTransitionTime: now });
+    await this.writeStatus(app, status);
   }
 
   /** Takes the volume for this host, unless another agent took it since it was read (then the next round sees who). */

@@ -4,6 +4,7 @@
 // that a node that comes back after a lapse is Ready again.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
+import { API_ANNOTATION } from './agent-api';
 import type { KubeClient } from './kube-client';
 
 /** Label and taint of lttle's nodes: only App pods (which tolerate it) land there. */
@@ -42,6 +43,8 @@ export class NodeRegistration {
     readonly nodeName: string,
     private readonly capacity: NodeCapacity,
     private readonly address: string,
+    /** The URL of this agent's API (agent-api.ts), when it serves one. */
+    private readonly api?: string,
   ) {}
 
   /** Creates the Node (or takes over the one of an earlier run of this host) and posts it Ready. */
@@ -57,6 +60,8 @@ export class NodeRegistration {
     };
     const created = await this.client.request('POST', '/api/v1/nodes', node);
     if (created.status !== 201 && created.status !== 409) await this.client.call('POST', '/api/v1/nodes', node);
+    // Set (or cleared) on the Node of an earlier run too.
+    await this.client.call('PATCH', `/api/v1/nodes/${this.nodeName}`, { metadata: { annotations: { [API_ANNOTATION]: this.api ?? null } } });
     await this.heartbeat();
   }
 

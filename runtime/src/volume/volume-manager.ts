@@ -229,6 +229,20 @@ export class VolumeManager {
     }
   }
 
+  /** A volume moved here from another host (app-moves.ts): recorded, then its file renamed into place. */
+  adopt(moved: VolumeRecord, from: string): void {
+    const { namespace, name } = moved.spec;
+    const existing = this.store.get(namespace, name);
+    // A record without its file is an adoption cut short: finish it.
+    if (existing && fs.existsSync(existing.file)) throw new ConflictError(`volume ${namespace}/${name} already exists on this host`);
+    const file = this.filePath(namespace, name);
+    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    this.store.put(namespace, name, { ...moved, file, updatedAt: now() });
+    fs.renameSync(from, file);
+    fsyncDir(path.dirname(file));
+    this.log(`volume ${namespace}/${name}: moved here from another host`);
+  }
+
   async delete(namespace: string, name: string): Promise<void> {
     const record = this.store.get(namespace, name);
     if (!record) throw NotFoundError.of(`volume ${namespace}/${name}`);

@@ -15,8 +15,12 @@ import (
 type Provider struct {
 	pulumi.ProviderResourceState
 
+	// A context of `kubeconfig` (default: its current context).
+	Context pulumi.StringPtrOutput `pulumi:"context"`
 	// Where the lttle runtime listens: `unix:///path/lttled.sock`, a socket path, or `http://HOST:PORT`. Defaults to the local daemon on $LTTLE_HOME/lttled.sock, started when absent.
 	Host pulumi.StringPtrOutput `pulumi:"host"`
+	// Path of a kubeconfig: manage the Volume and App custom resources (`lttle.dev/v1alpha1`) of its Kubernetes cluster instead of one lttled; environment values go to a Secret, never into the App object. Exclusive with `host` and `token`; never read from `KUBECONFIG`, so a user who does not set it keeps the local daemon.
+	Kubeconfig pulumi.StringPtrOutput `pulumi:"kubeconfig"`
 	// Bearer token for a runtime reached over TCP.
 	Token pulumi.StringPtrOutput `pulumi:"token"`
 }
@@ -55,16 +59,24 @@ func NewProvider(ctx *pulumi.Context,
 }
 
 type providerArgs struct {
+	// A context of `kubeconfig` (default: its current context).
+	Context *string `pulumi:"context"`
 	// Where the lttle runtime listens: `unix:///path/lttled.sock`, a socket path, or `http://HOST:PORT`. Defaults to the local daemon on $LTTLE_HOME/lttled.sock, started when absent.
 	Host *string `pulumi:"host"`
+	// Path of a kubeconfig: manage the Volume and App custom resources (`lttle.dev/v1alpha1`) of its Kubernetes cluster instead of one lttled; environment values go to a Secret, never into the App object. Exclusive with `host` and `token`; never read from `KUBECONFIG`, so a user who does not set it keeps the local daemon.
+	Kubeconfig *string `pulumi:"kubeconfig"`
 	// Bearer token for a runtime reached over TCP.
 	Token *string `pulumi:"token"`
 }
 
 // The set of arguments for constructing a Provider resource.
 type ProviderArgs struct {
+	// A context of `kubeconfig` (default: its current context).
+	Context pulumi.StringPtrInput
 	// Where the lttle runtime listens: `unix:///path/lttled.sock`, a socket path, or `http://HOST:PORT`. Defaults to the local daemon on $LTTLE_HOME/lttled.sock, started when absent.
 	Host pulumi.StringPtrInput
+	// Path of a kubeconfig: manage the Volume and App custom resources (`lttle.dev/v1alpha1`) of its Kubernetes cluster instead of one lttled; environment values go to a Secret, never into the App object. Exclusive with `host` and `token`; never read from `KUBECONFIG`, so a user who does not set it keeps the local daemon.
+	Kubeconfig pulumi.StringPtrInput
 	// Bearer token for a runtime reached over TCP.
 	Token pulumi.StringPtrInput
 }
@@ -106,9 +118,19 @@ func (o ProviderOutput) ToProviderOutputWithContext(ctx context.Context) Provide
 	return o
 }
 
+// A context of `kubeconfig` (default: its current context).
+func (o ProviderOutput) Context() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Provider) pulumi.StringPtrOutput { return v.Context }).(pulumi.StringPtrOutput)
+}
+
 // Where the lttle runtime listens: `unix:///path/lttled.sock`, a socket path, or `http://HOST:PORT`. Defaults to the local daemon on $LTTLE_HOME/lttled.sock, started when absent.
 func (o ProviderOutput) Host() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *Provider) pulumi.StringPtrOutput { return v.Host }).(pulumi.StringPtrOutput)
+}
+
+// Path of a kubeconfig: manage the Volume and App custom resources (`lttle.dev/v1alpha1`) of its Kubernetes cluster instead of one lttled; environment values go to a Secret, never into the App object. Exclusive with `host` and `token`; never read from `KUBECONFIG`, so a user who does not set it keeps the local daemon.
+func (o ProviderOutput) Kubeconfig() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Provider) pulumi.StringPtrOutput { return v.Kubeconfig }).(pulumi.StringPtrOutput)
 }
 
 // Bearer token for a runtime reached over TCP.

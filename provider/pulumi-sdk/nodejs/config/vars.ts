@@ -8,12 +8,34 @@ declare var exports: any;
 const __config = new pulumi.Config("lttle");
 
 /**
+ * A context of `kubeconfig` (default: its current context).
+ */
+export declare const context: string | undefined;
+Object.defineProperty(exports, "context", {
+    get() {
+        return __config.get("context");
+    },
+    enumerable: true,
+});
+
+/**
  * Where the lttle runtime listens: `unix:///path/lttled.sock`, a socket path, or `http://HOST:PORT`. Defaults to the local daemon on $LTTLE_HOME/lttled.sock, started when absent.
  */
 export declare const host: string | undefined;
 Object.defineProperty(exports, "host", {
     get() {
         return __config.get("host") ?? utilities.getEnv("LTTLE_HOST");
+    },
+    enumerable: true,
+});
+
+/**
+ * Path of a kubeconfig: manage the Volume and App custom resources (`lttle.dev/v1alpha1`) of its Kubernetes cluster instead of one lttled; environment values go to a Secret, never into the App object. Exclusive with `host` and `token`; never read from `KUBECONFIG`, so a user who does not set it keeps the local daemon.
+ */
+export declare const kubeconfig: string | undefined;
+Object.defineProperty(exports, "kubeconfig", {
+    get() {
+        return __config.get("kubeconfig");
     },
     enumerable: true,
 });

@@ -19,22 +19,42 @@ __all__ = ['ProviderArgs', 'Provider']
 @pulumi.input_type
 class ProviderArgs:
     def __init__(__self__, *,
+                 context: pulumi.Input[Optional[_builtins.str]] = None,
                  host: pulumi.Input[Optional[_builtins.str]] = None,
+                 kubeconfig: pulumi.Input[Optional[_builtins.str]] = None,
                  token: pulumi.Input[Optional[_builtins.str]] = None):
         """
         The set of arguments for constructing a Provider resource.
 
+        :param pulumi.Input[_builtins.str] context: A context of `kubeconfig` (default: its current context).
         :param pulumi.Input[_builtins.str] host: Where the lttle runtime listens: `unix:///path/lttled.sock`, a socket path, or `http://HOST:PORT`. Defaults to the local daemon on $LTTLE_HOME/lttled.sock, started when absent.
+        :param pulumi.Input[_builtins.str] kubeconfig: Path of a kubeconfig: manage the Volume and App custom resources (`lttle.dev/v1alpha1`) of its Kubernetes cluster instead of one lttled; environment values go to a Secret, never into the App object. Exclusive with `host` and `token`; never read from `KUBECONFIG`, so a user who does not set it keeps the local daemon.
         :param pulumi.Input[_builtins.str] token: Bearer token for a runtime reached over TCP.
         """
+        if context is not None:
+            pulumi.set(__self__, "context", context)
         if host is None:
             host = _utilities.get_env('LTTLE_HOST')
         if host is not None:
             pulumi.set(__self__, "host", host)
+        if kubeconfig is not None:
+            pulumi.set(__self__, "kubeconfig", kubeconfig)
         if token is None:
             token = _utilities.get_env('LTTLE_TOKEN')
         if token is not None:
             pulumi.set(__self__, "token", token)
+
+    @_builtins.property
+    @pulumi.getter
+    def context(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        A context of `kubeconfig` (default: its current context).
+        """
+        return pulumi.get(self, "context")
+
+    @context.setter
+    def context(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "context", value)
 
     @_builtins.property
     @pulumi.getter
@@ -47,6 +67,18 @@ class ProviderArgs:
     @host.setter
     def host(self, value: pulumi.Input[Optional[_builtins.str]]):
         pulumi.set(self, "host", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def kubeconfig(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        Path of a kubeconfig: manage the Volume and App custom resources (`lttle.dev/v1alpha1`) of its Kubernetes cluster instead of one lttled; environment values go to a Secret, never into the App object. Exclusive with `host` and `token`; never read from `KUBECONFIG`, so a user who does not set it keeps the local daemon.
+        """
+        return pulumi.get(self, "kubeconfig")
+
+    @kubeconfig.setter
+    def kubeconfig(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "kubeconfig", value)
 
     @_builtins.property
     @pulumi.getter
@@ -67,7 +99,9 @@ class Provider(pulumi.ProviderResource):
     def __init__(__self__,
                  resource_name: str,
                  opts: Optional[pulumi.ResourceOptions] = None,
+                 context: pulumi.Input[Optional[_builtins.str]] = None,
                  host: pulumi.Input[Optional[_builtins.str]] = None,
+                 kubeconfig: pulumi.Input[Optional[_builtins.str]] = None,
                  token: pulumi.Input[Optional[_builtins.str]] = None,
                  __props__=None):
         """
@@ -75,7 +109,9 @@ class Provider(pulumi.ProviderResource):
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
+        :param pulumi.Input[_builtins.str] context: A context of `kubeconfig` (default: its current context).
         :param pulumi.Input[_builtins.str] host: Where the lttle runtime listens: `unix:///path/lttled.sock`, a socket path, or `http://HOST:PORT`. Defaults to the local daemon on $LTTLE_HOME/lttled.sock, started when absent.
+        :param pulumi.Input[_builtins.str] kubeconfig: Path of a kubeconfig: manage the Volume and App custom resources (`lttle.dev/v1alpha1`) of its Kubernetes cluster instead of one lttled; environment values go to a Secret, never into the App object. Exclusive with `host` and `token`; never read from `KUBECONFIG`, so a user who does not set it keeps the local daemon.
         :param pulumi.Input[_builtins.str] token: Bearer token for a runtime reached over TCP.
         """
         ...
@@ -102,7 +138,9 @@ class Provider(pulumi.ProviderResource):
     def _internal_init(__self__,
                  resource_name: str,
                  opts: Optional[pulumi.ResourceOptions] = None,
+                 context: pulumi.Input[Optional[_builtins.str]] = None,
                  host: pulumi.Input[Optional[_builtins.str]] = None,
+                 kubeconfig: pulumi.Input[Optional[_builtins.str]] = None,
                  token: pulumi.Input[Optional[_builtins.str]] = None,
                  __props__=None):
         opts = pulumi.ResourceOptions.merge(_utilities.get_resource_opts_defaults(), opts)
@@ -113,9 +151,11 @@ class Provider(pulumi.ProviderResource):
                 raise TypeError('__props__ is only valid when passed in combination with a valid opts.id to get an existing resource')
             __props__ = ProviderArgs.__new__(ProviderArgs)
 
+            __props__.__dict__["context"] = context
             if host is None:
                 host = _utilities.get_env('LTTLE_HOST')
             __props__.__dict__["host"] = host
+            __props__.__dict__["kubeconfig"] = kubeconfig
             if token is None:
                 token = _utilities.get_env('LTTLE_TOKEN')
             __props__.__dict__["token"] = None if token is None else pulumi.Output.secret(token)
@@ -129,11 +169,27 @@ class Provider(pulumi.ProviderResource):
 
     @_builtins.property
     @pulumi.getter
+    def context(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        A context of `kubeconfig` (default: its current context).
+        """
+        return pulumi.get(self, "context")
+
+    @_builtins.property
+    @pulumi.getter
     def host(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
         Where the lttle runtime listens: `unix:///path/lttled.sock`, a socket path, or `http://HOST:PORT`. Defaults to the local daemon on $LTTLE_HOME/lttled.sock, started when absent.
         """
         return pulumi.get(self, "host")
+
+    @_builtins.property
+    @pulumi.getter
+    def kubeconfig(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        Path of a kubeconfig: manage the Volume and App custom resources (`lttle.dev/v1alpha1`) of its Kubernetes cluster instead of one lttled; environment values go to a Secret, never into the App object. Exclusive with `host` and `token`; never read from `KUBECONFIG`, so a user who does not set it keeps the local daemon.
+        """
+        return pulumi.get(self, "kubeconfig")
 
     @_builtins.property
     @pulumi.getter

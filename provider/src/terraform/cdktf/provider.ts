@@ -11,6 +11,10 @@ export interface LttleProviderConfig {
   readonly host?: string;
   /** Bearer token for TCP hosts (sensitive); default: env LTTLE_TOKEN. */
   readonly token?: string;
+  /** Path of a kubeconfig: the custom resources of its Kubernetes cluster instead of one lttled (exclusive with host and token). */
+  readonly kubeconfig?: string;
+  /** A context of the kubeconfig; default: its current context. */
+  readonly context?: string;
   readonly alias?: string;
 }
 
@@ -19,6 +23,8 @@ export class LttleProvider extends TerraformProvider {
 
   readonly host?: string;
   readonly token?: string;
+  readonly kubeconfig?: string;
+  readonly context?: string;
 
   constructor(scope: Construct, id: string, config: LttleProviderConfig = {}) {
     super(scope, id, {
@@ -28,11 +34,13 @@ export class LttleProvider extends TerraformProvider {
     });
     this.host = config.host;
     this.token = config.token;
+    this.kubeconfig = config.kubeconfig;
+    this.context = config.context;
     this.alias = config.alias;
   }
 
   protected override synthesizeAttributes(): { [name: string]: unknown } {
     // alias is a meta-argument the base class adds.
-    return { host: this.host, token: this.token };
+    return { host: this.host, token: this.token, kubeconfig: this.kubeconfig, context: this.context };
   }
 }

@@ -4,10 +4,13 @@
 import type { LoadedResource } from '../../../../schema/src/documents';
 import { ClusterResources, type AppObject } from '../../kube/cluster-resources';
 import { KubeApiError } from '../../kube/kube-client';
+import { agentClient } from '../../kube/agent-api';
+import type { RuntimeClient } from '../../client/client';
+import type { ParsedArgs } from '../args';
 import { CliError, namespaceOf, type CommandContext } from '../context';
 import { keyValues, render, table } from '../output';
 
-function cluster(ctx: Pick<CommandContext, 'args'>): ClusterResources {
+export function clusterOf(ctx: Pick<CommandContext, 'args'>): ClusterResources {
   try {
     return ClusterResources.fromKubeconfig(ctx.args.values.kubeconfig[0], ctx.args.values.context?.[0]);
   } catch (err) {
@@ -23,7 +26,7 @@ export async function runDeployToCluster(
   resources: LoadedResource[],
   options: { wait: boolean; timeoutMs: number },
 ): Promise<void> {
-  const kube = cluster(ctx);
+  const kube = clusterOf(ctx);
   // The API server checks every resource first (a dry run): a refusal anywhere deploys nothing.
   const problems: string[] = [];
   for (const r of resources) {
@@ -68,7 +71,7 @@ export async function runDeployToCluster(
 }
 
 export async function runAppListInCluster(ctx: CommandContext): Promise<void> {
-  const apps = await cluster(ctx).listApps(ctx.args.flags.all ? undefined : namespaceOf(ctx.args));
+  const apps = await clusterOf(ctx).listApps(ctx.args.flags.all ? undefined : namespaceOf(ctx.args));
   if (ctx.format !== 'text') return ctx.out(render(apps, ctx.format));
   if (!apps.length) return ctx.out('No apps.');
   ctx.out(
@@ -90,7 +93,7 @@ export async function runAppListInCluster(ctx: CommandContext): Promise<void> {
 export async function runAppGetInCluster(ctx: CommandContext): Promise<void> {
   const ns = namespaceOf(ctx.args);
   const name = ctx.args.positionals[0];
-  const app = await cluster(ctx).getApp(ns, name);
+  const app = await clusterOf(ctx).getApp(ns, name);
   if (!app) throw new CliError(`app ${ns}/${name} not found in the cluster`);
   if (ctx.format !== 'text') return ctx.out(render(app, ctx.format));
   const s = app.status;
@@ -106,4 +109,31 @@ export async function runAppGetInCluster(ctx: CommandContext): Promise<void> {
       ['message', s?.message ?? '-'],
     ]),
   );
+}
+
+/**
+ * With --kubeconfig, the commands about one app's machine (logs, exec, suspend, resume) talk
+ * to the node agent of the host it is on (kube/agent-api.ts). NAME may be a unique prefix.
+ */
+export async function agentClientForApp(args: ParsedArgs): Promise<RuntimeClient> {
+  const kube = clusterOf({ args });
+  const ns = namespaceOf(args);
+  const name = args.positionals[0];
+  const apps = await kube.listApps(ns);
+  const exact = apps.find((a) => a.metadata.name === name);
+  const prefixed = apps.filter((a) => a.metadata.name.startsWith(name));
+  const app = exact ?? (prefixed.length === 1 ? prefixed[0] : undefined);
+  if (!app)
+    throw new CliError(
+      prefixed.length
+        ? `"${name}" matches several apps in ${ns}: ${prefixed.map((a) => a.metadata.name).join(', ')}`
+        : `app ${ns}/${name} not found in the cluster`,
+    );
+  const host = app.status?.host;
+  if (!host) throw new CliError(`app ${ns}/${app.metadata.name} is not on a host yet (${app.status?.message ?? 'no node agent has taken it'})`);
+  try {
+    return await agentClient(kube.client, host);
+  } catch (err) {
+    throw new CliError(`app ${ns}/${app.metadata.name} is on host ${host}, whose agent cannot be reached: ${(err as Error).message}`);
+  }
 }

@@ -5,12 +5,12 @@ import type { ExecRequest } from '../../../../schema/src/types';
 import { encodeFrame, FrameDecoder, MsgType, parseExitStatus } from '../../vm/channel';
 import type { CommandSpec } from '../args';
 import { CliError, type CommandContext } from '../context';
-import { NAMESPACE_ALIAS, NS } from './common-options';
+import { KUBE_CONTEXT, KUBECONFIG, NAMESPACE_ALIAS, NS } from './common-options';
 import { resolveMachine } from './machine';
 
 export const machineExec: CommandSpec = {
   path: 'machine exec',
-  usage: 'lttle machine exec [--ns NS] NAME [-i] [-t] [-e K=V]... [-u USER] [-w DIR] [--] CMD [ARGS...]',
+  usage: 'lttle machine exec [--ns NS] NAME [-i] [-t] [-e K=V]... [-u USER] [-w DIR] [--kubeconfig FILE [--context NAME]] [--] CMD [ARGS...]',
   summary:
     "Run a command inside the app's machine (its root filesystem and environment, as root unless -u). Resumes a suspended machine and keeps it awake until the command ends; exits with the command's exit code.",
   options: [
@@ -21,6 +21,8 @@ export const machineExec: CommandSpec = {
     { name: 'env', short: 'e', value: 'K=V', repeat: true, help: 'set an environment variable (repeatable)' },
     { name: 'user', short: 'u', value: 'USER', help: 'user name or uid[:gid] (default root)' },
     { name: 'workdir', short: 'w', value: 'DIR', help: 'working directory' },
+    KUBECONFIG,
+    KUBE_CONTEXT,
   ],
   positionals: { min: 1, max: 1 },
   passThroughAfter: 1,

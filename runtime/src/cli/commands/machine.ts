@@ -3,11 +3,11 @@ import type { CommandSpec } from '../args';
 import { CliError, namespaceOf, type CommandContext } from '../context';
 import { keyValues, render } from '../output';
 import { appNotFound } from './app';
-import { NAMESPACE_ALIAS, NS, OUTPUT } from './common-options';
+import { KUBE_CONTEXT, KUBECONFIG, NAMESPACE_ALIAS, NS, OUTPUT } from './common-options';
 
 export const machineLogs: CommandSpec = {
   path: 'machine logs',
-  usage: 'lttle machine logs [--ns NS] NAME [--follow] [--tail N] [--timestamps]',
+  usage: 'lttle machine logs [--ns NS] NAME [--follow] [--tail N] [--timestamps] [--kubeconfig FILE [--context NAME]]',
   summary: "Print the app's own output (stdout and stderr of its process) and the runtime's lines about it. NAME may be an app name or its unique prefix.",
   options: [
     NS,
@@ -15,23 +15,25 @@ export const machineLogs: CommandSpec = {
     { name: 'follow', short: 'f', help: 'keep printing new lines' },
     { name: 'tail', value: 'N', help: 'only the last N lines' },
     { name: 'timestamps', help: 'prefix each line with its time' },
+    KUBECONFIG,
+    KUBE_CONTEXT,
   ],
   positionals: { min: 1, max: 1 },
 };
 
 export const machineSuspend: CommandSpec = {
   path: 'machine suspend',
-  usage: 'lttle machine suspend [--ns NS] NAME [--output json|yaml]',
+  usage: 'lttle machine suspend [--ns NS] NAME [--output json|yaml] [--kubeconfig FILE [--context NAME]]',
   summary: 'Suspend a flash-mode machine now (pause its vCPUs; the next connection resumes it).',
-  options: [NS, NAMESPACE_ALIAS, OUTPUT],
+  options: [NS, NAMESPACE_ALIAS, OUTPUT, KUBECONFIG, KUBE_CONTEXT],
   positionals: { min: 1, max: 1 },
 };
 
 export const machineResume: CommandSpec = {
   path: 'machine resume',
-  usage: 'lttle machine resume [--ns NS] NAME [--output json|yaml]',
+  usage: 'lttle machine resume [--ns NS] NAME [--output json|yaml] [--kubeconfig FILE [--context NAME]]',
   summary: 'Resume a suspended machine now; it suspends again after its timeout without connections.',
-  options: [NS, NAMESPACE_ALIAS, OUTPUT],
+  options: [NS, NAMESPACE_ALIAS, OUTPUT, KUBECONFIG, KUBE_CONTEXT],
   positionals: { min: 1, max: 1 },
 };
 

@@ -11,6 +11,11 @@ import (
 
 var _ = internal.GetEnvOrDefault
 
+// A context of `kubeconfig` (default: its current context).
+func GetContext(ctx *pulumi.Context) string {
+	return config.Get(ctx, "lttle:context")
+}
+
 // Where the lttle runtime listens: `unix:///path/lttled.sock`, a socket path, or `http://HOST:PORT`. Defaults to the local daemon on $LTTLE_HOME/lttled.sock, started when absent.
 func GetHost(ctx *pulumi.Context) string {
 	v, err := config.Try(ctx, "lttle:host")
@@ -22,6 +27,11 @@ func GetHost(ctx *pulumi.Context) string {
 		value = d.(string)
 	}
 	return value
+}
+
+// Path of a kubeconfig: manage the Volume and App custom resources (`lttle.dev/v1alpha1`) of its Kubernetes cluster instead of one lttled; environment values go to a Secret, never into the App object. Exclusive with `host` and `token`; never read from `KUBECONFIG`, so a user who does not set it keeps the local daemon.
+func GetKubeconfig(ctx *pulumi.Context) string {
+	return config.Get(ctx, "lttle:kubeconfig")
 }
 
 // Bearer token for a runtime reached over TCP.

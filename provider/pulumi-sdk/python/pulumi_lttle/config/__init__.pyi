@@ -14,9 +14,19 @@ else:
     from typing_extensions import NotRequired, TypedDict, TypeAlias
 from .. import _utilities
 
+context: Optional[str]
+"""
+A context of `kubeconfig` (default: its current context).
+"""
+
 host: Optional[str]
 """
 Where the lttle runtime listens: `unix:///path/lttled.sock`, a socket path, or `http://HOST:PORT`. Defaults to the local daemon on $LTTLE_HOME/lttled.sock, started when absent.
+"""
+
+kubeconfig: Optional[str]
+"""
+Path of a kubeconfig: manage the Volume and App custom resources (`lttle.dev/v1alpha1`) of its Kubernetes cluster instead of one lttled; environment values go to a Secret, never into the App object. Exclusive with `host` and `token`; never read from `KUBECONFIG`, so a user who does not set it keeps the local daemon.
 """
 
 token: Optional[str]

@@ -21,11 +21,25 @@ __config__ = pulumi.Config('lttle')
 
 class _ExportableConfig(types.ModuleType):
     @_builtins.property
+    def context(self) -> Optional[str]:
+        """
+        A context of `kubeconfig` (default: its current context).
+        """
+        return __config__.get('context')
+
+    @_builtins.property
     def host(self) -> Optional[str]:
         """
         Where the lttle runtime listens: `unix:///path/lttled.sock`, a socket path, or `http://HOST:PORT`. Defaults to the local daemon on $LTTLE_HOME/lttled.sock, started when absent.
         """
         return __config__.get('host') or _utilities.get_env('LTTLE_HOST')
+
+    @_builtins.property
+    def kubeconfig(self) -> Optional[str]:
+        """
+        Path of a kubeconfig: manage the Volume and App custom resources (`lttle.dev/v1alpha1`) of its Kubernetes cluster instead of one lttled; environment values go to a Secret, never into the App object. Exclusive with `host` and `token`; never read from `KUBECONFIG`, so a user who does not set it keeps the local daemon.
+        """
+        return __config__.get('kubeconfig')
 
     @_builtins.property
     def token(self) -> Optional[str]:
