@@ -10,6 +10,7 @@ describe('every schema field in every front end', () => {
   for (const [kind, token] of [
     ['volume', 'lttle:index:Volume'],
     ['app', 'lttle:index:App'],
+    ['volume-snapshot', 'lttle:index:VolumeSnapshot'],
   ] as const)
     it(`${kind}: each field of schema/${kind}.schema.json is a Terraform attribute and a Pulumi property`, () => {
       const missing = uncovered(resourceFields(kind), resourceSchema(kind).attributes, pkg.resources[token].inputProperties, pkg.types);

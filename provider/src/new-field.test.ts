@@ -18,7 +18,7 @@ describe('a field added to the App schema', () => {
   before(() => {
     root = fs.mkdtempSync(path.join(os.tmpdir(), 'lttle-new-field-'));
     fs.mkdirSync(path.join(root, 'schema'));
-    for (const file of ['common', 'volume', 'app'].map((n) => `${n}.schema.json`))
+    for (const file of ['common', 'volume', 'app', 'volume-snapshot'].map((n) => `${n}.schema.json`))
       fs.copyFileSync(path.join(packageRoot(), 'schema', file), path.join(root, 'schema', file));
     fs.copyFileSync(path.join(packageRoot(), 'package.json'), path.join(root, 'package.json'));
     const file = path.join(root, 'schema', 'app.schema.json');

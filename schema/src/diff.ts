@@ -3,9 +3,10 @@
 // never shrink; app changes update in place, some by redeploying the machine.
 import appSchema from '../app.schema.json';
 import volumeSchema from '../volume.schema.json';
+import volumeSnapshotSchema from '../volume-snapshot.schema.json';
 import { formatSize } from './size';
 import type { Issue } from './schema';
-import type { AppSpec, VolumeSpec } from './types';
+import type { AppSpec, VolumeSnapshotSpec, VolumeSpec } from './types';
 import type { ChangeRule } from './fields';
 
 export type ChangeKind = 'add' | 'delete' | 'update';
@@ -29,8 +30,10 @@ export interface Plan {
   errors: Issue[];
 }
 
-export function changeRules(kind: 'volume' | 'app'): Record<string, ChangeRule> {
-  const schema = kind === 'volume' ? volumeSchema : appSchema;
+const SCHEMAS = { volume: volumeSchema, app: appSchema, 'volume-snapshot': volumeSnapshotSchema };
+
+export function changeRules(kind: keyof typeof SCHEMAS): Record<string, ChangeRule> {
+  const schema = SCHEMAS[kind];
   const props = schema.properties as Record<string, { 'x-on-change'?: ChangeRule }>;
   return Object.fromEntries(Object.entries(props).map(([field, p]) => [field, p['x-on-change'] ?? 'live']));
 }
@@ -55,6 +58,17 @@ export function diffVolume(old: VolumeSpec | undefined, next: VolumeSpec): Plan 
     });
   }
   return plan;
+}
+
+/** A snapshot is the volume's bytes of one instant: any change is a new snapshot (x-on-change: replace on every field). */
+export function diffVolumeSnapshot(old: VolumeSnapshotSpec | undefined, next: VolumeSnapshotSpec): Plan {
+  if (!old) return created();
+  const rules = changeRules('volume-snapshot');
+  const changes: FieldChange[] = (Object.keys(rules) as (keyof VolumeSnapshotSpec)[])
+    .filter((field) => !equal(old[field], next[field]))
+    .map((field) => ({ path: [field], kind: 'update', replace: rules[field] === 'replace' }));
+  const replace = changes.some((c) => c.replace);
+  return { action: changes.length === 0 ? 'none' : replace ? 'replace' : 'update', changes, deleteBeforeReplace: replace, redeploy: false, errors: [] };
 }
 
 export function diffApp(old: AppSpec | undefined, next: AppSpec): Plan {

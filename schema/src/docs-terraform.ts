@@ -17,7 +17,19 @@ const TIMEOUTS = (create: string, del: string) =>
   keeps what exists in the state.`;
 
 /** The "Terraform" section of docs/resources/<kind>.md. */
-export function terraformSection(kind: 'volume' | 'app'): string {
+export function terraformSection(kind: 'volume' | 'app' | 'volume-snapshot'): string {
+  if (kind === 'volume-snapshot')
+    return `## Terraform
+
+Only in Terraform:
+
+${TIMEOUTS('2m', '2m')}
+
+Every attribute replaces the snapshot: a new \`name\` takes a new snapshot (the old one is removed first, unless \`create_before_destroy\` is set), a new
+\`volume\` snapshots that volume. A snapshot removed outside Terraform (\`lttle volume snapshot rm\`) leaves the state
+at the next refresh, and the next apply takes it again. A volume cannot be deleted while it has snapshots: destroy
+them first (Terraform does, as the snapshot refers to the volume).
+`;
   if (kind === 'volume')
     return `## Terraform
 
@@ -67,7 +79,8 @@ export function providerIndex(): string {
 The lttle provider manages apps in QEMU microVMs with flash mode (snapshot when ready, suspend when idle, resume on
 connect) and the volumes they mount, through the lttle runtime \`lttled\`.
 
-- Resources: [\`lttle_volume\`](resources/volume.md), [\`lttle_app\`](resources/app.md)
+- Resources: [\`lttle_volume\`](resources/volume.md), [\`lttle_app\`](resources/app.md),
+  [\`lttle_volume_snapshot\`](resources/volume-snapshot.md)
 - Data sources: [\`lttle_volume\`](data-sources/volume.md), [\`lttle_app\`](data-sources/app.md)
 
 ## Example Usage

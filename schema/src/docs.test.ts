@@ -23,5 +23,10 @@ describe('docs/resources', () => {
     const volume = files[path.join('docs', 'resources', 'volume.md')];
     assert.match(volume, /\| `size` \|.*\| yes \| grows in place; shrinking is refused/);
     assert.match(volume, /terraform import lttle_volume\.pgdata samples\/pgdata/);
+    const snapshot = files[path.join('docs', 'resources', 'volume-snapshot.md')];
+    assert.match(snapshot, /\| `volume` \| `volume` \| `volume` \| string \|.*\| yes \| replaces the resource/);
+    assert.match(snapshot, /Its ID is `namespace\/volume\/name`/);
+    assert.match(snapshot, /pulumi import lttle:index:VolumeSnapshot NAME namespace\/volume\/name/);
+    assert.match(snapshot, /lttle volume snapshot restore --ns samples pgdata before-migration/);
   });
 });

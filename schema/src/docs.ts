@@ -17,10 +17,26 @@ interface Row {
   rule?: ChangeRule;
 }
 
+/** Each resource's page: its names, its document in the seed's YAML (a snapshot has none: the CLI takes it) and the Pulumi example its statement comes from. */
 const RESOURCES = [
-  { kind: 'volume', title: 'Volume', tf: 'lttle_volume', pulumi: 'lttle.Volume', yamlDoc: 0 },
-  { kind: 'app', title: 'App', tf: 'lttle_app', pulumi: 'lttle.App', yamlDoc: 1 },
+  { kind: 'volume', title: 'Volume', tf: 'lttle_volume', pulumi: 'lttle.Volume', yamlDoc: 0, program: 'pulumi-postgres', id: 'namespace/name' },
+  { kind: 'app', title: 'App', tf: 'lttle_app', pulumi: 'lttle.App', yamlDoc: 1, program: 'pulumi-postgres', id: 'namespace/name' },
+  {
+    kind: 'volume-snapshot',
+    title: 'VolumeSnapshot',
+    tf: 'lttle_volume_snapshot',
+    pulumi: 'lttle.VolumeSnapshot',
+    yamlDoc: undefined,
+    program: 'pulumi-snapshots',
+    id: 'namespace/volume/name',
+  },
 ] as const;
+
+/** The CLI's way to the same snapshot: there is no YAML document of one. */
+const SNAPSHOT_CLI = `lttle volume snapshot create --ns samples pgdata before-migration
+lttle volume snapshot list --ns samples pgdata
+lttle volume snapshot restore --ns samples pgdata before-migration   # the rollback: an action, so the CLI's
+lttle volume snapshot rm --ns samples pgdata before-migration`;
 
 const RULE_TEXT: Record<ChangeRule, string> = {
   replace: 'replaces the resource (deleted first: names are unique on a host)',
@@ -115,32 +131,31 @@ function read(...parts: string[]): string {
 
 /** The resource's document of the seed (examples/postgres), its Pulumi statement and its HCL example. */
 function examples(resource: (typeof RESOURCES)[number]): { yaml: string; ts: string; hcl: string; importSh: string } {
-  const yaml = read('examples', 'postgres', 'postgresql.lttle.yaml').split(/^---$/m)[resource.yamlDoc].trim();
-  const program = read('examples', 'pulumi-postgres', 'index.ts');
+  const yaml = resource.yamlDoc === undefined ? '' : read('examples', 'postgres', 'postgresql.lttle.yaml').split(/^---$/m)[resource.yamlDoc].trim();
+  const program = read('examples', resource.program, 'index.ts');
   const ts = new RegExp(`^const \\w+ = new ${resource.pulumi.replace('.', '\\.')}\\([\\s\\S]*?^\\}\\);`, 'm').exec(program)?.[0];
-  if (!ts) throw new Error(`examples/pulumi-postgres/index.ts has no \`new ${resource.pulumi}(...)\``);
+  if (!ts) throw new Error(`examples/${resource.program}/index.ts has no \`new ${resource.pulumi}(...)\``);
   return { yaml, ts, hcl: read('examples', 'resources', resource.tf, 'resource.tf'), importSh: read('examples', 'resources', resource.tf, 'import.sh') };
 }
 
-export function renderResourceDoc(kind: 'volume' | 'app'): string {
+export function renderResourceDoc(kind: (typeof RESOURCES)[number]['kind']): string {
   const resource = RESOURCES.find((r) => r.kind === kind)!;
   const schema = load(kind);
   const ex = examples(resource);
+  const cli = ex.yaml
+    ? `YAML (\`lttle deploy FILE\`):\n\n\`\`\`yaml\n${ex.yaml}\n\`\`\``
+    : `The CLI (a snapshot has no YAML document):\n\n\`\`\`sh\n${SNAPSHOT_CLI}\n\`\`\``;
   return `<!-- Generated from schema/${kind}.schema.json by \`make docs\`; do not edit. -->
 # ${resource.title} (\`${resource.tf}\`, \`${resource.pulumi}\`)
 
 ${schema.description ?? ''}
 
-Its ID is \`namespace/name\`. The same attributes are spelled in kebab-case in
+Its ID is \`${resource.id}\`. The same attributes are spelled in kebab-case in
 YAML documents, camelCase in Pulumi and snake_case in Terraform.
 
 ## Example
 
-YAML (\`lttle deploy FILE\`):
-
-\`\`\`yaml
-${ex.yaml}
-\`\`\`
+${cli}
 
 Pulumi (TypeScript):
 
@@ -163,7 +178,7 @@ ${terraformSection(kind)}
 
 \`\`\`sh
 ${ex.importSh}
-pulumi import ${resource.pulumi.replace('lttle.', 'lttle:index:')} NAME namespace/name
+pulumi import ${resource.pulumi.replace('lttle.', 'lttle:index:')} NAME ${resource.id}
 \`\`\`
 `;
 }

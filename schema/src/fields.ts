@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import appSchema from '../app.schema.json';
 import commonSchema from '../common.schema.json';
 import volumeSchema from '../volume.schema.json';
+import volumeSnapshotSchema from '../volume-snapshot.schema.json';
 
 /** Each field's `x-on-change` rule in the JSON Schema: the diff rules and the docs read the same annotation. */
 export type ChangeRule = 'replace' | 'redeploy' | 'live' | 'grow';
@@ -44,19 +45,21 @@ export interface SchemaNode {
 /** Schema documents by file name (app.schema.json, ...), as `$ref`s name them. */
 export type SchemaDocuments = Record<string, SchemaNode>;
 
-export type ResourceKind = 'volume' | 'app';
+/** A resource with its own schema/<kind>.schema.json (a VolumeSnapshot is no YAML document: it has only the providers' resource and the CLI). */
+export type ResourceKind = 'volume' | 'app' | 'volume-snapshot';
 
 export function bundledDocuments(): SchemaDocuments {
   return {
     'common.schema.json': commonSchema as SchemaNode,
     'volume.schema.json': volumeSchema as SchemaNode,
     'app.schema.json': appSchema as unknown as SchemaNode,
+    'volume-snapshot.schema.json': volumeSnapshotSchema as SchemaNode,
   };
 }
 
 /** The documents of a schema directory (a modified copy in tests). */
 export function readDocuments(dir: string): SchemaDocuments {
-  const names = ['common', 'volume', 'app'].map((n) => `${n}.schema.json`);
+  const names = ['common', 'volume', 'app', 'volume-snapshot'].map((n) => `${n}.schema.json`);
   return Object.fromEntries(names.map((n) => [n, JSON.parse(fs.readFileSync(path.join(dir, n), 'utf8')) as SchemaNode]));
 }
 

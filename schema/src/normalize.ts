@@ -12,6 +12,7 @@ import {
   type FlashStrategy,
   type RestartPolicy,
   type VolumeMode,
+  type VolumeSnapshotSpec,
   type VolumeSpec,
 } from './types';
 
@@ -44,6 +45,20 @@ export function normaliseVolume(body: unknown): Normalised<VolumeSpec> {
     size: parseVolumeSize(raw.size as string | number),
   };
   withOtherFields('volume', raw, spec);
+  return { ok: true, spec };
+}
+
+/** A VolumeSnapshot of the providers: only the namespace has a default. */
+export function normaliseVolumeSnapshot(body: unknown): Normalised<VolumeSnapshotSpec> {
+  const issues = validate('volume-snapshot', body);
+  if (issues.length) return { ok: false, issues };
+  const raw = body as Raw;
+  const spec: VolumeSnapshotSpec = {
+    name: raw.name as string,
+    namespace: (raw.namespace as string | undefined) ?? DEFAULT_NAMESPACE,
+    volume: raw.volume as string,
+  };
+  withOtherFields('volume-snapshot', raw, spec);
   return { ok: true, spec };
 }
 

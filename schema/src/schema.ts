@@ -14,7 +14,7 @@ export interface Issue {
   atKey?: boolean;
 }
 
-export type SchemaName = 'document' | 'volume' | 'app' | 'api/exec-request';
+export type SchemaName = 'document' | 'volume' | 'app' | 'volume-snapshot' | 'api/exec-request';
 
 interface SchemaNode {
   'x-expect'?: string;
@@ -43,7 +43,7 @@ function instance(): Ajv2020 {
       }
     },
   });
-  for (const file of ['common', 'volume', 'app', 'document', 'api/exec-request']) {
+  for (const file of ['common', 'volume', 'app', 'volume-snapshot', 'document', 'api/exec-request']) {
     ajv.addSchema(JSON.parse(readPackageFile(`schema/${file}.schema.json`)) as object);
   }
   return ajv;

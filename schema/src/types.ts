@@ -14,6 +14,8 @@ export interface VolumeSpec {
   mode: VolumeMode;
   /** Bytes. */
   size: number;
+  /** `VOLUME/SNAPSHOT` of the same namespace the volume was created from (read at creation only). */
+  'from-snapshot'?: string;
 }
 
 export type FlashStrategy = 'manual' | 'first-listen' | 'user-space-ready' | { 'nth-listen': number } | { 'listen-on-port': number };
@@ -105,6 +107,14 @@ export interface VolumeStatus {
   observedGeneration: number;
   createdAt: string;
   updatedAt: string;
+}
+
+/** What the providers' VolumeSnapshot resource declares (schema/volume-snapshot.schema.json). */
+export interface VolumeSnapshotSpec {
+  name: string;
+  namespace: string;
+  /** The volume's name, in the same namespace. */
+  volume: string;
 }
 
 /** A point a volume can be rolled back to (`lttle volume snapshot`): its frozen layers. */

@@ -35,10 +35,10 @@ describe('pulumi provider protocol: plugin, schema, config, preview (no runtime)
     assert.equal((await plugin.getPluginInfo()).getVersion(), pluginVersion());
   });
 
-  it('GetSchema returns the package schema with both resources', async () => {
+  it('GetSchema returns the package schema with its three resources', async () => {
     const schema = await plugin.getSchema();
     assert.equal(schema.name, 'lttle');
-    assert.deepEqual(Object.keys(schema.resources as object).sort(), [APP, VOLUME]);
+    assert.deepEqual(Object.keys(schema.resources as object).sort(), [APP, VOLUME, 'lttle:index:VolumeSnapshot']);
   });
 
   it('CheckConfig names bad keys and values; Configure accepts secrets and supports preview', async () => {

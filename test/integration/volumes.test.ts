@@ -91,7 +91,9 @@ describe('volumes (lttled over its socket)', function () {
   it('answers schema errors with the property path, and refuses a second daemon', async () => {
     await assert.rejects(rt.client.applyVolume({ name: 'x', size: '1Gi', color: 'red' }), (err: LttleError) => {
       assert.ok(err instanceof InvalidError, String(err));
-      assert.deepEqual(err.issues, [{ path: ['color'], message: 'is not a known field (known fields: name, namespace, mode, size)', atKey: true }]);
+      assert.deepEqual(err.issues, [
+        { path: ['color'], message: 'is not a known field (known fields: name, namespace, mode, size, from-snapshot)', atKey: true },
+      ]);
       return true;
     });
     const second = rt.startDaemon();

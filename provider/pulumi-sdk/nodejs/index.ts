@@ -20,6 +20,11 @@ export type Volume = import("./volume").Volume;
 export const Volume: typeof import("./volume").Volume = null as any;
 utilities.lazyLoad(exports, ["Volume"], () => require("./volume"));
 
+export { VolumeSnapshotArgs } from "./volumeSnapshot";
+export type VolumeSnapshot = import("./volumeSnapshot").VolumeSnapshot;
+export const VolumeSnapshot: typeof import("./volumeSnapshot").VolumeSnapshot = null as any;
+utilities.lazyLoad(exports, ["VolumeSnapshot"], () => require("./volumeSnapshot"));
+
 
 // Export enums:
 export * from "./types/enums";
@@ -41,6 +46,8 @@ const _module = {
                 return new App(name, <any>undefined, { urn })
             case "lttle:index:Volume":
                 return new Volume(name, <any>undefined, { urn })
+            case "lttle:index:VolumeSnapshot":
+                return new VolumeSnapshot(name, <any>undefined, { urn })
             default:
                 throw new Error(`unknown resource type ${type}`);
         }

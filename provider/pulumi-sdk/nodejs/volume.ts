@@ -42,6 +42,10 @@ export class Volume extends pulumi.CustomResource {
      */
     declare public /*out*/ readonly attachedTo: pulumi.Output<string | undefined>;
     /**
+     * Creates the volume from this snapshot of a volume of the same namespace (`VOLUME/SNAPSHOT`, as `lttle volume snapshot list` names it): it starts with the snapshot's bytes, as a copy-on-write branch of them (nothing is copied), and writes only its own. `size` must be at least the snapshot's; a larger one grows it. Read only when the volume is created; the snapshot may be deleted afterwards (its layers stay while this volume uses them). This is the declarative way back to a snapshot: a new volume from it, and the app pointed at that volume; `lttle volume snapshot restore` rolls the volume itself back. Must be VOLUME/SNAPSHOT, a snapshot of a volume of the same namespace, such as pgdata/before-migration.
+     */
+    declare public readonly fromSnapshot: pulumi.Output<string | undefined>;
+    /**
      * How apps mount the volume: "writeable" (the default; also "writable") or "read-only" (also "readonly"). Must be one of "writeable", "read-only".
      */
     declare public readonly mode: pulumi.Output<enums.VolumeMode>;
@@ -80,6 +84,7 @@ export class Volume extends pulumi.CustomResource {
             if (args?.size === undefined && !opts.urn) {
                 throw new Error("Missing required property 'size'");
             }
+            resourceInputs["fromSnapshot"] = args?.fromSnapshot;
             resourceInputs["mode"] = args?.mode;
             resourceInputs["name"] = args?.name;
             resourceInputs["namespace"] = args?.namespace;
@@ -89,6 +94,7 @@ export class Volume extends pulumi.CustomResource {
             resourceInputs["state"] = undefined /*out*/;
         } else {
             resourceInputs["attachedTo"] = undefined /*out*/;
+            resourceInputs["fromSnapshot"] = undefined /*out*/;
             resourceInputs["mode"] = undefined /*out*/;
             resourceInputs["name"] = undefined /*out*/;
             resourceInputs["namespace"] = undefined /*out*/;
@@ -105,6 +111,10 @@ export class Volume extends pulumi.CustomResource {
  * The set of arguments for constructing a Volume resource.
  */
 export interface VolumeArgs {
+    /**
+     * Creates the volume from this snapshot of a volume of the same namespace (`VOLUME/SNAPSHOT`, as `lttle volume snapshot list` names it): it starts with the snapshot's bytes, as a copy-on-write branch of them (nothing is copied), and writes only its own. `size` must be at least the snapshot's; a larger one grows it. Read only when the volume is created; the snapshot may be deleted afterwards (its layers stay while this volume uses them). This is the declarative way back to a snapshot: a new volume from it, and the app pointed at that volume; `lttle volume snapshot restore` rolls the volume itself back. Must be VOLUME/SNAPSHOT, a snapshot of a volume of the same namespace, such as pgdata/before-migration.
+     */
+    fromSnapshot?: pulumi.Input<string | undefined>;
     /**
      * How apps mount the volume: "writeable" (the default; also "writable") or "read-only" (also "readonly"). Must be one of "writeable", "read-only".
      */

@@ -1,10 +1,12 @@
-// The resource types by type token (lttle:index:Volume, lttle:index:App):
+// The resource types by type token (lttle:index:Volume, lttle:index:App,
+// lttle:index:VolumeSnapshot):
 // server.ts dispatches each resource RPC to one of them.
 import { app } from './app';
 import type { Kind, Operations } from './resource';
 import { volume } from './volume';
+import { volumeSnapshot } from './volume-snapshot';
 
-export const RESOURCES = { volume, app } satisfies Record<Kind, Operations & { token: string }>;
+export const RESOURCES = { volume, app, 'volume-snapshot': volumeSnapshot } satisfies Record<Kind, Operations & { token: string }>;
 
 /** The kind of a resource from its type token or, when the engine sends none, its URN. */
 export function kindOf(type: string, urn: string): Kind | undefined {

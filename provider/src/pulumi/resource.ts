@@ -13,7 +13,7 @@ import { fieldName, frontEndName } from '../../../schema/src/casing';
 import { failureOf, IDENTITY, pickInputs, toPulumiPath, type PropertyFailure } from './properties';
 import { clone, containsUnknown, formatPropertyPath, isPrefix, wrapSecrets, type Decoded, type Json, type JsonObject, type PropertyPath } from './values';
 
-export type Kind = 'volume' | 'app';
+export type Kind = 'volume' | 'app' | 'volume-snapshot';
 
 export interface CheckResult {
   /** The checked inputs, secrets wrapped again, the name defaulted. */

@@ -15,6 +15,7 @@ type JsonSchema = {
   description?: string;
   'x-expect'?: string;
   'x-secret'?: boolean;
+  'x-on-change'?: string;
   properties?: Record<string, JsonSchema>;
   additionalProperties?: JsonSchema | boolean;
   items?: JsonSchema;
@@ -98,7 +99,7 @@ class Generator {
   private readonly docs = new Map<string, JsonSchema>();
 
   constructor(dir: string) {
-    for (const file of ['common', 'volume', 'app']) {
+    for (const file of ['common', 'volume', 'app', 'volume-snapshot']) {
       this.docs.set(`${file}.schema.json`, JSON.parse(fs.readFileSync(path.join(dir, `${file}.schema.json`), 'utf8')) as JsonSchema);
     }
   }
@@ -203,11 +204,15 @@ const IDENTITY_DOC = ' Changing it replaces the resource (deleting the old one f
 export function generatePulumiSchema(root = packageRoot()): Record<string, unknown> {
   const gen = new Generator(path.join(root, 'schema'));
   const version = (JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string }).version;
-  const resource = (kind: 'volume' | 'app', computed: Record<string, PulumiType>, alwaysOut: string[]) => {
+  const resource = (kind: 'volume' | 'app' | 'volume-snapshot', computed: Record<string, PulumiType>, alwaysOut: string[]) => {
     const file = `${kind}.schema.json`;
     const schema = gen.doc(file);
     const { properties: inputs, required } = gen.properties(schema, file, kind);
-    for (const key of ['name', 'namespace']) {
+    // The identity, and any other field whose change the schema says replaces (a snapshot's volume).
+    const replacing = Object.entries(schema.properties ?? {})
+      .filter(([key, p]) => key === 'name' || key === 'namespace' || p['x-on-change'] === 'replace')
+      .map(([key]) => frontEndName(key, 'camel'));
+    for (const key of replacing) {
       inputs[key].description = `${inputs[key].description ?? ''}${IDENTITY_DOC}`.trim();
       inputs[key].willReplaceOnChanges = true;
     }
@@ -259,6 +264,15 @@ export function generatePulumiSchema(root = packageRoot()): Record<string, unkno
     },
     [],
   );
+  const volumeSnapshot = resource(
+    'volume-snapshot',
+    {
+      size: { type: 'string', description: "The volume's size when the snapshot was taken, such as 100Mi (a restore returns the volume to it)." },
+      sizeBytes: { type: 'integer', description: 'Size of the filesystem in bytes when the snapshot was taken.' },
+      createdAt: { type: 'string', description: 'When the snapshot was taken (RFC 3339).' },
+    },
+    [],
+  );
   const config: Record<string, PulumiType> = {
     host: {
       type: 'string',
@@ -281,7 +295,7 @@ export function generatePulumiSchema(root = packageRoot()): Record<string, unkno
     meta: { moduleFormat: '(.*)' },
     config: { variables: config },
     provider: { description: 'The lttle provider: which runtime to talk to.', inputProperties: config, properties: config },
-    resources: { [token('Volume')]: volume, [token('App')]: app },
+    resources: { [token('Volume')]: volume, [token('App')]: app, [token('VolumeSnapshot')]: volumeSnapshot },
     types: Object.fromEntries(Object.entries(gen.types).sort(([a], [b]) => a.localeCompare(b))),
     // Pulumi's codegen (test/tools/pulumi/gen-sdk, `make sdk`) reads these. The Node.js
     // SDK depends on the @pulumi/pulumi this project runs on (Node 20): the codegen's

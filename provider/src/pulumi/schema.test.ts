@@ -54,7 +54,7 @@ describe('Pulumi package schema (schema/pulumi/schema.json)', () => {
   });
 
   it('describes exactly the properties the provider handles', () => {
-    for (const kind of ['volume', 'app'] as const) {
+    for (const kind of ['volume', 'app', 'volume-snapshot'] as const) {
       const res = schema.resources[RESOURCES[kind].token];
       assert.deepEqual(Object.keys(res.inputProperties as Spec), [...RESOURCES[kind].inputs]);
       assert.deepEqual(Object.keys(res.properties as Spec).sort(), [...RESOURCES[kind].inputs, ...RESOURCES[kind].computed].sort());

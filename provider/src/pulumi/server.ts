@@ -78,7 +78,7 @@ function unimplemented<Req, Res>(method: string): grpc.handleUnaryCall<Req, Res>
 
 function resource(type: string, urn: string): Operations {
   const r = resourceFor(type, urn);
-  if (!r) throw new Unimplemented(`lttle has no resource type ${type || urn}; it has ${tokens().join(' and ')}`);
+  if (!r) throw new Unimplemented(`lttle has no resource type ${type || urn}; it has ${tokens().join(', ')}`);
   return r;
 }
 

@@ -30,6 +30,16 @@ describe('pulumi Volume: Check', () => {
     assert.match(r.failures[0].reason, /^size .*200Mi.*samples\/pgdata.*100Mi.*only grow/);
   });
 
+  it('names fromSnapshot when it is not VOLUME/SNAPSHOT', () => {
+    assert.deepEqual(volume.check(decode({ name: 'r', size: '100Mi', fromSnapshot: 'pgdata/before-migration' }), undefined, { logicalName: 'r' }).failures, []);
+    const r = volume.check(decode({ name: 'r', size: '100Mi', fromSnapshot: 'pgdata' }), undefined, { logicalName: 'r' });
+    assert.deepEqual(
+      r.failures.map((f) => f.property),
+      ['fromSnapshot'],
+    );
+    assert.match(r.failures[0].reason, /^fromSnapshot must be VOLUME\/SNAPSHOT/);
+  });
+
   it('allows growing, and shrinking when the name changes (a new volume)', () => {
     const olds = decode({ name: 'pgdata', size: '100Mi' });
     assert.deepEqual(volume.check(decode({ name: 'pgdata', size: '1Gi' }), olds, { logicalName: 'pgdata' }).failures, []);
@@ -51,6 +61,12 @@ describe('pulumi Volume: Diff', () => {
   it('a shrink (the host grown behind Pulumi, seen by refresh) is shown as an update, not an error: Check refuses it', () => {
     const r = volume.diff({ name: 'v', size: '200Mi' }, decode({ name: 'v', size: '100Mi' }));
     assert.deepEqual(r.detailed, { size: DiffKind.UPDATE });
+    assert.deepEqual(r.replaces, []);
+  });
+
+  it('a new fromSnapshot is read at creation only: an update, not a replacement', () => {
+    const r = volume.diff({ name: 'v', size: '100Mi', fromSnapshot: 'pgdata/a' }, decode({ name: 'v', size: '100Mi', fromSnapshot: 'pgdata/b' }));
+    assert.deepEqual(r.detailed, { fromSnapshot: DiffKind.UPDATE });
     assert.deepEqual(r.replaces, []);
   });
 

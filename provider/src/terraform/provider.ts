@@ -11,10 +11,11 @@ import { log } from './log';
 import { timeoutOf, type ApplyResult, type DataSource, type Resource } from './resource';
 import { appResource } from './resource-app';
 import { volumeResource } from './resource-volume';
+import { volumeSnapshotResource } from './resource-volume-snapshot';
 import { blockType, protoSchema } from './schema';
 import { providerSchema, validateProviderConfig } from './provider-schema';
 
-export const resources: Resource[] = [volumeResource, appResource];
+export const resources: Resource[] = [volumeResource, appResource, volumeSnapshotResource];
 export const dataSources: DataSource[] = [volumeDataSource, appDataSource];
 
 interface DynamicValue {

@@ -5,7 +5,17 @@ import type { VolumeSpec, VolumeStatus } from '../../../schema/src/types';
 import { isUnknown, unknown, type CtyObject } from './cty';
 import { volumeResource } from './resource-volume';
 
-const base: CtyObject = { id: null, name: 'pgdata', namespace: 'samples', mode: 'writeable', size: '100Mi', size_bytes: null, state: null, attached_to: null };
+const base: CtyObject = {
+  id: null,
+  name: 'pgdata',
+  namespace: 'samples',
+  mode: 'writeable',
+  size: '100Mi',
+  from_snapshot: null,
+  size_bytes: null,
+  state: null,
+  attached_to: null,
+};
 const prior: CtyObject = { ...base, id: 'samples/pgdata', size_bytes: 104857600, state: 'ready' };
 
 describe('terraform lttle_volume', () => {
@@ -14,6 +24,25 @@ describe('terraform lttle_volume', () => {
     assert.equal(diags.length, 1);
     assert.deepEqual(diags[0].attribute?.steps, [{ attribute_name: 'size' }]);
     assert.deepEqual(volumeResource.validate(base), []);
+  });
+
+  it('from_snapshot is VOLUME/SNAPSHOT: anything else is a diagnostic on it', () => {
+    assert.deepEqual(volumeResource.validate({ ...base, from_snapshot: 'pgdata/before-migration' }), []);
+    const diags = volumeResource.validate({ ...base, from_snapshot: 'before-migration' });
+    assert.equal(diags.length, 1);
+    assert.deepEqual(diags[0].attribute?.steps, [{ attribute_name: 'from_snapshot' }]);
+    assert.match(diags[0].detail, /^from_snapshot must be VOLUME\/SNAPSHOT/);
+  });
+
+  it('a changed from_snapshot is read at creation only: an update in place, never a replacement', () => {
+    const created = { ...prior, from_snapshot: 'pgdata/before-migration' };
+    const r = volumeResource.plan({
+      prior: created,
+      proposed: { ...created, from_snapshot: 'pgdata/after' },
+      config: { ...base, from_snapshot: 'pgdata/after' },
+    });
+    assert.deepEqual(r.requiresReplace, []);
+    assert.deepEqual(r.diagnostics, []);
   });
 
   it('plans a create with defaults and computed values unknown', () => {

@@ -100,7 +100,12 @@ export function resourceSchema(kind: ResourceKind, docs: SchemaDocuments = bundl
   return {
     version: 0,
     description: only.description,
-    attributes: [ID, ...attributesOf(kind, resourceFields(kind, docs), false), timeoutsAttribute(only.timeouts), ...only.status],
+    attributes: [
+      only.id ? { ...ID, description: only.id } : ID,
+      ...attributesOf(kind, resourceFields(kind, docs), false),
+      timeoutsAttribute(only.timeouts),
+      ...only.status,
+    ],
   };
 }
 

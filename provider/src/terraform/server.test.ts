@@ -65,7 +65,7 @@ describe('terraform plugin server', function () {
       string,
       { block: { attributes: { name: string; sensitive: boolean; type: Buffer; nested_type: unknown }[] } }
     >;
-    assert.deepEqual(Object.keys(resources).sort(), ['lttle_app', 'lttle_volume']);
+    assert.deepEqual(Object.keys(resources).sort(), ['lttle_app', 'lttle_volume', 'lttle_volume_snapshot']);
     const attribute = (name: string) => resources.lttle_app.block.attributes.find((a) => a.name === name);
     const env = attribute('environment');
     assert.equal(env?.sensitive, false, 'plain variables are shown by key');

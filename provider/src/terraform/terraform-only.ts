@@ -31,6 +31,8 @@ export interface FieldRule {
 
 export interface TerraformOnly {
   description: string;
+  /** What the `id` attribute holds, when it is not `namespace/name`. */
+  id?: string;
   dataSourceDescription: string;
   timeouts: { create: string; update: string; delete: string };
   /** Computed attributes the runtime reports, after the schema's fields. */
@@ -132,6 +134,26 @@ export const TERRAFORM_ONLY: Record<ResourceKind, TerraformOnly> = {
       'restart-policy': { description: '{default} (default), on-failure, never or remove.', defaultAsNull: true },
       tags: { description: 'Tags.' },
       'depends-on': { description: 'Apps (name or namespace/name) started before this one.' },
+    },
+  },
+  'volume-snapshot': {
+    description: 'A snapshot of a lttle volume (`lttle volume snapshot`): its bytes at the instant the resource was created.',
+    dataSourceDescription: 'An existing snapshot of a lttle volume.',
+    id: '`namespace/volume/name`.',
+    // Taking one is a freeze of the volume's top file (a rename and a new overlay): seconds, even under an app.
+    timeouts: { create: '2m', update: '2m', delete: '2m' },
+    status: [
+      {
+        name: 'size',
+        type: 'string',
+        computed: true,
+        description: "The volume's size when the snapshot was taken, such as 100Mi (a restore returns the volume to it).",
+      },
+      { name: 'size_bytes', type: 'number', computed: true, description: 'Size of the filesystem in bytes when the snapshot was taken.' },
+      { name: 'created_at', type: 'string', computed: true, description: 'When the snapshot was taken (RFC 3339).' },
+    ],
+    fields: {
+      namespace: { description: 'Namespace of the volume (default "{default}").' },
     },
   },
 };

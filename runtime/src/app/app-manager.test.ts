@@ -3,6 +3,7 @@
 // restores its snapshot; records and snapshot headers of the previous version
 // (machine generation named `generation`) are taken as they are.
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { downgradeHeader, downgradeRecord } from './testing/legacy-files';
 import { Harness } from './testing/lifecycle-harness';
@@ -45,5 +46,23 @@ describe('app manager: a daemon restart', () => {
     // The running app was stopped with the daemon and boots again.
     assert.equal(h.status('web').message, undefined);
     await h.until('web', 'a new machine', (s) => s.state === 'booting' && h.driver('web').calls.booted === 1);
+  });
+
+  it('removes the machine directories no app owns (a fork or delete cut short) and keeps every app’s', async () => {
+    await h.deploy(Harness.flashSpec('db'));
+    await h.state('db', 'booting');
+    h.driver('db').ready();
+    await h.state('db', 'suspended');
+    await h.close();
+    // What a daemon killed after copying a fork's memory, before recording the fork, leaves.
+    const stray = path.join(h.home, 'machines', 'test', 'pr1');
+    fs.mkdirSync(stray, { recursive: true });
+    fs.writeFileSync(path.join(stray, 'memory'), 'a copy of the source memory');
+
+    h = await h.restart();
+    await h.manager.recover();
+    assert.ok(!fs.existsSync(stray), 'the stray directory is gone');
+    assert.deepEqual(fs.readdirSync(path.join(h.home, 'machines', 'test')), ['db']);
+    assert.equal(h.status('db').state, 'suspended', 'the recorded app keeps its machine and snapshot');
   });
 });

@@ -4,7 +4,7 @@ import { diffApp } from '../../../schema/src/diff';
 import type { AppSpec, AppStatus, VolumeUsageStatus } from '../../../schema/src/types';
 import { AppController } from './app-controller';
 import type { AppDeps } from './app-deps';
-import { killLeftover } from './qemu-machine';
+import { killLeftover, removeStrayMachineDirs } from './qemu-machine';
 import type { MachineContext } from './machine-driver';
 import { InternalServices, serviceHost, type ServiceApp } from '../proxy/internal-services';
 import { migrateRecord, type AppRecord } from './app-record';
@@ -91,7 +91,10 @@ export class AppManager {
   /** Loads the stored apps and starts them again; one app that fails to load never stops the others. */
   async recover(): Promise<void> {
     this.killLeftovers();
-    for (const record of this.deps.store.list()) {
+    const records = this.deps.store.list();
+    for (const dir of removeStrayMachineDirs(this.deps.home, (ns, name) => records.some((r) => r.spec?.namespace === ns && r.spec?.name === name)))
+      this.deps.log(`recover: removed ${dir}, which no app owns (a fork or delete cut short)`);
+    for (const record of records) {
       try {
         // The one place stored records come back: one an older lttled wrote is brought up to date.
         const app = this.controller(migrateRecord(record));
@@ -194,9 +197,16 @@ export class AppManager {
     if (!branch) throw new ConflictError('this runtime cannot branch volumes');
     this.refuseNameClash(spec);
     const record = await parent.whileSuspended((s) => prepareFork(this.deps.home, s, spec, branch));
-    this.deps.store.put(spec.namespace, spec.name, record);
     const app = this.controller(record);
-    app.adoptForkedSnapshot();
+    try {
+      // The snapshot header first, the record last: a daemon killed before the record leaves a machine
+      // directory and branches no app owns (both removed at recovery), never a fork without its snapshot.
+      app.adoptForkedSnapshot();
+      this.deps.store.put(spec.namespace, spec.name, record);
+    } catch (err) {
+      this.apps.delete(app.id);
+      throw err;
+    }
     app.logs.line('system', `lttle: forked from app ${parent.id}`);
     await app.start();
     this.internal.changed();

@@ -274,3 +274,25 @@ export function killLeftover(home: string, namespace: string, name: string): boo
   while (fs.existsSync(`/proc/${pid}`) && Date.now() < deadline) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
   return true;
 }
+
+/**
+ * Machine directories no app record names, removed: what a daemon killed in
+ * the middle of a fork (the copy is made before the fork is recorded) or of a
+ * delete (the record goes before the directory) leaves; a fork's copy of the
+ * memory file can be as large as the guest's RAM. Returns the removed ones.
+ */
+export function removeStrayMachineDirs(home: string, recorded: (namespace: string, name: string) => boolean): string[] {
+  const root = path.join(home, 'machines');
+  const removed: string[] = [];
+  if (!fs.existsSync(root)) return removed;
+  for (const namespace of fs.readdirSync(root, { withFileTypes: true }).filter((e) => e.isDirectory())) {
+    for (const entry of fs.readdirSync(path.join(root, namespace.name), { withFileTypes: true })) {
+      if (!entry.isDirectory() || recorded(namespace.name, entry.name)) continue;
+      const dir = machineDir(home, namespace.name, entry.name);
+      killLeftover(home, namespace.name, entry.name);
+      fs.rmSync(dir, { recursive: true, force: true });
+      removed.push(dir);
+    }
+  }
+  return removed;
+}

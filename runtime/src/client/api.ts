@@ -1,7 +1,7 @@
 // The runtime API's request and response shapes (runtime/src/api/API.md).
 import type { Plan } from '../../../schema/src/diff';
 import type { Issue } from '../../../schema/src/schema';
-import type { AppSpec, AppStatus, VolumeSpec, VolumeStatus } from '../../../schema/src/types';
+import type { AppSpec, AppStatus, VolumeSnapshot, VolumeSpec, VolumeStatus } from '../../../schema/src/types';
 
 export interface ApiErrorBody {
   error: { code: string; message: string; issues?: Issue[] };
@@ -42,7 +42,7 @@ export interface WaitOptions<S> {
 }
 
 /**
- * What both providers need of a runtime: apply and wait, read, delete. lttled
+ * What both providers need of a runtime: apply and wait, read, delete, and volume snapshots. lttled
  * answers it (RuntimeClient), and so does a Kubernetes cluster through its
  * custom resources (kube/cluster-runtime.ts); connect.ts picks one.
  */
@@ -56,4 +56,8 @@ export interface RuntimeApi {
   /** False when there was none. */
   deleteVolume(namespace: string, name: string): Promise<boolean>;
   deleteApp(namespace: string, name: string): Promise<boolean>;
+  listVolumeSnapshots(namespace: string, volume: string): Promise<VolumeSnapshot[]>;
+  createVolumeSnapshot(namespace: string, volume: string, name: string): Promise<VolumeSnapshot>;
+  /** False when there was none. */
+  deleteVolumeSnapshot(namespace: string, volume: string, name: string): Promise<boolean>;
 }

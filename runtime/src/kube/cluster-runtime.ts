@@ -5,10 +5,10 @@
 // the API server's refusals become the errors lttled throws, naming the field.
 import { randomBytes } from 'node:crypto';
 import { diffApp, diffVolume, equal, type Plan } from '../../../schema/src/diff';
-import { InvalidError, LttleError, UnreachableError, ConflictError } from '../../../schema/src/errors';
+import { InvalidError, LttleError, UnreachableError, ConflictError, NotFoundError } from '../../../schema/src/errors';
 import { normaliseApp, normaliseVolume, type Normalised } from '../../../schema/src/normalize';
 import { formatPath } from '../../../schema/src/schema';
-import type { AppSpec, AppStatus, VolumeSpec, VolumeStatus } from '../../../schema/src/types';
+import type { AppSpec, AppStatus, VolumeSnapshot, VolumeSpec, VolumeStatus } from '../../../schema/src/types';
 import type { ApplyResult, RawResource, RuntimeApi, WaitOptions } from '../client/api';
 import { waitSettled } from '../client/wait';
 import { ClusterResources, ENVIRONMENT_OF_LABEL } from './cluster-resources';
@@ -16,6 +16,8 @@ import { appStatusOf, refusalError, volumeStatusOf, type AppCustomResource, type
 import { KubeApiError, KubeClient, type KubeStatus } from './kube-client';
 import { readKubeconfig } from './kubeconfig';
 import { podName } from './app-pod';
+import { agentClient } from './agent-api';
+import type { RuntimeClient } from '../client/client';
 
 const GROUP = '/apis/lttle.dev/v1alpha1';
 const seg = encodeURIComponent;
@@ -117,6 +119,35 @@ export class ClusterRuntime implements RuntimeApi {
     if (res.status === 404) return false;
     if (res.status >= 300) throw refusalError('volume', id, new KubeApiError(res.status, res.body as KubeStatus, `delete volume ${id}`));
     return true;
+  }
+
+  // A volume's snapshots are layers of its file on the host it is bound to: asked of that host's agent.
+  async listVolumeSnapshots(namespace: string, volume: string): Promise<VolumeSnapshot[]> {
+    const host = await this.hostOfVolume(namespace, volume);
+    return host ? (await this.agentOf(host)).listVolumeSnapshots(namespace, volume) : [];
+  }
+
+  async createVolumeSnapshot(namespace: string, volume: string, name: string): Promise<VolumeSnapshot> {
+    const host = await this.hostOfVolume(namespace, volume);
+    if (!host)
+      throw new ConflictError(`volume ${namespace}/${volume} is on no host yet (it is made on the host of the first app that mounts it): nothing to snapshot`);
+    return (await this.agentOf(host)).createVolumeSnapshot(namespace, volume, name);
+  }
+
+  async deleteVolumeSnapshot(namespace: string, volume: string, name: string): Promise<boolean> {
+    const host = await this.hostOfVolume(namespace, volume).catch((err: Error) => (err instanceof NotFoundError ? undefined : Promise.reject(err)));
+    return host ? (await this.agentOf(host)).deleteVolumeSnapshot(namespace, volume, name) : false;
+  }
+
+  private async hostOfVolume(namespace: string, volume: string): Promise<string | undefined> {
+    const id = `${namespace}/${volume}`;
+    const object = await this.get<VolumeCustomResource>('volume', `${GROUP}/namespaces/${seg(namespace)}/volumes/${seg(volume)}`, id);
+    if (!object) throw new NotFoundError(`volume ${id} does not exist in ${this.target}`);
+    return object.status?.host;
+  }
+
+  private agentOf(host: string): Promise<RuntimeClient> {
+    return this.reachable(() => agentClient(this.kube, host));
   }
 
   private getAppObject(namespace: string, name: string): Promise<AppCustomResource | undefined> {

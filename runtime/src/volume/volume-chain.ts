@@ -15,6 +15,7 @@ import { ConflictError } from '../../../schema/src/errors';
 import type { StateStore } from '../state/store';
 import { fsyncDir } from '../util/atomic-file';
 import { createOverlay, flattenToRaw, layerFormat, type DiskFormat, type LayerStore } from './layers';
+import type { VolumeSpec } from '../../../schema/src/types';
 import type { LayerIntent, VolumeRecord } from './volume-record';
 
 /**
@@ -82,35 +83,46 @@ export class VolumeChains {
     const { namespace } = source.spec;
     if (this.store.get(namespace, target)) throw new ConflictError(`volume ${namespace}/${target} already exists`);
     const frozen = await this.freeze(source, open);
+    const spec = { ...frozen.spec, name: target };
+    return this.onLayers(spec, VolumeChains.chain(frozen), frozen.sizeBytes, `branched from ${namespace}/${source.spec.name}`, owner);
+  }
+
+  /**
+   * A new volume over `layers` (a branch's, or a snapshot's for `from-snapshot`)
+   * under its own empty overlay. It is recorded `creating` first, naming the
+   * layers, so garbage collection keeps them and recovery deletes a half-made one.
+   */
+  async onLayers(spec: VolumeSpec, layers: string[], sizeBytes: number, origin: string, owner?: string): Promise<VolumeRecord> {
+    const { namespace, name } = spec;
     const at = now();
-    const file = this.overlayPath({ ...frozen, spec: { ...frozen.spec, name: target } });
-    const layers = VolumeChains.chain(frozen);
-    let branch: VolumeRecord = {
-      spec: { ...frozen.spec, name: target },
+    const file = this.overlayPath({ spec });
+    let volume: VolumeRecord = {
+      spec,
       state: 'creating',
-      sizeBytes: frozen.sizeBytes,
+      sizeBytes,
       file,
       format: 'qcow2',
-      layers,
+      layers: [...layers],
       generation: 1,
       observedGeneration: 0,
       ...(owner ? { ownedBy: owner } : {}),
       createdAt: at,
       updatedAt: at,
     };
-    this.store.put(namespace, target, branch);
+    this.store.put(namespace, name, volume);
     try {
       fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
       const top = layers[layers.length - 1];
       await createOverlay(file, this.layers.path(top), layerFormat(top));
     } catch (err) {
-      this.store.remove(namespace, target);
+      fs.rmSync(file, { force: true });
+      this.store.remove(namespace, name);
       throw err;
     }
-    branch = { ...branch, state: 'ready', observedGeneration: 1, updatedAt: now() };
-    this.store.put(namespace, target, branch);
-    this.log(`volume ${namespace}/${target}: branched from ${namespace}/${source.spec.name}`);
-    return branch;
+    volume = { ...volume, state: 'ready', observedGeneration: 1, updatedAt: now() };
+    this.store.put(namespace, name, volume);
+    this.log(`volume ${namespace}/${name}: ${origin}`);
+    return volume;
   }
 
   /** Puts the volume (not open in any machine) on `layers` under a new empty overlay; its old top goes. */
@@ -242,7 +254,7 @@ export class VolumeChains {
   }
 
   /** A new overlay's name beside the volume's raw file: `<name>.<random>.qcow2`. */
-  private overlayPath(record: VolumeRecord): string {
+  private overlayPath(record: Pick<VolumeRecord, 'spec'>): string {
     const raw = this.rawPath(record.spec.namespace, record.spec.name);
     return `${raw.replace(/\.ext4$/, '')}.${crypto.randomBytes(6).toString('hex')}.qcow2`;
   }

@@ -108,8 +108,11 @@ export class VolumeManager {
   }
 
   plan(spec: VolumeSpec): Plan {
-    const plan = diffVolume(this.store.get(spec.namespace, spec.name)?.spec, spec);
+    const existing = this.store.get(spec.namespace, spec.name);
+    const plan = diffVolume(existing?.spec, spec);
     if (plan.errors.length) throw new InvalidError(plan.errors.map((e) => e.message).join('; '), plan.errors);
+    // A dry run (deploy checks every document first) refuses a missing snapshot too.
+    if (!existing && spec['from-snapshot']) this.snapshots.sourceOf(spec);
     return plan;
   }
 
@@ -117,6 +120,14 @@ export class VolumeManager {
   async apply(spec: VolumeSpec): Promise<{ status: VolumeStatus; plan: Plan }> {
     const plan = this.plan(spec);
     const existing = this.store.get(spec.namespace, spec.name);
+    if (!existing && spec['from-snapshot']) {
+      // A branch of the snapshot's layers at its size. Read and recorded with no await
+      // between, so a `snapshot rm` meanwhile cannot collect the layers.
+      const snapshot = this.snapshots.sourceOf(spec);
+      await this.chains.onLayers({ ...spec, size: snapshot.size }, snapshot.layers, snapshot.sizeBytes, `created from snapshot ${spec['from-snapshot']}`);
+      // Grows it when the spec asks for more than the snapshot held.
+      return { status: (await this.apply(spec)).status, plan };
+    }
     if (!existing) return { status: await this.create(spec), plan };
     if (plan.action === 'none') return { status: this.status(existing), plan };
     const generation = (existing.generation ?? 1) + 1;

@@ -3,7 +3,9 @@
 // replaced atomically like every other record (StateStore).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { VolumeSnapshot } from '../../../schema/src/types';
+import { InvalidError } from '../../../schema/src/errors';
+import { formatSize } from '../../../schema/src/size';
+import type { VolumeSnapshot, VolumeSpec } from '../../../schema/src/types';
 import { isName } from '../../../schema/src/schema';
 import { StateStore } from '../state/store';
 
@@ -37,6 +39,21 @@ export class VolumeSnapshotStore {
       .readdirSync(this.dir)
       .filter(isName)
       .flatMap((ns) => this.store(ns).list());
+  }
+
+  /** The snapshot a new volume's `from-snapshot` names, or the refusal naming the field. */
+  sourceOf(spec: VolumeSpec): VolumeSnapshot {
+    const [volume, name] = (spec['from-snapshot'] ?? '').split('/');
+    const snapshot = this.get(spec.namespace, volume, name);
+    if (!snapshot) {
+      const message = `names snapshot ${name} of volume ${spec.namespace}/${volume}, which does not exist (lttle volume snapshot list --ns ${spec.namespace} ${volume})`;
+      throw new InvalidError(`from-snapshot ${message}`, [{ path: ['from-snapshot'], message }]);
+    }
+    if (spec.size < snapshot.size) {
+      const message = `must be at least ${formatSize(snapshot.size)}, the size of snapshot ${spec['from-snapshot']} it is created from (asked: ${formatSize(spec.size)})`;
+      throw new InvalidError(`size ${message}`, [{ path: ['size'], message }]);
+    }
+    return snapshot;
   }
 
   put(snapshot: VolumeSnapshot): void {

@@ -25,6 +25,8 @@ func (m *module) Construct(ctx *pulumi.Context, name, typ, urn string) (r pulumi
 		r = &App{}
 	case "lttle:index:Volume":
 		r = &Volume{}
+	case "lttle:index:VolumeSnapshot":
+		r = &VolumeSnapshot{}
 	default:
 		return nil, fmt.Errorf("unknown resource type: %s", typ)
 	}

@@ -18,6 +18,8 @@ type Volume struct {
 
 	// `namespace/name` of the app that has the volume attached, if any.
 	AttachedTo pulumi.StringPtrOutput `pulumi:"attachedTo"`
+	// Creates the volume from this snapshot of a volume of the same namespace (`VOLUME/SNAPSHOT`, as `lttle volume snapshot list` names it): it starts with the snapshot's bytes, as a copy-on-write branch of them (nothing is copied), and writes only its own. `size` must be at least the snapshot's; a larger one grows it. Read only when the volume is created; the snapshot may be deleted afterwards (its layers stay while this volume uses them). This is the declarative way back to a snapshot: a new volume from it, and the app pointed at that volume; `lttle volume snapshot restore` rolls the volume itself back. Must be VOLUME/SNAPSHOT, a snapshot of a volume of the same namespace, such as pgdata/before-migration.
+	FromSnapshot pulumi.StringPtrOutput `pulumi:"fromSnapshot"`
 	// How apps mount the volume: "writeable" (the default; also "writable") or "read-only" (also "readonly"). Must be one of "writeable", "read-only".
 	Mode VolumeModeOutput `pulumi:"mode"`
 	// Unique name of the volume in its namespace. Must be a name that starts with a letter and has only letters, digits, '-' and '_' (no '--'), at most 63 characters. Changing it replaces the resource (deleting the old one first when the name is explicit: names are unique on the host). Without it the resource is autonamed: its Pulumi name plus a random suffix (e.g. pgdata-k3x9q2mz), or the name the stack's `autonaming` configuration gives; an autonamed resource is replaced by creating the new one first.
@@ -81,6 +83,8 @@ func VolumeExists(ctx *pulumi.Context,
 }
 
 type volumeArgs struct {
+	// Creates the volume from this snapshot of a volume of the same namespace (`VOLUME/SNAPSHOT`, as `lttle volume snapshot list` names it): it starts with the snapshot's bytes, as a copy-on-write branch of them (nothing is copied), and writes only its own. `size` must be at least the snapshot's; a larger one grows it. Read only when the volume is created; the snapshot may be deleted afterwards (its layers stay while this volume uses them). This is the declarative way back to a snapshot: a new volume from it, and the app pointed at that volume; `lttle volume snapshot restore` rolls the volume itself back. Must be VOLUME/SNAPSHOT, a snapshot of a volume of the same namespace, such as pgdata/before-migration.
+	FromSnapshot *string `pulumi:"fromSnapshot"`
 	// How apps mount the volume: "writeable" (the default; also "writable") or "read-only" (also "readonly"). Must be one of "writeable", "read-only".
 	Mode *VolumeMode `pulumi:"mode"`
 	// Unique name of the volume in its namespace. Must be a name that starts with a letter and has only letters, digits, '-' and '_' (no '--'), at most 63 characters. Changing it replaces the resource (deleting the old one first when the name is explicit: names are unique on the host). Without it the resource is autonamed: its Pulumi name plus a random suffix (e.g. pgdata-k3x9q2mz), or the name the stack's `autonaming` configuration gives; an autonamed resource is replaced by creating the new one first.
@@ -93,6 +97,8 @@ type volumeArgs struct {
 
 // The set of arguments for constructing a Volume resource.
 type VolumeArgs struct {
+	// Creates the volume from this snapshot of a volume of the same namespace (`VOLUME/SNAPSHOT`, as `lttle volume snapshot list` names it): it starts with the snapshot's bytes, as a copy-on-write branch of them (nothing is copied), and writes only its own. `size` must be at least the snapshot's; a larger one grows it. Read only when the volume is created; the snapshot may be deleted afterwards (its layers stay while this volume uses them). This is the declarative way back to a snapshot: a new volume from it, and the app pointed at that volume; `lttle volume snapshot restore` rolls the volume itself back. Must be VOLUME/SNAPSHOT, a snapshot of a volume of the same namespace, such as pgdata/before-migration.
+	FromSnapshot pulumi.StringPtrInput
 	// How apps mount the volume: "writeable" (the default; also "writable") or "read-only" (also "readonly"). Must be one of "writeable", "read-only".
 	Mode VolumeModePtrInput
 	// Unique name of the volume in its namespace. Must be a name that starts with a letter and has only letters, digits, '-' and '_' (no '--'), at most 63 characters. Changing it replaces the resource (deleting the old one first when the name is explicit: names are unique on the host). Without it the resource is autonamed: its Pulumi name plus a random suffix (e.g. pgdata-k3x9q2mz), or the name the stack's `autonaming` configuration gives; an autonamed resource is replaced by creating the new one first.
@@ -193,6 +199,11 @@ func (o VolumeOutput) ToVolumeOutputWithContext(ctx context.Context) VolumeOutpu
 // `namespace/name` of the app that has the volume attached, if any.
 func (o VolumeOutput) AttachedTo() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *Volume) pulumi.StringPtrOutput { return v.AttachedTo }).(pulumi.StringPtrOutput)
+}
+
+// Creates the volume from this snapshot of a volume of the same namespace (`VOLUME/SNAPSHOT`, as `lttle volume snapshot list` names it): it starts with the snapshot's bytes, as a copy-on-write branch of them (nothing is copied), and writes only its own. `size` must be at least the snapshot's; a larger one grows it. Read only when the volume is created; the snapshot may be deleted afterwards (its layers stay while this volume uses them). This is the declarative way back to a snapshot: a new volume from it, and the app pointed at that volume; `lttle volume snapshot restore` rolls the volume itself back. Must be VOLUME/SNAPSHOT, a snapshot of a volume of the same namespace, such as pgdata/before-migration.
+func (o VolumeOutput) FromSnapshot() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Volume) pulumi.StringPtrOutput { return v.FromSnapshot }).(pulumi.StringPtrOutput)
 }
 
 // How apps mount the volume: "writeable" (the default; also "writable") or "read-only" (also "readonly"). Must be one of "writeable", "read-only".

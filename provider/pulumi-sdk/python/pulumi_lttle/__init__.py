@@ -10,6 +10,7 @@ from ._enums import *
 from .app import *
 from .provider import *
 from .volume import *
+from .volume_snapshot import *
 from ._inputs import *
 from . import outputs
 
@@ -29,7 +30,8 @@ _utilities.register(
   "fqn": "pulumi_lttle",
   "classes": {
    "lttle:index:App": "App",
-   "lttle:index:Volume": "Volume"
+   "lttle:index:Volume": "Volume",
+   "lttle:index:VolumeSnapshot": "VolumeSnapshot"
   }
  }
 ]

@@ -21,6 +21,7 @@ __all__ = ['VolumeArgs', 'Volume']
 class VolumeArgs:
     def __init__(__self__, *,
                  size: pulumi.Input[Union[_builtins.str, _builtins.int]],
+                 from_snapshot: pulumi.Input[Optional[_builtins.str]] = None,
                  mode: pulumi.Input[Optional['VolumeMode']] = None,
                  name: pulumi.Input[Optional[_builtins.str]] = None,
                  namespace: pulumi.Input[Optional[_builtins.str]] = None):
@@ -28,11 +29,14 @@ class VolumeArgs:
         The set of arguments for constructing a Volume resource.
 
         :param pulumi.Input[Union[_builtins.str, _builtins.int]] size: Size: a number of bytes or a human-readable size (Ki, Mi, Gi, Ti powers of 1024; K, M, G, T, KB, MB, GB, TB powers of 1000). Grows in place, online under an app that mounts it (a suspended app is resumed for the grow and suspended again); shrinking is refused. Must be a size such as 100Mi, 50M, 42MB, 1.5GB or 1Gi (at least 1Mi), or a number of bytes.
+        :param pulumi.Input[_builtins.str] from_snapshot: Creates the volume from this snapshot of a volume of the same namespace (`VOLUME/SNAPSHOT`, as `lttle volume snapshot list` names it): it starts with the snapshot's bytes, as a copy-on-write branch of them (nothing is copied), and writes only its own. `size` must be at least the snapshot's; a larger one grows it. Read only when the volume is created; the snapshot may be deleted afterwards (its layers stay while this volume uses them). This is the declarative way back to a snapshot: a new volume from it, and the app pointed at that volume; `lttle volume snapshot restore` rolls the volume itself back. Must be VOLUME/SNAPSHOT, a snapshot of a volume of the same namespace, such as pgdata/before-migration.
         :param pulumi.Input['VolumeMode'] mode: How apps mount the volume: "writeable" (the default; also "writable") or "read-only" (also "readonly"). Must be one of "writeable", "read-only".
         :param pulumi.Input[_builtins.str] name: Unique name of the volume in its namespace. Must be a name that starts with a letter and has only letters, digits, '-' and '_' (no '--'), at most 63 characters. Changing it replaces the resource (deleting the old one first when the name is explicit: names are unique on the host). Without it the resource is autonamed: its Pulumi name plus a random suffix (e.g. pgdata-k3x9q2mz), or the name the stack's `autonaming` configuration gives; an autonamed resource is replaced by creating the new one first.
         :param pulumi.Input[_builtins.str] namespace: Namespace; defaults to "default". Must be a namespace that starts with a letter and has only letters, digits, '-' and '_' (no '--'), at most 63 characters. Changing it replaces the resource (deleting the old one first when the name is explicit: names are unique on the host).
         """
         pulumi.set(__self__, "size", size)
+        if from_snapshot is not None:
+            pulumi.set(__self__, "from_snapshot", from_snapshot)
         if mode is not None:
             pulumi.set(__self__, "mode", mode)
         if name is not None:
@@ -51,6 +55,18 @@ class VolumeArgs:
     @size.setter
     def size(self, value: pulumi.Input[Union[_builtins.str, _builtins.int]]):
         pulumi.set(self, "size", value)
+
+    @_builtins.property
+    @pulumi.getter(name="fromSnapshot")
+    def from_snapshot(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        Creates the volume from this snapshot of a volume of the same namespace (`VOLUME/SNAPSHOT`, as `lttle volume snapshot list` names it): it starts with the snapshot's bytes, as a copy-on-write branch of them (nothing is copied), and writes only its own. `size` must be at least the snapshot's; a larger one grows it. Read only when the volume is created; the snapshot may be deleted afterwards (its layers stay while this volume uses them). This is the declarative way back to a snapshot: a new volume from it, and the app pointed at that volume; `lttle volume snapshot restore` rolls the volume itself back. Must be VOLUME/SNAPSHOT, a snapshot of a volume of the same namespace, such as pgdata/before-migration.
+        """
+        return pulumi.get(self, "from_snapshot")
+
+    @from_snapshot.setter
+    def from_snapshot(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "from_snapshot", value)
 
     @_builtins.property
     @pulumi.getter
@@ -95,6 +111,7 @@ class Volume(pulumi.CustomResource):
     def __init__(__self__,
                  resource_name: str,
                  opts: Optional[pulumi.ResourceOptions] = None,
+                 from_snapshot: pulumi.Input[Optional[_builtins.str]] = None,
                  mode: pulumi.Input[Optional['VolumeMode']] = None,
                  name: pulumi.Input[Optional[_builtins.str]] = None,
                  namespace: pulumi.Input[Optional[_builtins.str]] = None,
@@ -105,6 +122,7 @@ class Volume(pulumi.CustomResource):
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
+        :param pulumi.Input[_builtins.str] from_snapshot: Creates the volume from this snapshot of a volume of the same namespace (`VOLUME/SNAPSHOT`, as `lttle volume snapshot list` names it): it starts with the snapshot's bytes, as a copy-on-write branch of them (nothing is copied), and writes only its own. `size` must be at least the snapshot's; a larger one grows it. Read only when the volume is created; the snapshot may be deleted afterwards (its layers stay while this volume uses them). This is the declarative way back to a snapshot: a new volume from it, and the app pointed at that volume; `lttle volume snapshot restore` rolls the volume itself back. Must be VOLUME/SNAPSHOT, a snapshot of a volume of the same namespace, such as pgdata/before-migration.
         :param pulumi.Input['VolumeMode'] mode: How apps mount the volume: "writeable" (the default; also "writable") or "read-only" (also "readonly"). Must be one of "writeable", "read-only".
         :param pulumi.Input[_builtins.str] name: Unique name of the volume in its namespace. Must be a name that starts with a letter and has only letters, digits, '-' and '_' (no '--'), at most 63 characters. Changing it replaces the resource (deleting the old one first when the name is explicit: names are unique on the host). Without it the resource is autonamed: its Pulumi name plus a random suffix (e.g. pgdata-k3x9q2mz), or the name the stack's `autonaming` configuration gives; an autonamed resource is replaced by creating the new one first.
         :param pulumi.Input[_builtins.str] namespace: Namespace; defaults to "default". Must be a namespace that starts with a letter and has only letters, digits, '-' and '_' (no '--'), at most 63 characters. Changing it replaces the resource (deleting the old one first when the name is explicit: names are unique on the host).
@@ -134,6 +152,7 @@ class Volume(pulumi.CustomResource):
     def _internal_init(__self__,
                  resource_name: str,
                  opts: Optional[pulumi.ResourceOptions] = None,
+                 from_snapshot: pulumi.Input[Optional[_builtins.str]] = None,
                  mode: pulumi.Input[Optional['VolumeMode']] = None,
                  name: pulumi.Input[Optional[_builtins.str]] = None,
                  namespace: pulumi.Input[Optional[_builtins.str]] = None,
@@ -147,6 +166,7 @@ class Volume(pulumi.CustomResource):
                 raise TypeError('__props__ is only valid when passed in combination with a valid opts.id to get an existing resource')
             __props__ = VolumeArgs.__new__(VolumeArgs)
 
+            __props__.__dict__["from_snapshot"] = from_snapshot
             __props__.__dict__["mode"] = mode
             __props__.__dict__["name"] = name
             __props__.__dict__["namespace"] = namespace
@@ -179,6 +199,7 @@ class Volume(pulumi.CustomResource):
         __props__ = VolumeArgs.__new__(VolumeArgs)
 
         __props__.__dict__["attached_to"] = None
+        __props__.__dict__["from_snapshot"] = None
         __props__.__dict__["mode"] = None
         __props__.__dict__["name"] = None
         __props__.__dict__["namespace"] = None
@@ -200,6 +221,14 @@ class Volume(pulumi.CustomResource):
         `namespace/name` of the app that has the volume attached, if any.
         """
         return pulumi.get(self, "attached_to")
+
+    @_builtins.property
+    @pulumi.getter(name="fromSnapshot")
+    def from_snapshot(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        Creates the volume from this snapshot of a volume of the same namespace (`VOLUME/SNAPSHOT`, as `lttle volume snapshot list` names it): it starts with the snapshot's bytes, as a copy-on-write branch of them (nothing is copied), and writes only its own. `size` must be at least the snapshot's; a larger one grows it. Read only when the volume is created; the snapshot may be deleted afterwards (its layers stay while this volume uses them). This is the declarative way back to a snapshot: a new volume from it, and the app pointed at that volume; `lttle volume snapshot restore` rolls the volume itself back. Must be VOLUME/SNAPSHOT, a snapshot of a volume of the same namespace, such as pgdata/before-migration.
+        """
+        return pulumi.get(self, "from_snapshot")
 
     @_builtins.property
     @pulumi.getter

@@ -11,6 +11,10 @@ export class App extends LttleResource<AppConfig> {
     super(scope, id, App.tfResourceType, config);
   }
 
+  /** ready, suspended, ... */
+  get state(): string {
+    return this.getStringAttribute('state');
+  }
   get generation(): number {
     return this.getNumberAttribute('generation');
   }

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { Testing } from 'cdktf';
-import { App, Volume } from '.';
+import { App, Volume, VolumeSnapshot } from '.';
 
 describe('cdktf constructs', () => {
   it('synthesize every generated prop as the snake_case attribute, keeping variable and service names', () => {
@@ -18,8 +18,16 @@ describe('cdktf constructs', () => {
           expose: { 'my-svc': { port: 1, connectionTracking: { trafficAware: { inactivityTimeout: 3 } } } },
           dependsOnApps: ['x'],
         });
+        const snapshot = new VolumeSnapshot(scope, 's', { name: 'before', volume: volume.name });
+        new Volume(scope, 'r', { name: 'restored', size: '100Mi', fromSnapshot: `${snapshot.volume}/${snapshot.name}` });
       }),
     );
+    assert.deepEqual(synth.resource.lttle_volume_snapshot.s, { name: 'before', volume: '${lttle_volume.v.name}' });
+    assert.deepEqual(synth.resource.lttle_volume.r, {
+      name: 'restored',
+      size: '100Mi',
+      from_snapshot: '${lttle_volume_snapshot.s.volume}/${lttle_volume_snapshot.s.name}',
+    });
     assert.deepEqual(synth.resource.lttle_volume.v, { name: 'pgdata', size: '100Mi', timeouts: { create: '1m' } });
     assert.deepEqual(synth.resource.lttle_app.a, {
       name: 'pg',

@@ -3,4 +3,5 @@
 export { LttleProvider, PROVIDER_SOURCE, PROVIDER_VERSION, type LttleProviderConfig } from './provider';
 export { Volume } from './volume';
 export { App } from './app';
-export type { AppConfig, AppExpose as Expose, AppModeFlash as FlashMode, VolumeConfig } from './props';
+export { VolumeSnapshot } from './volume-snapshot';
+export type { AppConfig, AppExpose as Expose, AppModeFlash as FlashMode, VolumeConfig, VolumeSnapshotConfig } from './props';

@@ -1,4 +1,4 @@
-// Writes props.ts: the CDKTF construct props of lttle_volume and lttle_app,
+// Writes props.ts: the CDKTF construct props of lttle_volume, lttle_app and lttle_volume_snapshot,
 // one camelCase prop per configurable attribute of the generated Terraform
 // schema (schema-gen.ts), so they follow schema/*.schema.json. `make docs`
 // writes the file; props-gen.test.ts fails while the committed one is stale.
@@ -14,7 +14,7 @@ import { resourceSchema } from '../schema-gen';
 
 export const PROPS_FILE = path.join('provider', 'src', 'terraform', 'cdktf', 'props.ts');
 
-const KINDS: ResourceKind[] = ['volume', 'app'];
+const KINDS: ResourceKind[] = ['volume', 'app', 'volume-snapshot'];
 
 const camel = (attribute: string) => fromKebab(toKebab(attribute, 'snake'), 'camel');
 const pascal = (attribute: string) => camel(attribute).replace(/^[a-z]/, (c) => c.toUpperCase());

@@ -19,6 +19,8 @@ export interface VolumeConfig extends TerraformMetaArguments {
   readonly mode?: 'writeable' | 'writable' | 'read-only' | 'readonly';
   /** Size such as 100Mi, 50M, 1.5GB or 1Gi. Grows in place; shrinking is refused. */
   readonly size: string;
+  /** Creates the volume from this snapshot of a volume of the same namespace (`VOLUME/SNAPSHOT`, as `lttle volume snapshot list` names it): it starts with the snapshot's bytes, as a copy-on-write branch of them (nothing is copied), and writes only its own. `size` must be at least the snapshot's; a larger one grows it. Read only when the volume is created; the snapshot may be deleted afterwards (its layers stay while this volume uses them). This is the declarative way back to a snapshot: a new volume from it, and the app pointed at that volume; `lttle volume snapshot restore` rolls the volume itself back. */
+  readonly fromSnapshot?: string;
   /** Limits for waiting on the runtime. */
   readonly timeouts?: VolumeTimeouts;
 }
@@ -134,6 +136,26 @@ export interface AppConfig extends TerraformMetaArguments {
   readonly forkOf?: string;
   /** Limits for waiting on the runtime. */
   readonly timeouts?: AppTimeouts;
+}
+
+export interface VolumeSnapshotTimeouts {
+  /** How long a create may take, as a duration such as `"30s"`, `"10m"` or `"1h"` (default `"2m"`). */
+  readonly create?: string;
+  /** How long an update may take, as a duration such as `"30s"`, `"10m"` or `"1h"` (default `"2m"`). */
+  readonly update?: string;
+  /** How long a delete may take, as a duration such as `"30s"`, `"10m"` or `"1h"` (default `"2m"`). */
+  readonly delete?: string;
+}
+
+export interface VolumeSnapshotConfig extends TerraformMetaArguments {
+  /** Name of the snapshot, unique among the volume's snapshots. Changing it replaces the volume-snapshot. */
+  readonly name: string;
+  /** Namespace of the volume (default "default"). Changing it replaces the volume-snapshot. */
+  readonly namespace?: string;
+  /** Name of the volume to snapshot, in the same namespace. The snapshot is taken when the resource is created, online if an app has the volume open (its vCPUs pause for the switch). Changing it replaces the volume-snapshot. */
+  readonly volume: string;
+  /** Limits for waiting on the runtime. */
+  readonly timeouts?: VolumeSnapshotTimeouts;
 }
 
 /** Attributes whose object keys are user data (variable and service names): never renamed. */

@@ -1,5 +1,5 @@
-// What lttle_volume and lttle_app constructs share: the meta-arguments and the
-// identity and state attributes every lttle resource has.
+// What the lttle constructs share: the meta-arguments and the identity
+// attributes every lttle resource has (a snapshot has no `state`).
 import { TerraformResource, type TerraformMetaArguments } from 'cdktf';
 import type { Construct } from 'constructs';
 import { toAttributes } from './attributes';
@@ -29,10 +29,6 @@ export abstract class LttleResource<C extends TerraformMetaArguments> extends Te
   }
   get namespace(): string {
     return this.getStringAttribute('namespace');
-  }
-  /** ready, suspended, ... for apps; ready, resizing, ... for volumes. */
-  get state(): string {
-    return this.getStringAttribute('state');
   }
 
   /** Every prop but the meta-arguments, as the provider's snake_case attributes. */

@@ -10,6 +10,10 @@ export class Volume extends LttleResource<VolumeConfig> {
     super(scope, id, Volume.tfResourceType, config);
   }
 
+  /** ready, resizing, ... */
+  get state(): string {
+    return this.getStringAttribute('state');
+  }
   get sizeBytes(): number {
     return this.getNumberAttribute('size_bytes');
   }
