@@ -1,6 +1,7 @@
 # Guest side: kernel, agent + initramfs, PostgreSQL module, postgres:17-flash image.
 #   make kernel      build/guest/vmlinuz + build/guest/modules/
-#   make guest       build/guest/lttle-init + build/guest/initramfs.cpio.gz
+#   make guest       build/guest/lttle-init + build/guest/initramfs.cpio.gz, and the
+#                    host's build/host/lttle-pageout (runtime/host/pageout.c) lttled runs beside QEMU
 #   make pg-module   build/guest/pg/lttle_pg.so (PostgreSQL 17, Debian trixie)
 #   make image       build/images/postgres-17-flash/ (OCI image layout)
 #   make guest-test-prereqs / test-guest   what test/vm/guest-boot.test.ts needs / runs it
@@ -22,7 +23,12 @@ $(GUEST_OUT)/vmlinuz: runtime/kernel/fetch-kernel.sh
 	sh runtime/kernel/fetch-kernel.sh $(GUEST_OUT)
 	@touch $@
 
-guest: $(GUEST_OUT)/lttle-init $(GUEST_OUT)/initramfs.cpio.gz
+guest: $(GUEST_OUT)/lttle-init $(GUEST_OUT)/initramfs.cpio.gz $(LTTLE_BUILD)/host/lttle-pageout
+
+$(LTTLE_BUILD)/host/lttle-pageout: runtime/host/pageout.c
+	$(call apt_need,gcc libc6-dev)
+	@mkdir -p $(dir $@)
+	gcc -O2 -Wall -Wextra -Werror -o $@ $<
 
 $(GUEST_OUT)/lttle-init: $(GUEST_AGENT_SRCS)
 	$(call apt_need,gcc libc6-dev)

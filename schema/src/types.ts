@@ -156,6 +156,10 @@ export interface FlashStats {
   /** While deep-suspended: since when, and why then (`deep-suspend-after` reached, or the host's memory pressure). */
   deepSince?: string;
   deepReason?: string;
+  /** While paged out (paused, its guest RAM written back to the memory file and dropped from host memory): since when. */
+  pagedOutSince?: string;
+  /** Guest RAM resident in host memory before and after the page-out. */
+  pagedOut?: { residentBeforeBytes: number; residentAfterBytes: number };
   /** Bytes the snapshot takes on disk (memory file blocks + device state), while one exists. */
   snapshotBytes?: number;
   /** Resume count and last latency per kind: `memory` (paused QEMU), `deep` (new QEMU from the snapshot). */

@@ -4,11 +4,15 @@
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import { hostPort, psql } from '../support/psql';
+import * as path from 'node:path';
+import { residentBytes } from '../../runtime/src/vm/page-out';
 import { report } from './report';
 import { machinePids, TestRuntime, waitForExit } from '../support/runtime';
 import { regularMode, SEED_FILE, seedWith } from '../support/seed';
 
 const RUNS = Number(process.env.LTTLE_BENCH_RUNS ?? 50);
+/** Wakes from the paged-out tier: each waits for the page-out (LTTLE_PAGE_OUT_AFTER_S, 1 s here). */
+const PAGED_OUT_RUNS = Math.min(RUNS, 10);
 
 /** A new TCP connection through the service and PostgreSQL's answer to an SSLRequest: a real server round trip. */
 function probe(host: string, port: number): Promise<number> {
@@ -33,6 +37,12 @@ function rssMiB(pid: number): number {
   return Number(/^VmRSS:\s+(\d+) kB/m.exec(status)![1]) / 1024;
 }
 
+/** QEMU's RSS as its own memory (TCG translation cache, heap, libraries) and its guest RAM (the memory file's mapping). */
+function rssSplit(pid: number, memoryFile: string): string {
+  const guest = residentBytes(pid, memoryFile) / 2 ** 20;
+  return `${(rssMiB(pid) - guest).toFixed(0)} MiB QEMU's own + ${guest.toFixed(0)} MiB guest RAM`;
+}
+
 async function timed<T>(work: () => Promise<T>): Promise<[number, T]> {
   const started = Date.now();
   const value = await work();
@@ -41,6 +51,7 @@ async function timed<T>(work: () => Promise<T>): Promise<[number, T]> {
 
 async function main(): Promise<void> {
   const rt = new TestRuntime('lttle-bench-');
+  rt.env.LTTLE_PAGE_OUT_AFTER_S = '1';
   const rows: [string, string][] = [];
   try {
     let daemon = rt.startDaemon();
@@ -66,7 +77,8 @@ async function main(): Promise<void> {
     await rt.cli(['deploy', SEED_FILE]);
     const flash = await rt.waitForApp('samples', 'postgresql', { states: ['suspended'], timeoutMs: 300_000 });
     const { host, port } = hostPort(flash.services[0].hostAddress);
-    const suspendedRss = rssMiB(machinePids(rt.home)[0]);
+    const qemu = machinePids(rt.home)[0];
+    const memoryFile = path.join(rt.home, 'machines', 'samples', 'postgresql', 'memory');
 
     const ready: number[] = [];
     const suspended: number[] = [];
@@ -79,6 +91,9 @@ async function main(): Promise<void> {
       suspended.push(await probe(host, port));
       await rt.client.suspendApp('samples', 'postgresql');
     }
+    // Just suspended (the page-out comes a second later).
+    const suspendedRss = rssMiB(qemu);
+    const suspendedSplit = rssSplit(qemu, memoryFile);
     const p = (v: number[]) => `p50 ${percentile(v, 50).toFixed(1)} ms, p99 ${percentile(v, 99).toFixed(1)} ms`;
     rows.push([`new connection + server round trip, machine ready (${RUNS} runs)`, p(ready)]);
     rows.push([`new connection + server round trip, machine suspended (${RUNS} runs)`, p(suspended)]);
@@ -88,6 +103,20 @@ async function main(): Promise<void> {
     ]);
     rows.push(['time to suspend (pause + snapshot, API round trip)', p(suspendTimes)]);
     rows.push(['host memory of a suspended app (qemu RSS) / configured', `${suspendedRss.toFixed(0)} MiB / 256 MiB (${(suspendedRss / 256).toFixed(2)}x)`]);
+    rows.push(['  of which', suspendedSplit]);
+
+    // Paged out: the same paused QEMU once its guest RAM went back to the memory file.
+    const pagedOut: number[] = [];
+    let pagedSplit = '';
+    for (let i = 0; i < PAGED_OUT_RUNS; i++) {
+      await rt.client.suspendApp('samples', 'postgresql');
+      while ((await rt.client.getApp('samples', 'postgresql'))?.flash?.pagedOutSince === undefined) await new Promise((r) => setTimeout(r, 100));
+      pagedSplit = rssSplit(qemu, memoryFile);
+      pagedOut.push(await probe(host, port));
+    }
+    rows.push(['host memory of a paged-out app (qemu RSS)', pagedSplit]);
+    rows.push([`new connection + server round trip, paged out (${PAGED_OUT_RUNS} runs)`, p(pagedOut)]);
+    rows.push(['paged-out wake penalty (paged out / ready, p50)', `${(percentile(pagedOut, 50) / percentile(ready, 50)).toFixed(2)}x`]);
     await psql({ host, port }, 'select 1'); // warm the host's psql and the server's caches
     const [psqlReady] = await timed(() => psql({ host, port }, 'select 1'));
     await rt.client.suspendApp('samples', 'postgresql');

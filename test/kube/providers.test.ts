@@ -12,6 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { pluginVersion } from '../../provider/src/pulumi/server';
 import { ControlPlane, kubeBinDir } from '../../runtime/src/kube/control-plane';
+import { freePort } from '../../runtime/src/proxy/service-proxy';
 import type { KubeClient } from '../../runtime/src/kube/kube-client';
 import { packageRoot } from '../../schema/src/paths';
 import { TerraformHarness } from '../fixtures/terraform/harness';
@@ -101,7 +102,14 @@ describe('Pulumi and Terraform against a cluster (kubeconfig instead of lttled)'
     await plane.up();
     kube = await plane.client();
     node = new TestRuntime('lttle-kprov-host-a-');
-    Object.assign(node.env, { LTTLE_KUBECONFIG: plane.kubeconfig, LTTLE_NODE_NAME: 'host-a', LTTLE_NODE_CPUS: '3' });
+    // The agent serves its API (volume snapshots are taken on the volume's host through it).
+    Object.assign(node.env, {
+      LTTLE_KUBECONFIG: plane.kubeconfig,
+      LTTLE_NODE_NAME: 'host-a',
+      LTTLE_NODE_CPUS: '3',
+      LTTLE_LISTEN: `127.0.0.1:${await freePort()}`,
+      LTTLE_TOKEN: 'kprov-agent-token-0123456789abcdef',
+    });
     daemon = node.startDaemon();
     await until(
       'host-a Ready',
@@ -250,7 +258,20 @@ describe('Pulumi and Terraform against a cluster (kubeconfig instead of lttled)'
       assert.equal(fs.existsSync(path.join(userHome, 'lttled.sock')), false, 'no local lttled was started');
     });
 
-    it('destroy removes the App, the Volume and the Secret', async () => {
+    it('a lttle_volume_snapshot is taken on the volume’s host through its agent; the next plan is empty', async () => {
+      fs.writeFileSync(
+        path.join(h.work, 'snapshot.tf'),
+        'resource "lttle_volume_snapshot" "before" {\n  name      = "before"\n  namespace = lttle_volume.pgdata.namespace\n  volume    = lttle_volume.pgdata.name\n}\n',
+      );
+      h.ok(['apply', '-auto-approve', '-input=false']);
+      assert.deepEqual(
+        (await node.client.listVolumeSnapshots(NS, 'pgdata')).map((s) => s.name),
+        ['before'],
+      );
+      h.ok(['plan', '-detailed-exitcode', '-input=false'], 0);
+    });
+
+    it('destroy removes the snapshot, the App, the Volume and the Secret', async () => {
       h.ok(['destroy', '-auto-approve', '-input=false']);
       await assertDestroyed();
     });

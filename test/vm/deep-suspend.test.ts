@@ -2,7 +2,8 @@
 // `deep-suspend-after: 1` leave no QEMU process once suspended, answer a query
 // on connect with their rows, survive SIGKILL of lttled without a cold boot,
 // cold-boot on a machine change; an idle traffic-aware connection keeps the app
-// in the ordinary suspend; a failed suspend leaves the app running. Before each
+// in the ordinary suspend, where its guest RAM is paged out while the connection
+// stays open and works; a failed suspend leaves the app running. Before each
 // deep suspend the guest hands memory back (free page reporting, caches
 // dropped): the snapshot is slimmer and no committed row is lost on the way.
 // LTTLE_TEST_APPS (default 2: enough to show that apps deep-suspend side by side)
@@ -13,6 +14,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { AppSpec, AppStatus } from '../../schema/src/types';
 import { hostPort, psql, type PsqlTarget } from '../support/psql';
+import { residentBytes } from '../../runtime/src/vm/page-out';
 import { machinePids, TestRuntime, volumeYaml, waitForExit } from '../support/runtime';
 import { deepSuspendingSeedApp } from '../support/seed';
 import { deployInitialisedSeedVolume } from '../support/seed-volume';
@@ -29,6 +31,8 @@ describe('deep suspend', function () {
   // Ten TCG boots with initdb on a 2-core host take minutes; more under load.
   this.timeout(3_600_000);
   const rt = new TestRuntime('lttle-deep-');
+  // After the deep suspend (1 s) of apps with no connection: only an app kept paused is paged out.
+  rt.env.LTTLE_PAGE_OUT_AFTER_S = '2';
   let daemon: ChildProcess;
   const targets: Record<string, PsqlTarget> = {};
 
@@ -128,11 +132,20 @@ describe('deep suspend', function () {
       assert.ok(!s.flash?.deep, 'an open connection keeps the app in the ordinary suspend');
       assert.ok(alive(qemuOf(name)), 'its qemu process stays');
       assert.equal(s.flash?.awake?.connections.length, 1);
-      assert.match((await rt.cli(['app', 'get', '--ns', NS, name])).stdout, /connection from 127\.0\.0\.1:\d+ to access \(idle \d+s, not counted\)/);
+      const get = (await rt.cli(['app', 'get', '--ns', NS, name])).stdout;
+      assert.match(get, /connection from 127\.0\.0\.1:\d+ to access \(idle \d+s, not counted\)/);
+      // Paged out meanwhile: its guest RAM is back in the memory file, its QEMU and the connection stay.
+      assert.match(get, /^\s+state: suspended \(paged out\)$/m);
+      assert.match(get, /^\s+paged out since: \d{4}-.* \(guest RAM resident [\d.]+ MiB → [\d.]+ MiB; QEMU kept\)$/m);
+      const paged = s.flash?.pagedOut ?? (await status(name)).flash?.pagedOut;
+      assert.ok(paged && paged.residentAfterBytes < paged.residentBeforeBytes / 4, `guest RAM resident: ${JSON.stringify(paged)}`);
+      const memoryFile = path.join(rt.home, 'machines', NS, name, 'memory');
+      assert.ok(residentBytes(qemuOf(name)!, memoryFile) < paged.residentBeforeBytes / 4, 'the host holds little of its guest RAM');
       client.stdin.write('select 42;\n');
       const deadline = Date.now() + 30_000;
       while (!out.includes('42') && Date.now() < deadline) await sleep(50);
       assert.match(out, /^42$/m, 'the idle connection still works');
+      assert.match(await logsOf(name), /resumed \(connection, paged out\)/);
     } finally {
       client.stdin.end();
       await new Promise((r) => client.once('exit', r));

@@ -50,7 +50,7 @@ export class AppController implements ServiceApp {
     this.restarts = new Restarts(this.timing.restartBackoffMs);
     this.vm = deps.machines(this.app, { internal: deps.internal, volumeUser: deps.volumeUser });
     this.snapshots = new SnapshotFiles(this.app, () => volumeIdentities(this.spec.volumes, deps.volume));
-    this.flash = new FlashControl(this.app, this.vm, this.snapshots, () => this.kick(), this.timing.suspendRetryMs);
+    this.flash = new FlashControl(this.app, this.vm, this.snapshots, () => this.kick(), this.timing);
     this.listeners = new ServiceListeners(this.app, this.flash.gate, deps.log);
     this.vm.on('ready', (reason) => void this.onReady(reason));
     this.vm.on('locks', (count) => this.flash.setLocks(count));
@@ -339,6 +339,7 @@ export class AppController implements ServiceApp {
       if (this.app.record.state === 'suspended' && this.app.record.snapshot) {
         // Durable before QEMU goes: the host may not come back as it was.
         if (this.vm.running) this.snapshots.makeDurable();
+        this.flash.stop(); // no deep suspend or page-out of a QEMU the daemon let go
         return this.vm.kill();
       }
       const wasRunning = Boolean(this.vm.running);

@@ -14,6 +14,8 @@ export interface LifecycleTiming {
   restartBackoffMs: number;
   /** The first retry of a failed suspend (flash-control.ts); it doubles up to a minute. */
   suspendRetryMs: number;
+  /** How long a suspended machine keeps its guest RAM resident before it is paged out (0 = never; flash-control.ts). */
+  pageOutAfterMs: number;
 }
 
 export interface AppDeps extends MachineContext {
@@ -34,4 +36,5 @@ export const DEFAULT_TIMING: LifecycleTiming = {
   bootDeadlineMs: Number(process.env.LTTLE_BOOT_DEADLINE_MS ?? 300_000),
   restartBackoffMs: 1000,
   suspendRetryMs: 1000,
+  pageOutAfterMs: 10_000,
 };

@@ -12,7 +12,7 @@ import { ConflictError, InvalidError, NotFoundError } from '../../../schema/src/
 import type { OpenDisk } from '../volume/volume-chain';
 import { checkForkRequest, checkForkSpec, forkSpec, prepareFork, type ForkRequest } from './fork';
 import { applyForkedPassword, changedPassword } from './fork-password';
-import { MemoryPressure, pressureSettings, type PressureCandidate } from '../flash/memory-pressure';
+import { MemoryPressure, tierSettings, type PressureCandidate } from '../flash/memory-pressure';
 
 /** How often the guests' volume usage is looked at (a volume over 90% full is logged). */
 const USAGE_POLL_MS = Number(process.env.LTTLE_USAGE_POLL_MS ?? 60_000);
@@ -24,10 +24,13 @@ export class AppManager {
   private remote: ServiceApp[] = [];
   /** Deep-suspends paused apps early when the host runs short of memory. */
   private readonly pressure: MemoryPressure;
+  private readonly pageOutAfterMs: number;
 
   constructor(private readonly deps: Omit<AppDeps, keyof MachineContext>) {
     this.internal = new InternalServices(() => [...this.apps.values(), ...this.remote], deps.log);
-    this.pressure = new MemoryPressure(pressureSettings(), () => this.pressureCandidates());
+    const settings = tierSettings();
+    this.pressure = new MemoryPressure(settings, () => this.pressureCandidates());
+    this.pageOutAfterMs = settings.pageOutAfterS * 1000;
   }
 
   /** The apps of other hosts (node mode), replacing the previous list; the guests hear of a change. */
@@ -44,7 +47,12 @@ export class AppManager {
   }
 
   private controller(record: AppRecord): AppController {
-    const app = new AppController(record, { ...this.deps, internal: this.internal, volumeUser: (volume, except) => this.volumeUser(volume, except) });
+    const app = new AppController(record, {
+      ...this.deps,
+      timing: { pageOutAfterMs: this.pageOutAfterMs, ...this.deps.timing },
+      internal: this.internal,
+      volumeUser: (volume, except) => this.volumeUser(volume, except),
+    });
     app.removeRequested = () =>
       void this.delete(record.spec.namespace, record.spec.name).catch((err: Error) =>
         this.deps.log(`app ${app.id}: removal (restart policy) failed: ${err.message}`),

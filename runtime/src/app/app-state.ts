@@ -100,6 +100,7 @@ export class AppState extends EventEmitter<{ state: [MachineState] }> {
     const flash = this.rec.flash;
     flash.lastSuspendAt = flash.suspendedSince = new Date().toISOString();
     flash.deep = false;
+    this.forgetPagedOut();
     delete flash.deepSince;
     delete flash.deepReason;
     delete flash.lastSuspendError;
@@ -112,9 +113,17 @@ export class AppState extends EventEmitter<{ state: [MachineState] }> {
     this.persist();
   }
 
+  /** The paused machine's guest RAM was written back and dropped from host memory. */
+  recordPagedOut(residentBeforeBytes: number, residentAfterBytes: number): void {
+    this.rec.flash.pagedOutSince = new Date().toISOString();
+    this.rec.flash.pagedOut = { residentBeforeBytes, residentAfterBytes };
+    this.persist();
+  }
+
   /** No machine runs any more, the snapshot is durable (`recovered`: found so at the daemon's start). */
   recordDeepSuspend(recovered: boolean, why?: string): void {
     this.rec.flash.deep = true;
+    this.forgetPagedOut();
     if (!recovered || !this.rec.flash.deepSince) this.rec.flash.deepSince = new Date().toISOString();
     if (why) this.rec.flash.deepReason = why;
     if (!recovered) delete this.rec.flash.lastSuspendError;
@@ -134,11 +143,18 @@ export class AppState extends EventEmitter<{ state: [MachineState] }> {
 
   /** The machine is gone or replaced: whatever suspend it was in is over. */
   clearSuspended(): void {
+    this.forgetPagedOut();
     delete this.rec.flash.deep;
     delete this.rec.flash.deepSince;
     delete this.rec.flash.deepReason;
     delete this.rec.flash.suspendedSince;
     this.persist();
+  }
+
+  /** The paused QEMU runs again, or is gone: nothing of it is paged out. */
+  private forgetPagedOut(): void {
+    delete this.rec.flash.pagedOutSince;
+    delete this.rec.flash.pagedOut;
   }
 
   /** A line of the runtime's own about this app, in its log. */

@@ -12,6 +12,7 @@ import type { MachineState } from '../../../schema/src/types';
 import type { InternalServices } from '../proxy/internal-services';
 import type { Frame, VolumeUsage } from '../vm/channel';
 import type { MemoryReclaim } from '../vm/machine';
+import type { PageOut } from '../vm/page-out';
 import type { OptionalDevice } from '../vm/qemu-command';
 import type { AppState, SnapshotInfo } from './app-state';
 
@@ -32,6 +33,8 @@ export interface RunningMachine {
   loadSnapshot(file: string): Promise<void>;
   /** The running guest hands back the memory it does not need (before a deep snapshot); throws if it cannot. */
   reclaimMemory(): Promise<MemoryReclaim>;
+  /** The paused guest's RAM written back to its memory file and dropped from host memory; the process stays. */
+  pageOutMemory(): Promise<PageOut>;
   /** Grows the mounted volume on disk `serial` online; resolves with the filesystem's new size. */
   growVolume(serial: string, bytes: number): Promise<number>;
   /** Switches disk `serial` to an existing qcow2 overlay over its current bytes (a volume layer is frozen). */

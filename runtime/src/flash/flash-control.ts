@@ -5,12 +5,17 @@
 // connection open, the snapshot is made durable and QEMU exits; the next wake
 // restores it in a new QEMU (RAM comes back on demand from the memory file).
 // Before that the guest hands back what it does not need (slim-snapshot.ts).
+// Paged out, between the two: once suspended for the daemon's page-out delay,
+// the paused QEMU's guest RAM is written back to its memory file and dropped
+// from host memory (vm/page-out.ts); QEMU, its translation cache and the client
+// connections stay, and a wake costs what a paused one does plus page faults.
 import { deepSuspendAfter, flashSettings } from '../../../schema/src/normalize';
 import type { AppSpec, ConnectionTracking, FlashStats, ResumeKind } from '../../../schema/src/types';
 import { IdleTracker } from './idle-tracker';
 import type { ConnectionGate, TrackedConnection } from '../proxy/service-proxy';
 import type { MachineDriver, RunningMachine } from '../app/machine-driver';
 import type { AppState } from '../app/app-state';
+import type { LifecycleTiming } from '../app/app-deps';
 import type { SnapshotFiles } from './snapshot-files';
 import { slimSnapshot } from './slim-snapshot';
 import { digZeroPages } from '../vm/memory-file';
@@ -34,6 +39,7 @@ export class FlashControl {
   /** Connections waiting for the machine to run (resume, restore or boot). */
   private waiting = 0;
   private deepTimer?: NodeJS.Timeout;
+  private pageOutTimer?: NodeJS.Timeout;
   private retryTimer?: NodeJS.Timeout;
   private failures = 0;
   private lastTraffic = 0;
@@ -44,8 +50,8 @@ export class FlashControl {
     private readonly snapshots: SnapshotFiles,
     /** Asks for a cold boot (queued after the current transition): the snapshot cannot be restored. */
     private readonly coldBoot: () => void,
-    /** The first retry of a failed suspend. */
-    private readonly retryFirstMs = 1000,
+    /** The first retry of a failed suspend, and the page-out delay. */
+    private readonly timing: Pick<LifecycleTiming, 'suspendRetryMs' | 'pageOutAfterMs'> = { suspendRetryMs: 1000, pageOutAfterMs: 0 },
   ) {
     const onIdle = () => void this.suspend('idle').catch((err: Error) => this.app.system(`suspend failed: ${err.message}`));
     this.idle = new IdleTracker((flashSettings(app.spec)?.timeout ?? 1) * 1000, trackingByService(app.spec), onIdle);
@@ -68,6 +74,7 @@ export class FlashControl {
   stop(): void {
     this.idle.stop();
     clearTimeout(this.deepTimer);
+    clearTimeout(this.pageOutTimer);
     clearTimeout(this.retryTimer);
   }
 
@@ -181,6 +188,7 @@ export class FlashControl {
       this.app.recordSuspend();
       this.app.system(`suspended (${why}) in ${Date.now() - started} ms`);
       this.scheduleDeep();
+      this.schedulePageOut();
     });
   }
 
@@ -204,7 +212,34 @@ export class FlashControl {
   /** One more failure in a row: the backoff before the next try. */
   private nextRetryMs(): number {
     this.failures++;
-    return Math.min(this.retryFirstMs * 2 ** (this.failures - 1), RETRY_MAX_MS);
+    return Math.min(this.timing.suspendRetryMs * 2 ** (this.failures - 1), RETRY_MAX_MS);
+  }
+
+  /** Arms the page-out of the paused machine's guest RAM; a deep suspend due first makes it moot. */
+  private schedulePageOut(): void {
+    clearTimeout(this.pageOutTimer);
+    const afterMs = this.timing.pageOutAfterMs;
+    if (!afterMs) return;
+    this.pageOutTimer = setTimeout(() => void this.pageOut(afterMs), afterMs);
+    this.pageOutTimer.unref();
+  }
+
+  private pageOut(afterMs: number): Promise<void> {
+    return this.app.serialise(async () => {
+      const machine = this.vm.running;
+      const { state, flash } = this.app.record;
+      if (state !== 'suspended' || !machine || flash.deep || flash.pagedOutSince) return;
+      const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
+      try {
+        const out = await machine.pageOutMemory();
+        this.app.recordPagedOut(out.residentBeforeBytes, out.residentAfterBytes);
+        this.app.system(
+          `paged out (suspended for ${afterMs / 1000} s): guest RAM resident ${mib(out.residentBeforeBytes)} → ${mib(out.residentAfterBytes)} MiB, written back to the memory file in ${out.ms} ms; QEMU stays`,
+        );
+      } catch (err) {
+        this.app.system(`not paged out, the app stays suspended with its RAM resident: ${(err as Error).message}`);
+      }
+    });
   }
 
   /** Arms the deep suspend for `deep-suspend-after` seconds after the suspend began (or `inMs`). */
@@ -281,6 +316,8 @@ export class FlashControl {
       // A deleted app (or one handed to another host) is never woken from its old snapshot.
       if (this.app.deleted || this.app.record.state !== 'suspended') return;
       clearTimeout(this.deepTimer);
+      clearTimeout(this.pageOutTimer);
+      const pagedOut = this.app.record.flash.pagedOutSince !== undefined;
       const started = process.hrtime.bigint();
       const kind: ResumeKind = this.vm.running ? 'memory' : 'deep';
       let machine = this.vm.running;
@@ -310,7 +347,8 @@ export class FlashControl {
       // From deep suspend, where the time went (the restore's own parts are in its line before this one).
       const parts =
         kind === 'deep' ? ` (restore ${part(started, restored)} ms, cont ${part(restored, continued)} ms, clock ${part(continued, clocked)} ms)` : '';
-      this.app.system(`resumed (${why}${kind === 'deep' ? ', from deep suspend' : ''}) in ${ms.toFixed(1)} ms${parts}`);
+      const from = kind === 'deep' ? ', from deep suspend' : pagedOut ? ', paged out' : '';
+      this.app.system(`resumed (${why}${from}) in ${ms.toFixed(1)} ms${parts}`);
       this.idle.start();
     });
   }

@@ -4,7 +4,7 @@
 // `deep-suspend-after: 0` is never picked. The thresholds are settings.
 import * as assert from 'node:assert/strict';
 import { Harness, sleep } from '../app/testing/lifecycle-harness';
-import { MemoryPressure, pressureSettings } from './memory-pressure';
+import { MemoryPressure, tierSettings } from './memory-pressure';
 
 describe('memory pressure tiers (fake machine)', () => {
   let h: Harness;
@@ -57,11 +57,12 @@ describe('memory pressure tiers (fake machine)', () => {
   });
 
   it('reads its thresholds from the environment, with defaults, and names a bad one', () => {
-    assert.deepEqual(pressureSettings({}), { belowMiB: 2048, pollMs: 2000 });
-    assert.deepEqual(pressureSettings({ LTTLE_DEEP_BELOW_AVAILABLE_MIB: '0', LTTLE_PRESSURE_POLL_MS: '500' }), { belowMiB: 0, pollMs: 500 });
-    assert.throws(
-      () => pressureSettings({ LTTLE_DEEP_BELOW_AVAILABLE_MIB: 'lots' }),
-      /LTTLE_DEEP_BELOW_AVAILABLE_MIB must be a number of at least 0, got "lots"/,
-    );
+    assert.deepEqual(tierSettings({}), { belowMiB: 2048, pollMs: 2000, pageOutAfterS: 10 });
+    assert.deepEqual(tierSettings({ LTTLE_DEEP_BELOW_AVAILABLE_MIB: '0', LTTLE_PRESSURE_POLL_MS: '500', LTTLE_PAGE_OUT_AFTER_S: '0' }), {
+      belowMiB: 0,
+      pollMs: 500,
+      pageOutAfterS: 0,
+    });
+    assert.throws(() => tierSettings({ LTTLE_DEEP_BELOW_AVAILABLE_MIB: 'lots' }), /LTTLE_DEEP_BELOW_AVAILABLE_MIB must be a number of at least 0, got "lots"/);
   });
 });

@@ -7,7 +7,7 @@
 // bound; an app with `0` (never) is never picked.
 import * as fs from 'node:fs';
 
-/** The thresholds, as the daemon reads them (documented in README.md, "Density and tiers"). */
+/** The tiers' settings, as the daemon reads them (documented in README.md, "Density and tiers"). */
 export interface PressureSettings {
   /** Deep-suspend early while MemAvailable is below this (MiB). */
   belowMiB: number;
@@ -15,13 +15,23 @@ export interface PressureSettings {
   pollMs: number;
 }
 
-export function pressureSettings(env: NodeJS.ProcessEnv = process.env): PressureSettings {
+/** With the page-out delay of the tier between paused and deep (flash-control.ts). */
+export interface TierSettings extends PressureSettings {
+  /** Seconds a suspended app keeps its guest RAM resident before it is paged out (0 = never). */
+  pageOutAfterS: number;
+}
+
+export function tierSettings(env: NodeJS.ProcessEnv = process.env): TierSettings {
   const number = (name: string, fallback: number) => {
     const value = env[name] === undefined || env[name] === '' ? fallback : Number(env[name]);
     if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a number of at least 0, got ${JSON.stringify(env[name])}`);
     return value;
   };
-  return { belowMiB: number('LTTLE_DEEP_BELOW_AVAILABLE_MIB', 2048), pollMs: number('LTTLE_PRESSURE_POLL_MS', 2000) };
+  return {
+    belowMiB: number('LTTLE_DEEP_BELOW_AVAILABLE_MIB', 2048),
+    pollMs: number('LTTLE_PRESSURE_POLL_MS', 2000),
+    pageOutAfterS: number('LTTLE_PAGE_OUT_AFTER_S', 10),
+  };
 }
 
 /** MemAvailable of /proc/meminfo in MiB. */

@@ -74,6 +74,11 @@ export class ClusterRuntime implements RuntimeApi {
   async applyAppAndWait(raw: AppSpec | RawResource, options: WaitOptions<AppStatus>): Promise<ApplyResult<AppStatus>> {
     const spec = normalised('app', normaliseApp(raw), raw as RawResource);
     const id = `${spec.namespace}/${spec.name}`;
+    // The App custom resource has no fork-of (schema/src/crd.ts): the API server would drop it unsaid.
+    if (spec['fork-of'] !== undefined)
+      throw new InvalidError(`invalid app ${id}: fork-of is not supported on a cluster yet (a fork runs on its source's host)`, [
+        { path: ['fork-of'], message: "is not supported on a cluster yet (a fork runs on its source's host)" },
+      ]);
     const current = await this.getAppObject(spec.namespace, spec.name);
     const currentEnvironment = current && (await this.environmentOf(current));
     const plan = refusePlan(diffApp(current && appStatusOf(current, currentEnvironment ?? {}).spec, spec));

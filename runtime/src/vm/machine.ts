@@ -20,6 +20,7 @@ import {
   type VolumeUsage,
 } from './channel';
 import { allocatedBytes, waitUntilSettled, type Settling } from './memory-file';
+import { pageOut, type PageOut } from './page-out';
 import { QmpClient } from './qmp';
 import { qemuArgs, type OptionalDevice, type QemuSpec } from './qemu-command';
 import { restoreSnapshot, saveSnapshot } from './snapshot';
@@ -288,6 +289,12 @@ export class Machine extends EventEmitter<MachineEvents> {
     if (!reclaimed.balloon) throw new Error('the guest has no balloon driver bound (free page reporting does not run)');
     const afterBytes = await waitUntilSettled(file, RECLAIM_SETTLING);
     return { beforeBytes, afterBytes, guestFreeBytes: reclaimed.freeBytes, ms: Date.now() - started };
+  }
+
+  /** The paused guest's RAM written back and dropped from host memory (page-out.ts). */
+  pageOutMemory(): Promise<PageOut> {
+    if (!this.spec.memoryFile) return Promise.reject(new Error('the machine has no memory file to page out to'));
+    return pageOut(this.pid, this.spec.memoryFile);
   }
 
   /** Pauses the vCPUs (suspend). */

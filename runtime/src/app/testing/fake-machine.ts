@@ -10,6 +10,7 @@ import type { AppState } from '../app-state';
 import type { BootProgress, MachineDriver, MachineDriverEvents, MachineDriverFactory, RunningMachine, SnapshotSource } from '../machine-driver';
 import type { Frame, VolumeUsage } from '../../vm/channel';
 import type { MemoryReclaim } from '../../vm/machine';
+import type { PageOut } from '../../vm/page-out';
 import type { OptionalDevice } from '../../vm/qemu-command';
 
 export interface FakeCalls {
@@ -25,6 +26,7 @@ export interface FakeCalls {
   syncClock: number;
   save: number;
   load: number;
+  pageOut: number;
   pushServices: number;
   addForward: number;
   reclaim: number;
@@ -82,6 +84,13 @@ export class FakeMachine implements RunningMachine {
     return { beforeBytes: MEMORY_BYTES, afterBytes: MEMORY_BYTES / 4, guestFreeBytes: MEMORY_BYTES / 2, ms: 1 };
   }
 
+  async pageOutMemory(): Promise<PageOut> {
+    this.driver.calls.pageOut++;
+    if (!this.paused) throw new Error('the guest is running: only a paused one is paged out');
+    if (this.driver.failPageOut) throw new Error(this.driver.failPageOut);
+    return { residentBeforeBytes: MEMORY_BYTES, residentAfterBytes: 0, ms: 1 };
+  }
+
   async growVolume(_serial: string, bytes: number): Promise<number> {
     return bytes;
   }
@@ -124,6 +133,7 @@ export class FakeMachineDriver extends EventEmitter<MachineDriverEvents> impleme
     pushServices: 0,
     addForward: 0,
     reclaim: 0,
+    pageOut: 0,
   };
   readonly accel = 'fake';
   current: FakeMachine | undefined;
@@ -137,6 +147,8 @@ export class FakeMachineDriver extends EventEmitter<MachineDriverEvents> impleme
   failRestore?: string;
   /** While set, the guest does not hand memory back (reclaimMemory fails with it). */
   failReclaim?: string;
+  /** While set, paging out fails with it (lttled without CAP_SYS_NICE). */
+  failPageOut?: string;
   /** The devices a boot gives a machine (a restore gives its snapshot's). */
   bootDevices: OptionalDevice[] = ['balloon'];
   /** How long a resume takes, so a test can see connections queue meanwhile. */

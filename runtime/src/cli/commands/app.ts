@@ -43,7 +43,8 @@ function hidden(status: AppStatus, reveal: boolean): AppStatus {
 }
 
 function stateText(app: AppStatus): string {
-  const state = app.state === 'suspended' && app.flash?.deep ? 'suspended (deep)' : app.state;
+  const tier = app.flash?.deep ? ' (deep)' : app.flash?.pagedOutSince ? ' (paged out)' : '';
+  const state = app.state === 'suspended' ? `suspended${tier}` : app.state;
   return app.message ? `${state} (${app.message})` : state;
 }
 
@@ -51,6 +52,11 @@ function stateText(app: AppStatus): string {
 function flashRows(flash: FlashStats): [string, string | string[]][] {
   const rows: [string, string | string[]][] = [];
   if (flash.suspendedSince) rows.push(['suspended since', flash.suspendedSince]);
+  if (flash.pagedOutSince && flash.pagedOut) {
+    const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+    const { residentBeforeBytes: before, residentAfterBytes: after } = flash.pagedOut;
+    rows.push(['paged out since', `${flash.pagedOutSince} (guest RAM resident ${mib(before)} → ${mib(after)}; QEMU kept)`]);
+  }
   if (flash.deepSince) rows.push(['deep since', `${flash.deepSince}${flash.deepReason ? ` (${flash.deepReason})` : ''}`]);
   if (flash.snapshotBytes !== undefined) rows.push(['snapshot on disk', `${(flash.snapshotBytes / 2 ** 20).toFixed(1)} MiB`]);
   const kinds = Object.entries(flash.resumes ?? {}).map(([kind, r]) => `${kind}: ${r.count} (last ${r.lastLatencyMs.toFixed(1)} ms at ${r.lastAt})`);
