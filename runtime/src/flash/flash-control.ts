@@ -17,6 +17,7 @@ import type { MachineDriver, RunningMachine } from '../app/machine-driver';
 import type { AppState } from '../app/app-state';
 import type { LifecycleTiming } from '../app/app-deps';
 import type { SnapshotFiles } from './snapshot-files';
+import { PageOutTimer } from './page-out-timer';
 import { slimSnapshot } from './slim-snapshot';
 import { digZeroPages } from '../vm/memory-file';
 
@@ -39,7 +40,7 @@ export class FlashControl {
   /** Connections waiting for the machine to run (resume, restore or boot). */
   private waiting = 0;
   private deepTimer?: NodeJS.Timeout;
-  private pageOutTimer?: NodeJS.Timeout;
+  private readonly pageOut: PageOutTimer;
   private retryTimer?: NodeJS.Timeout;
   private failures = 0;
   private lastTraffic = 0;
@@ -54,6 +55,7 @@ export class FlashControl {
     private readonly timing: Pick<LifecycleTiming, 'suspendRetryMs' | 'pageOutAfterMs'> = { suspendRetryMs: 1000, pageOutAfterMs: 0 },
   ) {
     const onIdle = () => void this.suspend('idle').catch((err: Error) => this.app.system(`suspend failed: ${err.message}`));
+    this.pageOut = new PageOutTimer(app, vm, timing.pageOutAfterMs);
     this.idle = new IdleTracker((flashSettings(app.spec)?.timeout ?? 1) * 1000, trackingByService(app.spec), onIdle);
   }
 
@@ -74,7 +76,7 @@ export class FlashControl {
   stop(): void {
     this.idle.stop();
     clearTimeout(this.deepTimer);
-    clearTimeout(this.pageOutTimer);
+    this.pageOut.cancel();
     clearTimeout(this.retryTimer);
   }
 
@@ -188,7 +190,7 @@ export class FlashControl {
       this.app.recordSuspend();
       this.app.system(`suspended (${why}) in ${Date.now() - started} ms`);
       this.scheduleDeep();
-      this.schedulePageOut();
+      this.pageOut.arm();
     });
   }
 
@@ -213,33 +215,6 @@ export class FlashControl {
   private nextRetryMs(): number {
     this.failures++;
     return Math.min(this.timing.suspendRetryMs * 2 ** (this.failures - 1), RETRY_MAX_MS);
-  }
-
-  /** Arms the page-out of the paused machine's guest RAM; a deep suspend due first makes it moot. */
-  private schedulePageOut(): void {
-    clearTimeout(this.pageOutTimer);
-    const afterMs = this.timing.pageOutAfterMs;
-    if (!afterMs) return;
-    this.pageOutTimer = setTimeout(() => void this.pageOut(afterMs), afterMs);
-    this.pageOutTimer.unref();
-  }
-
-  private pageOut(afterMs: number): Promise<void> {
-    return this.app.serialise(async () => {
-      const machine = this.vm.running;
-      const { state, flash } = this.app.record;
-      if (state !== 'suspended' || !machine || flash.deep || flash.pagedOutSince) return;
-      const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
-      try {
-        const out = await machine.pageOutMemory();
-        this.app.recordPagedOut(out.residentBeforeBytes, out.residentAfterBytes);
-        this.app.system(
-          `paged out (suspended for ${afterMs / 1000} s): guest RAM resident ${mib(out.residentBeforeBytes)} → ${mib(out.residentAfterBytes)} MiB, written back to the memory file in ${out.ms} ms; QEMU stays`,
-        );
-      } catch (err) {
-        this.app.system(`not paged out, the app stays suspended with its RAM resident: ${(err as Error).message}`);
-      }
-    });
   }
 
   /** Arms the deep suspend for `deep-suspend-after` seconds after the suspend began (or `inMs`). */
@@ -316,7 +291,7 @@ export class FlashControl {
       // A deleted app (or one handed to another host) is never woken from its old snapshot.
       if (this.app.deleted || this.app.record.state !== 'suspended') return;
       clearTimeout(this.deepTimer);
-      clearTimeout(this.pageOutTimer);
+      this.pageOut.cancel();
       const pagedOut = this.app.record.flash.pagedOutSince !== undefined;
       const started = process.hrtime.bigint();
       const kind: ResumeKind = this.vm.running ? 'memory' : 'deep';
