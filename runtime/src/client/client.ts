@@ -279,12 +279,17 @@ export class RuntimeClient implements RuntimeApi {
       env: { ...this.env, LTTLE_HOME: home },
     });
     let spawnError: Error | undefined;
+    let exitCode: number | null | undefined;
     child.on('error', (err) => (spawnError = err));
+    child.on('exit', (code) => (exitCode = code));
     child.unref();
     fs.closeSync(log);
     const deadline = Date.now() + DAEMON_START_TIMEOUT_MS;
     while (Date.now() < deadline) {
       if (spawnError) throw new UnreachableError(`cannot start lttled (${command.join(' ')}): ${spawnError.message}`);
+      // A daemon that refused to start (a bad setting) says why in its log. Exit 3: another
+      // daemon holds the home (a second terminal started one at the same time): wait for it.
+      if (exitCode !== undefined && exitCode !== 3) throw new UnreachableError(`lttled exited while starting (exit ${exitCode}): ${whyFromLog(path.join(home, 'lttled.log'))}`);
       try {
         const res = await this.send('GET', '/v1/health', undefined);
         await readAll(res);
@@ -317,4 +322,11 @@ export class RuntimeClient implements RuntimeApi {
       throw err;
     }
   }
+}
+
+/** The daemon's last fatal line, without its stack: what a user needs to fix. */
+function whyFromLog(file: string): string {
+  const lines = fs.readFileSync(file, 'utf8').split('\n');
+  const fatal = lines.filter((l) => l.includes('lttled: fatal: ')).pop();
+  return fatal ? fatal.slice(fatal.indexOf('lttled: fatal: ') + 'lttled: fatal: '.length) : `see ${file}`;
 }

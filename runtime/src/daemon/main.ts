@@ -174,6 +174,8 @@ process.on('uncaughtException', (err) => log(`lttled: uncaught: ${err.stack ?? e
 process.on('unhandledRejection', (err) => log(`lttled: unhandled rejection: ${(err as Error)?.stack ?? String(err)}`));
 
 main().catch((err: Error) => {
-  log(`lttled: fatal: ${err.stack ?? err.message}`);
+  // The message alone on the line the CLI quotes (client.ts), the stack after it for a post-mortem.
+  log(`lttled: fatal: ${err.message}`);
+  if (err.stack) log(err.stack);
   process.exit(1);
 });
