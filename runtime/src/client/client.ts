@@ -289,7 +289,8 @@ export class RuntimeClient implements RuntimeApi {
       if (spawnError) throw new UnreachableError(`cannot start lttled (${command.join(' ')}): ${spawnError.message}`);
       // A daemon that refused to start (a bad setting) says why in its log. Exit 3: another
       // daemon holds the home (a second terminal started one at the same time): wait for it.
-      if (exitCode !== undefined && exitCode !== 3) throw new UnreachableError(`lttled exited while starting (exit ${exitCode}): ${whyFromLog(path.join(home, 'lttled.log'))}`);
+      if (exitCode !== undefined && exitCode !== 3)
+        throw new UnreachableError(`lttled exited while starting (exit ${exitCode}): ${whyFromLog(path.join(home, 'lttled.log'))}`);
       try {
         const res = await this.send('GET', '/v1/health', undefined);
         await readAll(res);
