@@ -14,7 +14,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/sysmacros.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -24,10 +23,11 @@
 
 #define MAX_RANGES 16
 
-/* The mappings of the file (by device and inode: a path in maps may be ambiguous). */
-static int file_ranges(pid_t pid, const struct stat *st, struct iovec *ranges)
+/* The shared mappings of the file: its inode, and its path as the kernel prints it
+ * (the device number in maps differs from stat's on btrfs and overlayfs). */
+static int file_ranges(pid_t pid, const char *real, ino_t ino, struct iovec *ranges)
 {
-	char path[64], line[4096];
+	char path[64], line[4096 + 256];
 	int n = 0;
 	snprintf(path, sizeof path, "/proc/%d/maps", (int)pid);
 	FILE *maps = fopen(path, "r");
@@ -37,9 +37,11 @@ static int file_ranges(pid_t pid, const struct stat *st, struct iovec *ranges)
 		unsigned long start, end, offset, inode;
 		unsigned int major_no, minor_no;
 		char perms[5];
-		if (sscanf(line, "%lx-%lx %4s %lx %x:%x %lu", &start, &end, perms, &offset, &major_no, &minor_no, &inode) != 7)
+		int name_at = 0;
+		if (sscanf(line, "%lx-%lx %4s %lx %x:%x %lu %n", &start, &end, perms, &offset, &major_no, &minor_no, &inode, &name_at) != 7 || !name_at)
 			continue;
-		if (inode != st->st_ino || makedev(major_no, minor_no) != st->st_dev || perms[3] != 's')
+		line[strcspn(line, "\n")] = '\0';
+		if (inode != (unsigned long)ino || perms[3] != 's' || strcmp(line + name_at, real) != 0)
 			continue;
 		ranges[n].iov_base = (void *)start;
 		ranges[n].iov_len = end - start;
@@ -47,6 +49,23 @@ static int file_ranges(pid_t pid, const struct stat *st, struct iovec *ranges)
 	}
 	fclose(maps);
 	return n;
+}
+
+/* One range in steps the kernel takes whole (a call covers at most about 2 GiB). */
+static int page_out(int pidfd, struct iovec range)
+{
+	const size_t step = (size_t)1 << 30;
+	for (size_t at = 0; at < range.iov_len; at += step) {
+		struct iovec part = { (char *)range.iov_base + at, range.iov_len - at < step ? range.iov_len - at : step };
+		long done = syscall(SYS_process_madvise, pidfd, &part, (size_t)1, MADV_PAGEOUT, 0U);
+		if (done < 0)
+			return -1;
+		if ((size_t)done != part.iov_len) {
+			errno = EIO;
+			return -1;
+		}
+	}
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -67,8 +86,13 @@ int main(int argc, char **argv)
 	}
 	close(fd);
 
+	char real[4096];
+	if (!realpath(file, real)) {
+		fprintf(stderr, "%s: %s\n", file, strerror(errno));
+		return 1;
+	}
 	struct iovec ranges[MAX_RANGES];
-	int n = file_ranges(pid, &st, ranges);
+	int n = file_ranges(pid, real, st.st_ino, ranges);
 	if (n < 0) {
 		fprintf(stderr, "process %d: %s\n", (int)pid, strerror(errno));
 		return 1;
@@ -82,11 +106,14 @@ int main(int argc, char **argv)
 		fprintf(stderr, "process %d: %s\n", (int)pid, strerror(errno));
 		return 1;
 	}
-	long done = syscall(SYS_process_madvise, pidfd, ranges, (size_t)n, MADV_PAGEOUT, 0U);
-	if (done < 0) {
-		int err = errno;
-		fprintf(stderr, "process_madvise: %s\n", strerror(err));
-		return err == EPERM ? 3 : 1;
+	long done = 0;
+	for (int i = 0; i < n; i++) {
+		if (page_out(pidfd, ranges[i]) != 0) {
+			int err = errno;
+			fprintf(stderr, "process_madvise: %s\n", strerror(err));
+			return err == EPERM ? 3 : 1;
+		}
+		done += (long)ranges[i].iov_len;
 	}
 	printf("%ld\n", done);
 	return 0;

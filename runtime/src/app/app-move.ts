@@ -97,6 +97,8 @@ export async function unpackMove(body: Readable, stage: string, namespace: strin
       };
       body.on('error', cutShort);
       body.on('close', () => cutShort());
+      // Gone while the arrival waited for the app's lock: its close came before these listeners.
+      if (body.destroyed && !body.readableEnded) return cutShort();
       body.pipe(tar.stdin);
     });
     return readPackage(stage, namespace, name);

@@ -151,8 +151,8 @@ export class AppState extends EventEmitter<{ state: [MachineState] }> {
     this.persist();
   }
 
-  /** The paused QEMU runs again, or is gone: nothing of it is paged out. */
-  private forgetPagedOut(): void {
+  /** The paused QEMU runs again (or is gone): nothing of it is paged out. */
+  forgetPagedOut(): void {
     delete this.rec.flash.pagedOutSince;
     delete this.rec.flash.pagedOut;
   }

@@ -272,7 +272,10 @@ export class RuntimeClient implements RuntimeApi {
         `no lttle runtime answers on ${socketPath}, and lttled is not on PATH to start one: start lttled, put lttle's bin/ on PATH, or set LTTLE_DAEMON to its bin/lttled`,
       );
     fs.mkdirSync(home, { recursive: true, mode: 0o700 });
-    const log = fs.openSync(path.join(home, 'lttled.log'), 'a');
+    const logFile = path.join(home, 'lttled.log');
+    // Where this start's lines begin: an earlier run's reason is never quoted for it.
+    const logStart = fs.statSync(logFile, { throwIfNoEntry: false })?.size ?? 0;
+    const log = fs.openSync(logFile, 'a');
     const child = spawn(command[0], command.slice(1), {
       detached: true,
       stdio: ['ignore', log, log],
@@ -290,7 +293,7 @@ export class RuntimeClient implements RuntimeApi {
       // A daemon that refused to start (a bad setting) says why in its log. Exit 3: another
       // daemon holds the home (a second terminal started one at the same time): wait for it.
       if (exitCode !== undefined && exitCode !== 3)
-        throw new UnreachableError(`lttled exited while starting (exit ${exitCode}): ${whyFromLog(path.join(home, 'lttled.log'))}`);
+        throw new UnreachableError(`lttled exited while starting (exit ${exitCode}): ${whyFromLog(logFile, logStart)}`);
       try {
         const res = await this.send('GET', '/v1/health', undefined);
         await readAll(res);
@@ -325,9 +328,9 @@ export class RuntimeClient implements RuntimeApi {
   }
 }
 
-/** The daemon's last fatal line, without its stack: what a user needs to fix. */
-function whyFromLog(file: string): string {
-  const lines = fs.readFileSync(file, 'utf8').split('\n');
-  const fatal = lines.filter((l) => l.includes('lttled: fatal: ')).pop();
+/** The daemon's fatal line (from `start` on), without its stack: what a user needs to fix. */
+function whyFromLog(file: string, start: number): string {
+  const lines = fs.readFileSync(file).subarray(start).toString('utf8').split('\n');
+  const fatal = lines.find((l) => l.includes('lttled: fatal: '));
   return fatal ? fatal.slice(fatal.indexOf('lttled: fatal: ') + 'lttled: fatal: '.length) : `see ${file}`;
 }

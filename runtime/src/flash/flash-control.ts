@@ -55,7 +55,7 @@ export class FlashControl {
     private readonly timing: Pick<LifecycleTiming, 'suspendRetryMs' | 'pageOutAfterMs'> = { suspendRetryMs: 1000, pageOutAfterMs: 0 },
   ) {
     const onIdle = () => void this.suspend('idle').catch((err: Error) => this.app.system(`suspend failed: ${err.message}`));
-    this.pageOut = new PageOutTimer(app, vm, timing.pageOutAfterMs);
+    this.pageOut = new PageOutTimer(app, vm, snapshots.memoryFile, timing.pageOutAfterMs);
     this.idle = new IdleTracker((flashSettings(app.spec)?.timeout ?? 1) * 1000, trackingByService(app.spec), onIdle);
   }
 
@@ -256,6 +256,8 @@ export class FlashControl {
       clearTimeout(this.deepTimer);
       const started = Date.now();
       let slimmed: string;
+      // The guest runs to hand memory back: its pages come in again.
+      this.app.forgetPagedOut();
       try {
         const retake = () => this.snapshots.save(machine, this.vm.machineGeneration, this.vm.forwards);
         slimmed = await slimSnapshot(machine, () => this.snapshots.drop(), retake);
@@ -270,6 +272,7 @@ export class FlashControl {
         const retryMs = this.nextRetryMs();
         this.app.recordSuspendError((err as Error).message, retryMs);
         this.app.system(`deep suspend failed, the app stays suspended in memory; retrying in ${retryMs / 1000}s: ${(err as Error).message}`);
+        this.pageOut.arm();
         return this.scheduleDeep(retryMs);
       }
       await this.vm.kill();

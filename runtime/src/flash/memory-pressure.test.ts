@@ -4,7 +4,7 @@
 // `deep-suspend-after: 0` is never picked. The thresholds are settings.
 import * as assert from 'node:assert/strict';
 import { Harness, sleep } from '../app/testing/lifecycle-harness';
-import { MemoryPressure, tierSettings } from './memory-pressure';
+import { MemoryPressure, tierSettings, type PressureCandidate } from './memory-pressure';
 
 describe('memory pressure tiers (fake machine)', () => {
   let h: Harness;
@@ -54,6 +54,24 @@ describe('memory pressure tiers (fake machine)', () => {
     const client = await h.connect('old');
     assert.equal(await h.roundTrip(client, 'SELECT 1'), 'SELECT 1');
     assert.equal(h.status('old').flash?.deepReason, undefined);
+  });
+
+  it('deep-suspends apps whose guest RAM is still resident before paged-out ones, the oldest first in each', async () => {
+    const done: string[] = [];
+    const candidate = (name: string, suspendedAt: number, pagedOut: boolean): PressureCandidate & { name: string } => ({
+      name,
+      suspendedAt,
+      pagedOut,
+      deepSuspendNow: async () => (done.push(name), true),
+    });
+    const all = [candidate('oldest, paged out', 1, true), candidate('newest, resident', 3, false), candidate('older, resident', 2, false)];
+    const pressure = new MemoryPressure(
+      { belowMiB: 1024, pollMs: 1000 },
+      () => all.filter((c) => !done.includes(c.name)),
+      () => 512,
+    );
+    for (let i = 0; i < all.length; i++) await pressure.look();
+    assert.deepEqual(done, ['older, resident', 'newest, resident', 'oldest, paged out']);
   });
 
   it('reads its thresholds from the environment, with defaults, and names a bad one', () => {

@@ -1,8 +1,9 @@
 // Tiers by the host's memory: a suspended app keeps its paused QEMU (its RAM
 // resident, the fastest wake) while the host has memory to spare; when the
 // host's available memory falls below a threshold, suspended apps are
-// deep-suspended ahead of their `deep-suspend-after`, the least recently
-// suspended first, one per look (each frees a QEMU's worth, ~300 MiB), until
+// deep-suspended ahead of their `deep-suspend-after`, those with their guest RAM
+// still resident first (a paged-out one frees least), then the least recently
+// suspended, one per look (each frees a QEMU's worth, ~300 MiB), until
 // the host is above the threshold again. `deep-suspend-after` stays the upper
 // bound; an app with `0` (never) is never picked.
 import * as fs from 'node:fs';
@@ -44,6 +45,8 @@ export function hostAvailableMiB(): number {
 export interface PressureCandidate {
   /** When it was suspended (ms since the epoch): the oldest goes first. */
   suspendedAt: number;
+  /** Its guest RAM is already out of host memory: deep-suspending it frees least, so it goes last. */
+  pagedOut: boolean;
   /** Deep-suspends it now, saying why; false when it no longer can (woken, or kept by an open connection). */
   deepSuspendNow(why: string): Promise<boolean>;
 }
@@ -77,7 +80,8 @@ export class MemoryPressure {
     this.busy = true;
     try {
       const why = `memory pressure: the host has ${available.toFixed(0)} MiB available, below ${this.settings.belowMiB} MiB`;
-      for (const candidate of [...this.candidates()].sort((a, b) => a.suspendedAt - b.suspendedAt)) {
+      const order = (a: PressureCandidate, b: PressureCandidate) => Number(a.pagedOut) - Number(b.pagedOut) || a.suspendedAt - b.suspendedAt;
+      for (const candidate of [...this.candidates()].sort(order)) {
         if (await candidate.deepSuspendNow(why)) return why;
       }
       return undefined;

@@ -4,6 +4,7 @@
 // its translation cache and any client connection; a wake is an ordinary resume.
 import type { AppState } from '../app/app-state';
 import type { MachineDriver } from '../app/machine-driver';
+import { writeBack } from '../vm/page-out';
 
 const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
 
@@ -13,6 +14,7 @@ export class PageOutTimer {
   constructor(
     private readonly app: AppState,
     private readonly vm: MachineDriver,
+    private readonly memoryFile: string,
     /** 0: never paged out. */
     private readonly afterMs: number,
   ) {}
@@ -29,7 +31,11 @@ export class PageOutTimer {
     clearTimeout(this.timer);
   }
 
-  private pageOut(): Promise<void> {
+  private async pageOut(): Promise<void> {
+    if (this.app.record.state !== 'suspended') return;
+    // The write-back before taking the app's queue, so a wake meanwhile does not wait for the
+    // disk. A failure is dropped: the helper syncs again and reports what fails.
+    await writeBack(this.memoryFile).catch(() => undefined);
     return this.app.serialise(async () => {
       const machine = this.vm.running;
       const { state, flash } = this.app.record;

@@ -13,8 +13,8 @@ describe('paged-out tier (fake machine)', () => {
     h.remove();
   });
 
-  async function suspendedApp(name: string): Promise<void> {
-    await h.deploy(Harness.flashSpec(name, { 'deep-suspend-after': 600 }));
+  async function suspendedApp(name: string, deepAfter = 600): Promise<void> {
+    await h.deploy(Harness.flashSpec(name, { 'deep-suspend-after': deepAfter }));
     await h.state(name, 'booting');
     h.driver(name).ready();
     await h.state(name, 'suspended');
@@ -53,5 +53,14 @@ describe('paged-out tier (fake machine)', () => {
     const status = h.status('pg');
     assert.equal(status.state, 'suspended');
     assert.equal(status.flash?.pagedOutSince, undefined);
+  });
+
+  it('a paged-out app that goes deep is no longer paged out: its QEMU is gone', async () => {
+    await suspendedApp('pg', 1);
+    await h.until('pg', 'paged out', (s) => s.flash?.pagedOutSince !== undefined);
+    const deep = await h.until('pg', 'deep', (s) => s.flash?.deep === true, 5000);
+    assert.equal(deep.flash?.pagedOutSince, undefined);
+    assert.equal(deep.flash?.pagedOut, undefined);
+    assert.equal(h.driver('pg').running, undefined);
   });
 });

@@ -33,4 +33,18 @@ describe('ClusterRuntime: what a cluster cannot do is refused before the cluster
       return true;
     });
   });
+
+  it('refuses a volume from a snapshot, naming the field: the snapshot is on another volume’s host', async () => {
+    const runtime = new ClusterRuntime(kubeconfig);
+    const volume = { name: 'restored', namespace: 'samples', size: '100Mi', 'from-snapshot': 'pgdata/before' };
+    await assert.rejects(runtime.applyVolumeAndWait(volume, { timeoutMs: 1000 }), (err: Error) => {
+      assert.ok(err instanceof InvalidError, `${err.name}: ${err.message}`);
+      assert.match(err.message, /^invalid volume samples\/restored: from-snapshot is not supported on a cluster yet/);
+      assert.deepEqual(
+        err.issues.map((i) => i.path),
+        [['from-snapshot']],
+      );
+      return true;
+    });
+  });
 });

@@ -16,6 +16,7 @@ import { appStatusOf, refusalError, volumeStatusOf, type AppCustomResource, type
 import { KubeApiError, KubeClient, type KubeStatus } from './kube-client';
 import { readKubeconfig } from './kubeconfig';
 import { podName } from './app-pod';
+import { NOT_ON_A_CLUSTER } from './not-on-a-cluster';
 import { agentClient } from './agent-api';
 import type { RuntimeClient } from '../client/client';
 
@@ -29,6 +30,10 @@ function normalised<T extends { namespace: string; name: string }>(kind: string,
     `invalid ${kind} ${raw.namespace ?? 'default'}/${raw.name}: ${result.issues.map((i) => `${formatPath(i.path)} ${i.message}`).join('; ')}`,
     result.issues,
   );
+}
+
+function notOnACluster(kind: string, id: string, field: keyof typeof NOT_ON_A_CLUSTER): InvalidError {
+  return new InvalidError(`invalid ${kind} ${id}: ${field} ${NOT_ON_A_CLUSTER[field]}`, [{ path: [field], message: NOT_ON_A_CLUSTER[field] }]);
 }
 
 function refusePlan(plan: Plan): Plan {
@@ -62,6 +67,7 @@ export class ClusterRuntime implements RuntimeApi {
   async applyVolumeAndWait(raw: VolumeSpec | RawResource, options: WaitOptions<VolumeStatus>): Promise<ApplyResult<VolumeStatus>> {
     const spec = normalised('volume', normaliseVolume(raw), raw as RawResource);
     const id = `${spec.namespace}/${spec.name}`;
+    if (spec['from-snapshot'] !== undefined) throw notOnACluster('volume', id, 'from-snapshot');
     const plan = refusePlan(diffVolume((await this.getVolume(spec.namespace, spec.name))?.spec, spec));
     const stored = await this.refusing('volume', id, async () => {
       await this.resources.check('volume', spec);
@@ -75,10 +81,7 @@ export class ClusterRuntime implements RuntimeApi {
     const spec = normalised('app', normaliseApp(raw), raw as RawResource);
     const id = `${spec.namespace}/${spec.name}`;
     // The App custom resource has no fork-of (schema/src/crd.ts): the API server would drop it unsaid.
-    if (spec['fork-of'] !== undefined)
-      throw new InvalidError(`invalid app ${id}: fork-of is not supported on a cluster yet (a fork runs on its source's host)`, [
-        { path: ['fork-of'], message: "is not supported on a cluster yet (a fork runs on its source's host)" },
-      ]);
+    if (spec['fork-of'] !== undefined) throw notOnACluster('app', id, 'fork-of');
     const current = await this.getAppObject(spec.namespace, spec.name);
     const currentEnvironment = current && (await this.environmentOf(current));
     const plan = refusePlan(diffApp(current && appStatusOf(current, currentEnvironment ?? {}).spec, spec));

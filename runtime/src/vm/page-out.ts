@@ -23,14 +23,26 @@ export function pageOutHelper(env: NodeJS.ProcessEnv = process.env): string {
 
 /** Resident bytes of `file`'s mappings in process `pid` (the Rss lines of /proc/PID/smaps). */
 export function residentBytes(pid: number, file: string): number {
+  // The kernel prints the canonical path: a relative or symlinked home must match it.
+  const real = fs.realpathSync(file);
   let total = 0;
   let inFile = false;
   for (const line of fs.readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
     // A mapping's header: `start-end perms offset dev inode path`.
-    if (/^[0-9a-f]+-[0-9a-f]+ /.test(line)) inFile = line.endsWith(` ${file}`);
+    if (/^[0-9a-f]+-[0-9a-f]+ /.test(line)) inFile = line.endsWith(` ${real}`);
     else if (inFile && line.startsWith('Rss:')) total += Number(/(\d+) kB/.exec(line)?.[1] ?? 0) * 1024;
   }
   return total;
+}
+
+/** Writes the file's dirty pages to disk: the long part of a page-out, done first and apart. */
+export async function writeBack(file: string): Promise<void> {
+  const handle = await fs.promises.open(file, 'r');
+  try {
+    await handle.datasync();
+  } finally {
+    await handle.close();
+  }
 }
 
 /** Writes back and drops the guest RAM of the paused QEMU `pid`; throws saying why it could not. */

@@ -49,10 +49,10 @@ function stateText(app: AppStatus): string {
 }
 
 /** Deep suspend, resumes per kind, a failed suspend and what keeps the app awake now. */
-function flashRows(flash: FlashStats): [string, string | string[]][] {
+function flashRows(flash: FlashStats, state: AppStatus['state']): [string, string | string[]][] {
   const rows: [string, string | string[]][] = [];
   if (flash.suspendedSince) rows.push(['suspended since', flash.suspendedSince]);
-  if (flash.pagedOutSince && flash.pagedOut) {
+  if (state === 'suspended' && !flash.deep && flash.pagedOutSince && flash.pagedOut) {
     const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
     const { residentBeforeBytes: before, residentAfterBytes: after } = flash.pagedOut;
     rows.push(['paged out since', `${flash.pagedOutSince} (guest RAM resident ${mib(before)} → ${mib(after)}; QEMU kept)`]);
@@ -114,7 +114,7 @@ export function describeApp(app: AppStatus, revealSecrets: boolean): string {
         'last resume',
         `${app.flash.lastResumeAt}${app.flash.lastResumeLatencyMs !== undefined ? ` (${app.flash.lastResumeLatencyMs.toFixed(1)} ms)` : ''}`,
       ]);
-    rows.push(...flashRows(app.flash));
+    rows.push(...flashRows(app.flash, app.state));
   }
   if (spec.tags.length) rows.push(['tags', spec.tags.join(', ')]);
   rows.push(['restart policy', spec['restart-policy']]);

@@ -5,6 +5,7 @@ import type { LoadedResource } from '../../../../schema/src/documents';
 import { ClusterResources, type AppObject } from '../../kube/cluster-resources';
 import { KubeApiError } from '../../kube/kube-client';
 import { agentClient } from '../../kube/agent-api';
+import { NOT_ON_A_CLUSTER } from '../../kube/not-on-a-cluster';
 import type { RuntimeClient } from '../../client/client';
 import type { ParsedArgs } from '../args';
 import { CliError, namespaceOf, type CommandContext } from '../context';
@@ -30,10 +31,9 @@ export async function runDeployToCluster(
   // The API server checks every resource first (a dry run): a refusal anywhere deploys nothing.
   const problems: string[] = [];
   for (const r of resources) {
-    if (r.kind === 'app' && r.spec['fork-of']) {
-      problems.push(
-        `${r.location.file}: document ${r.location.document} (app "${r.spec.name}"): fork-of is not supported on a cluster yet (a fork runs on its source's host)`,
-      );
+    const unsupported = r.kind === 'app' ? r.spec['fork-of'] && 'fork-of' : r.spec['from-snapshot'] && 'from-snapshot';
+    if (unsupported) {
+      problems.push(`${r.location.file}: document ${r.location.document} (${r.kind} "${r.spec.name}"): ${unsupported} ${NOT_ON_A_CLUSTER[unsupported]}`);
       continue;
     }
     try {
