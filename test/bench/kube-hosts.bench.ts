@@ -4,6 +4,7 @@
 // a web app on the database's own host against one on the other host (its
 // connection relayed between the agents by the internal service name).
 // Not a test: it asserts nothing, it reports.
+import { until as untilEvery } from '../support/until';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -19,18 +20,10 @@ const NS = 'bench';
 const GROUP = `/apis/lttle.dev/v1alpha1/namespaces/${NS}`;
 const WAKES = Number(process.env.LTTLE_BENCH_WAKES ?? 5);
 
+const until = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number) => untilEvery(what, probe, timeoutMs, 100);
+
 interface AppObject {
   status?: { state?: string; host?: string; endpoint?: string };
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 async function main(): Promise<void> {

@@ -19,6 +19,7 @@ import { TerraformHarness } from '../fixtures/terraform/harness';
 import { hostPort, psql } from '../support/psql';
 import { installExample, localPulumiEnv } from '../support/pulumi-program';
 import { TestRuntime } from '../support/runtime';
+import { until } from '../support/until';
 
 const NS = 'samples';
 const GROUP = `/apis/lttle.dev/v1alpha1/namespaces/${NS}`;
@@ -30,16 +31,6 @@ const TF_PASSWORD = 'kube-tf-pw-9d02b6';
 interface AppObject {
   spec: Record<string, unknown> & { environmentSecret?: string };
   status?: { state?: string; host?: string; endpoint?: string };
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
 }
 
 /** Every byte under dir, concatenated (state files, backups, history). */

@@ -19,22 +19,13 @@ import { packageRoot } from '../../schema/src/paths';
 import { hostPort, psql } from '../support/psql';
 import { TestRuntime } from '../support/runtime';
 import { freePort } from '../../runtime/src/proxy/service-proxy';
+import { until } from '../support/until';
 
 const NS = 'samples';
 const GROUP = `/apis/lttle.dev/v1alpha1/namespaces/${NS}`;
 
 interface AppObject {
   status?: { state?: string; host?: string; endpoint?: string; message?: string; conditions?: { reason: string }[] };
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
 }
 
 describe('many hosts: two node agents under kube-scheduler', function () {

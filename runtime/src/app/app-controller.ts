@@ -246,9 +246,7 @@ export class AppController implements ServiceApp {
 
   /** While suspended with its QEMU kept (and allowed to go deep): what the host's memory pressure may deep-suspend. */
   pressureCandidate(): PressureCandidate | undefined {
-    const suspendedAt = this.flash.pausedSince();
-    const pagedOut = this.app.record.flash.pagedOutSince !== undefined;
-    return suspendedAt === undefined ? undefined : { suspendedAt, pagedOut, deepSuspendNow: (why) => this.flash.deepSuspendNow(why) };
+    return this.flash.pressureCandidate();
   }
 
   /** Pauses the machine and persists its snapshot; refused while anything keeps it awake. */

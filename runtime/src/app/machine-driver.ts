@@ -11,7 +11,7 @@ import type { EventEmitter } from 'node:events';
 import type { MachineState } from '../../../schema/src/types';
 import type { InternalServices } from '../proxy/internal-services';
 import type { Frame, VolumeUsage } from '../vm/channel';
-import type { MemoryReclaim } from '../vm/machine';
+import type { MemoryReclaim } from '../vm/memory-file';
 import type { PageOut } from '../vm/page-out';
 import type { OptionalDevice } from '../vm/qemu-command';
 import type { AppState, SnapshotInfo } from './app-state';

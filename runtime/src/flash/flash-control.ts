@@ -18,6 +18,7 @@ import type { AppState } from '../app/app-state';
 import type { LifecycleTiming } from '../app/app-deps';
 import type { SnapshotFiles } from './snapshot-files';
 import { PageOutTimer } from './page-out-timer';
+import type { PressureCandidate } from './memory-pressure';
 import { slimSnapshot } from './slim-snapshot';
 import { digZeroPages } from '../vm/memory-file';
 
@@ -232,16 +233,17 @@ export class FlashControl {
     );
   }
 
-  /** When a suspended app that keeps its QEMU and may go deep was suspended (ms); undefined otherwise. */
-  pausedSince(): number | undefined {
+  /** While suspended with its QEMU kept (and allowed to go deep): what the host's memory pressure may deep-suspend. */
+  pressureCandidate(): PressureCandidate | undefined {
     const { state, flash, snapshot } = this.app.record;
     if (state !== 'suspended' || flash.deep || !snapshot || !this.vm.running || !deepSuspendAfter(this.app.spec.mode)) return undefined;
-    return Date.parse(flash.suspendedSince ?? '') || 0;
+    const suspendedAt = Date.parse(flash.suspendedSince ?? '') || 0;
+    return { suspendedAt, pagedOut: flash.pagedOutSince !== undefined, deepSuspendNow: (why) => this.deepSuspendNow(why) };
   }
 
   /** Deep-suspends now, ahead of `deep-suspend-after` (the host's memory pressure); false when it cannot. */
   async deepSuspendNow(why: string): Promise<boolean> {
-    if (this.pausedSince() === undefined || this.idle.openConnections > 0) return false;
+    if (!this.pressureCandidate() || this.idle.openConnections > 0) return false;
     await this.deepSuspend(why);
     return this.app.record.flash.deep === true;
   }

@@ -55,7 +55,7 @@ export class ClusterRuntime implements RuntimeApi {
   }
 
   async getVolume(namespace: string, name: string): Promise<VolumeStatus | undefined> {
-    const object = await this.get<VolumeCustomResource>('volume', `${GROUP}/namespaces/${seg(namespace)}/volumes/${seg(name)}`, `${namespace}/${name}`);
+    const object = await this.getVolumeObject(namespace, name);
     return object && volumeStatusOf(object, await this.mountedBy(namespace, name));
   }
 
@@ -149,13 +149,17 @@ export class ClusterRuntime implements RuntimeApi {
 
   private async hostOfVolume(namespace: string, volume: string): Promise<string | undefined> {
     const id = `${namespace}/${volume}`;
-    const object = await this.get<VolumeCustomResource>('volume', `${GROUP}/namespaces/${seg(namespace)}/volumes/${seg(volume)}`, id);
+    const object = await this.getVolumeObject(namespace, volume);
     if (!object) throw new NotFoundError(`volume ${id} does not exist in ${this.target}`);
     return object.status?.host;
   }
 
   private agentOf(host: string): Promise<RuntimeClient> {
     return this.reachable(() => agentClient(this.kube, host));
+  }
+
+  private getVolumeObject(namespace: string, name: string): Promise<VolumeCustomResource | undefined> {
+    return this.get<VolumeCustomResource>('volume', `${GROUP}/namespaces/${seg(namespace)}/volumes/${seg(name)}`, `${namespace}/${name}`);
   }
 
   private getAppObject(namespace: string, name: string): Promise<AppCustomResource | undefined> {

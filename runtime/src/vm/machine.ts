@@ -19,7 +19,7 @@ import {
   type Frame,
   type VolumeUsage,
 } from './channel';
-import { allocatedBytes, waitUntilSettled, type Settling } from './memory-file';
+import { allocatedBytes, RECLAIM_SETTLING, waitUntilSettled, type MemoryReclaim } from './memory-file';
 import { pageOut, type PageOut } from './page-out';
 import { QmpClient } from './qmp';
 import { qemuArgs, type OptionalDevice, type QemuSpec } from './qemu-command';
@@ -35,19 +35,6 @@ export interface AgentConfig {
   volumes: { serial: string; path: string; readOnly: boolean }[];
   flash: string;
 }
-
-/** What a running guest handed back of its memory (reclaimMemory). */
-export interface MemoryReclaim {
-  /** Allocated bytes of the memory file before and after. */
-  beforeBytes: number;
-  afterBytes: number;
-  /** The guest's free memory after dropping its caches. */
-  guestFreeBytes: number;
-  ms: number;
-}
-
-/** Free pages are zeroed in the guest (init_on_free) and dug out after QEMU exits, so reporting need not finish: a short wait. */
-const RECLAIM_SETTLING: Settling = { pollMs: 100, quietMs: 500, maxMs: 3000 };
 
 export interface MachineEvents {
   log: [stream: 'stdout' | 'stderr', data: Buffer];

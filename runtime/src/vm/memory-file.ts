@@ -18,6 +18,19 @@ export interface Settling {
   maxMs: number;
 }
 
+/** What a running guest handed back of its memory (reclaimMemory). */
+export interface MemoryReclaim {
+  /** Allocated bytes of the memory file before and after. */
+  beforeBytes: number;
+  afterBytes: number;
+  /** The guest's free memory after dropping its caches. */
+  guestFreeBytes: number;
+  ms: number;
+}
+
+/** Free pages are zeroed in the guest (init_on_free) and dug out after QEMU exits, so reporting need not finish: a short wait. */
+export const RECLAIM_SETTLING: Settling = { pollMs: 100, quietMs: 500, maxMs: 3000 };
+
 /**
  * The guest kernel reports free memory about 2 s after it was freed, in
  * batches, so the file shrinks in steps: waits until it has been still for

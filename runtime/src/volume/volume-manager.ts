@@ -24,11 +24,8 @@ export type DiskGuard = <T>(namespace: string, name: string, work: (open: OpenDi
 /** Who uses a volume: `namespace/app` of an app that mounts it, if any. */
 export type AttachmentLookup = (namespace: string, name: string) => string | undefined;
 
-/**
- * Grows a volume that a machine has attached, online. Calls `growFile` once the
- * machine is known to run, then resizes its disk and filesystem; resolves with the
- * filesystem's new size, or undefined when no machine has the volume (grow offline).
- */
+/** Grows a volume attached to a running machine: `growFile` first, then its disk and filesystem; resolves with the
+ *  filesystem's new size, or undefined when no machine has the volume (grow offline). */
 export type OnlineGrow = (namespace: string, name: string, bytes: number, growFile: () => void) => Promise<number | undefined>;
 
 export class VolumeManager {
@@ -191,17 +188,15 @@ export class VolumeManager {
   private ensureSpace(id: string, bytes: number): void {
     const stat = fs.statfsSync(this.root);
     const free = stat.bavail * stat.bsize;
-    if (bytes > free) {
+    if (bytes > free)
       throw new InsufficientStorageError(
         `no space for volume ${id} in ${this.home}: needs ${bytes} bytes, the filesystem has ${free} free; free some space there (reads and deletes keep working)`,
       );
-    }
   }
 
   private storageError(err: unknown, id: string, bytes: number): unknown {
-    if (err instanceof CommandError && /No space left on device/i.test(err.message)) {
+    if (err instanceof CommandError && /No space left on device/i.test(err.message))
       return new InsufficientStorageError(`no space left in ${this.home} for volume ${id} (needs up to ${bytes} bytes); free some space there`);
-    }
     return noSpaceAsDomainError(err, this.home, bytes);
   }
 

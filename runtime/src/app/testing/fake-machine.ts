@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import type { AppState } from '../app-state';
 import type { BootProgress, MachineDriver, MachineDriverEvents, MachineDriverFactory, RunningMachine, SnapshotSource } from '../machine-driver';
 import type { Frame, VolumeUsage } from '../../vm/channel';
-import type { MemoryReclaim } from '../../vm/machine';
+import type { MemoryReclaim } from '../../vm/memory-file';
 import type { PageOut } from '../../vm/page-out';
 import type { OptionalDevice } from '../../vm/qemu-command';
 
