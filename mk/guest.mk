@@ -1,7 +1,8 @@
 # Guest side: kernel, agent + initramfs, PostgreSQL module, postgres:17-flash image.
 #   make kernel      build/guest/vmlinuz + build/guest/modules/
 #   make guest       build/guest/lttle-init + build/guest/initramfs.cpio.gz, and the
-#                    host's build/host/lttle-pageout (runtime/host/pageout.c) lttled runs beside QEMU
+#                    host's helpers lttled runs beside QEMU: build/host/lttle-pageout and
+#                    build/host/lttle-dedupe (runtime/host/pageout.c, dedupe.c)
 #   make pg-module   build/guest/pg/lttle_pg.so (PostgreSQL 17, Debian trixie)
 #   make image       build/images/postgres-17-flash/ (OCI image layout)
 #   make guest-test-prereqs / test-guest   what test/vm/guest-boot.test.ts needs / runs it
@@ -23,9 +24,9 @@ $(GUEST_OUT)/vmlinuz: runtime/kernel/fetch-kernel.sh
 	sh runtime/kernel/fetch-kernel.sh $(GUEST_OUT)
 	@touch $@
 
-guest: $(GUEST_OUT)/lttle-init $(GUEST_OUT)/initramfs.cpio.gz $(LTTLE_BUILD)/host/lttle-pageout
+guest: $(GUEST_OUT)/lttle-init $(GUEST_OUT)/initramfs.cpio.gz $(LTTLE_BUILD)/host/lttle-pageout $(LTTLE_BUILD)/host/lttle-dedupe
 
-$(LTTLE_BUILD)/host/lttle-pageout: runtime/host/pageout.c
+$(LTTLE_BUILD)/host/lttle-%: runtime/host/%.c
 	$(call apt_need,gcc libc6-dev)
 	@mkdir -p $(dir $@)
 	gcc -O2 -Wall -Wextra -Werror -o $@ $<
@@ -58,7 +59,7 @@ image: pg-module
 	sh runtime/images/postgres/build.sh $(PG_IMAGE_OUT) $(GUEST_OUT)/pg/lttle_pg.so
 
 guest-test-prereqs: guest image
-	$(call apt_need,qemu-system-x86 qemu-utils socat e2fsprogs postgresql-client)
+	$(call apt_need,qemu-system-x86 qemu-utils socat e2fsprogs postgresql-client xfsprogs)
 
 test-guest: guest-test-prereqs
 	npx tsc -p tsconfig.json

@@ -2,7 +2,9 @@
 // answered query, beside what a user does today (a new app, then pg_dump piped
 // into it) measured in the same run; the disk a fresh branch takes; and
 // LTTLE_BENCH_BRANCHES (default 50) forks of one parent, all queried.
-// Reports; asserts only that every fork answers with the parent's rows.
+// Reports; asserts only that every fork answers with the parent's rows. The home
+// is on XFS with reflink (a loop-mounted image), where a branch's memory file is
+// copied on write; LTTLE_BENCH_FS=host runs it on the host's filesystem.
 import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -14,6 +16,7 @@ import { deepSuspendingSeedApp, documentsYaml, seedDocuments } from '../support/
 import { deployInitialisedSeedVolume } from '../support/seed-volume';
 import { storedVolume } from '../support/volume-chain';
 import { percentile, report, type BenchRow } from './report';
+import { XfsMount } from '../support/xfs-mount';
 
 const BRANCHES = Number(process.env.LTTLE_BENCH_BRANCHES ?? process.env.LTTLE_BENCH_APPS ?? 50);
 const NS = 'branches';
@@ -41,7 +44,10 @@ function dumpInto(rt: TestRuntime, from: string, to: PsqlTarget): Promise<void> 
 }
 
 async function main(): Promise<void> {
-  const rt = new TestRuntime('lttle-bench-branches-');
+  const xfs = process.env.LTTLE_BENCH_FS === 'host' ? undefined : new XfsMount('lttle-bench-xfs-', 64);
+  const rt = new TestRuntime('lttle-bench-branches-', xfs?.dir);
+  /** What the home takes on disk: blocks shared between files once on XFS (du counts them in each). */
+  const homeBytes = () => xfs?.usedBytes() ?? Number(execFileSync('du', ['-sb', rt.home]).toString().split('\t')[0]);
   const rows: BenchRow[] = [];
   const status = async (name: string): Promise<AppStatus> => (await rt.client.getApp(NS, name))!;
   const target = async (name: string): Promise<PsqlTarget> => hostPort((await status(name)).services[0].hostAddress);
@@ -54,14 +60,20 @@ async function main(): Promise<void> {
     const parent = await target('pg');
     await psql(parent, `create table t as select n, md5(n::text) as v from generate_series(1, ${ROWS}) n`);
     await rt.client.suspendApp(NS, 'pg');
+    // Settled: the parent's deep suspend (slimming, its memory file kept as the image's base) is done before the disk is read.
+    await rt.waitForApp(NS, 'pg', { states: ['suspended'], timeoutMs: 60_000 });
+    while (!(await status('pg')).flash?.deep) await new Promise((r) => setTimeout(r, 200));
 
     // The fork, from the API call to the first answered query.
+    const homeBeforeFork = homeBytes();
     const firstFork = process.hrtime.bigint();
     await rt.client.forkApp(NS, 'pg', { to: 'b0' });
     const forked = ms(firstFork);
     const answer = await psql(await target('b0'), 'select count(*) from t');
     const forkToAnswer = ms(firstFork);
     if (answer !== String(ROWS)) throw new Error(`fork b0 answered ${answer}`);
+    // Disk of a fresh branch: made, not yet written by its own guest beyond the fork's first query.
+    const branchBytes = homeBytes() - homeBeforeFork;
     rows.push({ name: 'accelerator', text: (await rt.client.health()).accel });
     rows.push({
       name: `fork of a suspended seed app (${ROWS} rows) to its first answered query`,
@@ -91,14 +103,13 @@ async function main(): Promise<void> {
     });
     await rt.client.deleteApp(NS, 'copy');
 
-    // Disk of a fresh branch: made, not yet written by its own guest beyond the fork's first query.
     const branch = storedVolume(rt.home, NS, 'b0-data');
     const memory = path.join(rt.home, 'machines', NS, 'b0', 'memory');
-    const reflink = execFileSync('stat', ['-f', '-c', '%T', rt.home]).toString().trim();
+    const fsType = execFileSync('stat', ['-f', '-c', '%T', rt.home]).toString().trim();
     rows.push({
-      name: 'disk of a fresh branch: volume overlay / memory file copy',
-      text: `${allocatedMiB(branch.file).toFixed(2)} MiB / ${allocatedMiB(memory).toFixed(1)} MiB (data extents of the source's; ${reflink} ${['xfs', 'btrfs'].includes(reflink) ? 'shares them by reflink' : 'has no reflink'})`,
-      values: { volumeMiB: allocatedMiB(branch.file), memoryMiB: allocatedMiB(memory) },
+      name: 'disk of a fresh branch after its first query (home before and after)',
+      text: `${(branchBytes / MiB).toFixed(2)} MiB in all: its volume overlay ${allocatedMiB(branch.file).toFixed(2)} MiB; its memory file ${allocatedMiB(memory).toFixed(1)} MiB of data, ${xfs ? 'shared with the source by reflink (XFS)' : `copied (${fsType} has no reflink)`}`,
+      values: { branchMiB: branchBytes / MiB, volumeMiB: allocatedMiB(branch.file), memoryMiB: allocatedMiB(memory) },
     });
 
     // Many branches of one parent, each queried.
@@ -116,7 +127,7 @@ async function main(): Promise<void> {
       if ((await psql(await target(name), 'select count(*) from t', 300_000)) === String(ROWS)) answering++;
       queryMs.push(ms(started));
     }
-    const disk = Number(execFileSync('du', ['-sm', rt.home]).toString().split('\t')[0]);
+    const disk = Math.round(homeBytes() / MiB);
     rows.push({
       name: `${BRANCHES} branches of one parent`,
       text: `${answering}/${BRANCHES} answering with its rows; fork call p50 ${percentile(forkMs, 50).toFixed(0)} ms, first query p50 ${percentile(queryMs, 50).toFixed(0)} ms; home on disk ${disk} MiB`,
@@ -127,6 +138,7 @@ async function main(): Promise<void> {
     report('branches', 'lttle benchmarks: branches', rows);
     for (const a of await rt.client.listApps(NS).catch(() => [])) await rt.client.deleteApp(NS, a.spec.name).catch(() => undefined);
     await rt.dispose();
+    xfs?.dispose();
   }
 }
 

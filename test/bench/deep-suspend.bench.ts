@@ -5,13 +5,18 @@
 // 24 GiB / 500 GB one) and the distance to 10,000, resume from deep suspend
 // beside the ordinary resume and a ready machine with where the wake's time
 // goes, and a wake storm. Reports, asserts only that every query of the storm succeeds.
+// The home is on XFS with reflink (a loop-mounted image, as test/vm/shared-pages
+// does), where identical pages are kept once per image; LTTLE_BENCH_FS=host runs
+// it on the host's filesystem instead.
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import type { AppStatus } from '../../schema/src/types';
 import { hostPort, psql, type PsqlTarget } from '../support/psql';
 import { machinePids, TestRuntime, volumeYaml } from '../support/runtime';
 import { deepSuspendingSeedApp } from '../support/seed';
-import { identicalPages } from './page-sharing';
+import { diskOfFiles, identicalPages } from './page-sharing';
+import { XfsMount } from '../support/xfs-mount';
 import { percentile, report, type BenchRow } from './report';
 import { wakeBreakdown } from './wake-breakdown';
 
@@ -39,7 +44,8 @@ async function timedMs<T>(work: () => Promise<T>): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  const rt = new TestRuntime('lttle-bench-deep-');
+  const xfs = process.env.LTTLE_BENCH_FS === 'host' ? undefined : new XfsMount('lttle-bench-xfs-', 64);
+  const rt = new TestRuntime('lttle-bench-deep-', xfs?.dir);
   const rows: BenchRow[] = [];
   const p = (v: number[]) => `p50 ${percentile(v, 50).toFixed(1)} ms, p99 ${percentile(v, 99).toFixed(1)} ms`;
   const status = async (name: string): Promise<AppStatus> => (await rt.client.getApp(NS, name))!;
@@ -76,7 +82,9 @@ async function main(): Promise<void> {
     const daemonPerApp = Math.max(0, daemonAfter - daemonBefore) / APPS;
     const snapshotBytes = await Promise.all(names.map(async (n) => (await status(n)).flash?.snapshotBytes ?? 0));
     const diskPerAppMiB = snapshotBytes.reduce((a, b) => a + b, 0) / APPS / 2 ** 20;
-    const freeMiB = (fs.statfsSync(rt.home).bavail * fs.statfsSync(rt.home).bsize) / 2 ** 20;
+    // The host's own free disk (the XFS image is a file on it).
+    const hostFs = fs.statfsSync(xfs ? os.tmpdir() : rt.home);
+    const freeMiB = (hostFs.bavail * hostFs.bsize) / 2 ** 20;
     const qemuLeft = machinePids(rt.home).length;
     rows.push({ name: 'accelerator', text: accel, values: { accel } });
     rows.push({
@@ -90,8 +98,8 @@ async function main(): Promise<void> {
       values: { hostMiB: perApp, daemonRssMiB: daemonPerApp },
     });
     rows.push({
-      name: 'snapshot disk per app (memory file blocks + device state)',
-      text: `${diskPerAppMiB.toFixed(1)} MiB (${(diskPerAppMiB / 256).toFixed(2)}x of the 256 MiB configured)`,
+      name: 'snapshot disk per app, each on its own (memory file blocks + device state)',
+      text: `${diskPerAppMiB.toFixed(1)} MiB (${(diskPerAppMiB / 256).toFixed(2)}x of the 256 MiB configured): what it takes where nothing is shared`,
       values: { diskMiB: diskPerAppMiB },
     });
     if (APPS >= 2) {
@@ -104,25 +112,6 @@ async function main(): Promise<void> {
         values: { identicalMiB: shared.identicalBytes / 2 ** 20, nonZeroMiB: shared.bytes / 2 ** 20 },
       });
     }
-    // A floor of 1 MiB per app keeps the projection honest when the delta is lost in the noise of a shared host.
-    const memFloor = Math.max(perApp, daemonPerApp, 1);
-    const totalMiB = Number(/^MemTotal:\s+(\d+) kB/m.exec(fs.readFileSync('/proc/meminfo', 'utf8'))![1]) / 1024;
-    const byMemory = (mib: number) => Math.floor(mib / memFloor);
-    const byDisk = (mib: number) => Math.floor(mib / diskPerAppMiB);
-    rows.push({
-      name: 'deep-suspended apps per host (projected)',
-      text:
-        `this host: ${byMemory(totalMiB)} by memory, ${byDisk(freeMiB)} by free disk (${(freeMiB / 1024).toFixed(0)} GiB); ` +
-        `24 GiB / 500 GB host: ${byMemory(24 * 1024)} by memory, ${byDisk(500 * 1024)} by disk`,
-      values: { thisByMemory: byMemory(totalMiB), thisByDisk: byDisk(freeMiB), refByMemory: byMemory(24 * 1024), refByDisk: byDisk(500 * 1024) },
-    });
-    const limit = Math.min(byMemory(24 * 1024), byDisk(500 * 1024));
-    rows.push({
-      name: 'distance to 10,000 seed apps on a 24 GiB / 500 GB host',
-      text: `${limit} fit (${((100 * limit) / 10_000).toFixed(1)}%); 10,000 needs at most ${((500 * 1024) / 10_000).toFixed(1)} MiB of disk per app (now ${diskPerAppMiB.toFixed(1)})`,
-      values: { fit: limit, diskBudgetMiB: (500 * 1024) / 10_000 },
-    });
-
     // One app at a time: psql "select 1" (new connection) from deep suspend, then ready, then from the ordinary suspend.
     const deep: number[] = [];
     const ready: number[] = [];
@@ -171,11 +160,43 @@ async function main(): Promise<void> {
       values: { succeeded: ok.length, p50: ok.length ? percentile(ok, 50) : NaN, p99: ok.length ? percentile(ok, 99) : NaN },
     });
     if (ok.length !== APPS) throw new Error(`wake storm: ${APPS - ok.length} queries failed`);
+    // After the rounds every app has been deep-suspended with the image's base in place.
+    for (const name of names) await waitDeep(name);
+    const machineFiles = names.flatMap((n) => ['memory', 'snapshot.state', 'snapshot.meta'].map((f) => path.join(rt.home, 'machines', NS, n, f)));
+    const bases = path.join(rt.home, 'memory-bases');
+    const baseFiles = fs.existsSync(bases) ? fs.readdirSync(bases).map((f) => path.join(bases, f)) : [];
+    const sharedPerAppMiB = xfs ? diskOfFiles([...machineFiles, ...baseFiles]) / APPS / 2 ** 20 : diskPerAppMiB;
+    if (xfs)
+      rows.push({
+        name: 'snapshot disk per app, identical pages kept once per image (XFS)',
+        text: `${sharedPerAppMiB.toFixed(1)} MiB (blocks of all memory files, the image's base and device state, each counted once, / ${APPS}; ${(sharedPerAppMiB / diskPerAppMiB).toFixed(2)}x of each on its own)`,
+        values: { diskMiB: sharedPerAppMiB },
+      });
+    // A floor of 1 MiB per app keeps the projection honest when the delta is lost in the noise of a shared host.
+    const memFloor = Math.max(perApp, daemonPerApp, 1);
+    const totalMiB = Number(/^MemTotal:\s+(\d+) kB/m.exec(fs.readFileSync('/proc/meminfo', 'utf8'))![1]) / 1024;
+    const byMemory = (mib: number) => Math.floor(mib / memFloor);
+    const byDisk = (mib: number) => Math.floor(mib / sharedPerAppMiB);
+    rows.push({
+      name: 'deep-suspended apps per host (projected)',
+      text:
+        `this host: ${byMemory(totalMiB)} by memory, ${byDisk(freeMiB)} by free disk (${(freeMiB / 1024).toFixed(0)} GiB); ` +
+        `24 GiB / 500 GB host: ${byMemory(24 * 1024)} by memory, ${byDisk(500 * 1024)} by disk`,
+      values: { thisByMemory: byMemory(totalMiB), thisByDisk: byDisk(freeMiB), refByMemory: byMemory(24 * 1024), refByDisk: byDisk(500 * 1024) },
+    });
+    const limit = Math.min(byMemory(24 * 1024), byDisk(500 * 1024));
+    rows.push({
+      name: 'distance to 10,000 seed apps on a 24 GiB / 500 GB host',
+      text: `${limit} fit (${((100 * limit) / 10_000).toFixed(1)}%); 10,000 needs at most ${((500 * 1024) / 10_000).toFixed(1)} MiB of disk per app (now ${sharedPerAppMiB.toFixed(1)})`,
+      values: { fit: limit, diskBudgetMiB: (500 * 1024) / 10_000 },
+    });
+
   } finally {
     for (const name of names) await rt.client.deleteApp(NS, name).catch(() => undefined);
     report('deep-suspend', 'lttle benchmarks: deep suspend', rows);
     await rt.dispose();
     fs.rmSync(path.join(rt.home), { recursive: true, force: true });
+    xfs?.dispose();
   }
 }
 

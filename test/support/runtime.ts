@@ -18,8 +18,9 @@ export class TestRuntime {
   readonly env: NodeJS.ProcessEnv;
   readonly client: RuntimeClient;
 
-  constructor(prefix = 'lttle-test-') {
-    this.home = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  /** `parent`: where the home is made (a test's own filesystem); the host's temporary directory by default. */
+  constructor(prefix = 'lttle-test-', parent = os.tmpdir()) {
+    this.home = fs.mkdtempSync(path.join(parent, prefix));
     // One image store for the whole suite: the rootfs of postgres:17-flash is built once.
     this.env = { ...process.env, LTTLE_HOME: this.home, LTTLE_HOST: '', LTTLE_TOKEN: '', LTTLE_IMAGE_STORE: path.join(packageRoot(), 'build', 'image-store') };
     this.client = new RuntimeClient({ env: this.env });

@@ -50,7 +50,7 @@ export class AppController implements ServiceApp {
     this.restarts = new Restarts(this.timing.restartBackoffMs);
     this.vm = deps.machines(this.app, { internal: deps.internal, volumeUser: deps.volumeUser });
     this.snapshots = new SnapshotFiles(this.app, () => volumeIdentities(this.spec.volumes, deps.volume));
-    this.flash = new FlashControl(this.app, this.vm, this.snapshots, () => this.kick(), this.timing);
+    this.flash = new FlashControl(this.app, this.vm, this.snapshots, () => this.kick(), this.timing, deps.memoryBases);
     this.listeners = new ServiceListeners(this.app, this.flash.gate, deps.log);
     this.vm.on('ready', (reason) => void this.onReady(reason));
     this.vm.on('locks', (count) => this.flash.setLocks(count));

@@ -5,6 +5,7 @@ import type { AppRecord } from './app-record';
 import type { BranchVolume } from './fork';
 import type { VolumeLookup } from './machine-config';
 import type { MachineContext, MachineDriverFactory } from './machine-driver';
+import type { ImageMemoryBases } from '../vm/shared-pages';
 
 /** Waits of the lifecycle, shortened by tests; the defaults are the daemon's. */
 export interface LifecycleTiming {
@@ -30,6 +31,8 @@ export interface AppDeps extends MachineContext {
   branchVolume?: BranchVolume;
   /** Deletes the volumes an app owns (a fork's branches) once the app is gone. */
   deleteOwnedVolumes?: (app: string) => Promise<void>;
+  /** Shares deep-suspended apps' identical memory pages per image; absent, nothing is shared. */
+  memoryBases?: ImageMemoryBases;
 }
 
 export const DEFAULT_TIMING: LifecycleTiming = {

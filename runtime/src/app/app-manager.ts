@@ -111,6 +111,7 @@ export class AppManager {
         this.deps.log(`recover: app ${record.spec?.namespace}/${record.spec?.name}: ${(err as Error).message}`);
       }
     }
+    this.pruneMemoryBases();
     // The guest's df of every volume, so a filling volume is noticed (warning in the daemon log).
     setInterval(() => {
       // Best effort: a machine that stops between the check and the query fails it, and the next poll tries again.
@@ -264,6 +265,16 @@ export class AppManager {
     // A fork's branch volumes are its own.
     await this.deps.deleteOwnedVolumes?.(app.id).catch((err: Error) => this.deps.log(`app ${app.id}: its branch volumes were kept: ${err.message}`));
     this.deps.log(`app ${app.id}: deleted`);
+    this.pruneMemoryBases();
+  }
+
+  /** An image no app uses any more keeps no memory base. */
+  private pruneMemoryBases(): void {
+    try {
+      this.deps.memoryBases?.prune([...this.apps.values()].map((a) => a.spec.image));
+    } catch (err) {
+      this.deps.log(`memory bases not pruned: ${(err as Error).message}`);
+    }
   }
 
   async stopAll(): Promise<void> {

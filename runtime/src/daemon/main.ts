@@ -22,6 +22,7 @@ import { createServer } from '../api/server';
 import { StateStore } from '../state/store';
 import { startNodeAgent } from './node-mode';
 import { ConflictError } from '../../../schema/src/errors';
+import { ImageMemoryBases } from '../vm/shared-pages';
 
 /** A TCP listener's bearer token must not be guessable. */
 const MIN_TOKEN_LENGTH = 24;
@@ -89,6 +90,7 @@ async function main(): Promise<void> {
       await volumes.chains.branch(source, open, target, owner);
     },
     deleteOwnedVolumes: (app) => volumes.deleteOwnedBy(app),
+    memoryBases: new ImageMemoryBases(path.join(home, 'memory-bases')),
     log,
     machines: qemuMachines({
       home,

@@ -21,6 +21,7 @@ import { PageOutTimer } from './page-out-timer';
 import type { PressureCandidate } from './memory-pressure';
 import { slimSnapshot } from './slim-snapshot';
 import { digZeroPages } from '../vm/memory-file';
+import { describeSharing, type ImageMemoryBases } from '../vm/shared-pages';
 
 /** How long a new connection waits for a booting machine. */
 const CONNECT_WAIT_MS = 300_000;
@@ -54,6 +55,8 @@ export class FlashControl {
     private readonly coldBoot: () => void,
     /** The first retry of a failed suspend, and the page-out delay. */
     private readonly timing: Pick<LifecycleTiming, 'suspendRetryMs' | 'pageOutAfterMs'> = { suspendRetryMs: 1000, pageOutAfterMs: 0 },
+    /** Where a deep snapshot's pages identical to other apps' of its image are shared. */
+    private readonly memoryBases?: ImageMemoryBases,
   ) {
     const onIdle = () => void this.suspend('idle').catch((err: Error) => this.app.system(`suspend failed: ${err.message}`));
     this.pageOut = new PageOutTimer(app, vm, snapshots.memoryFile, timing.pageOutAfterMs);
@@ -284,11 +287,23 @@ export class FlashControl {
         return 0;
       });
       if (dug) this.app.system(`zero pages dug out of the memory file: ${(dug / 2 ** 20).toFixed(1)} MiB`);
+      await this.sharePages();
       this.failures = 0;
       this.app.recordDeepSuspend(false, why);
       const mib = (this.snapshots.diskBytes() / 2 ** 20).toFixed(1);
       this.app.system(`deep-suspended (${why}; snapshot durable, ${mib} MiB on disk; qemu exited) in ${Date.now() - started} ms`);
     });
+  }
+
+  /** Best effort, like digging: shared or not, the file reads the same. */
+  private async sharePages(): Promise<void> {
+    if (!this.memoryBases) return;
+    try {
+      const shared = await this.memoryBases.share(this.app.spec.image, this.snapshots.memoryFile);
+      if (shared) this.app.system(describeSharing(shared));
+    } catch (err) {
+      this.app.system(`memory pages not shared: ${(err as Error).message}`);
+    }
   }
 
   resume(why: string): Promise<void> {
