@@ -162,6 +162,8 @@ export interface FlashStats {
   pagedOut?: { residentBeforeBytes: number; residentAfterBytes: number };
   /** Bytes the snapshot takes on disk (memory file blocks + device state), while one exists. */
   snapshotBytes?: number;
+  /** While deep-suspended: bytes of its memory file kept once on disk with its image's other apps (blocks shared with the image's base). */
+  sharedMemoryBytes?: number;
   /** Resume count and last latency per kind: `memory` (paused QEMU), `deep` (new QEMU from the snapshot). */
   resumes?: Partial<Record<ResumeKind, { count: number; lastLatencyMs: number; lastAt: string }>>;
   /** The last suspend that failed (the app kept running; retried with backoff). Cleared by a successful suspend. */

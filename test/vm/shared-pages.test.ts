@@ -124,6 +124,9 @@ describe('shared memory pages and copy-on-write memory (XFS)', function () {
     const sharing = await Promise.all(names.map((n) => lastLine(n, /memory pages shared on disk with the image's base|kept as its image's base/)));
     const shared = sharing.map((l) => Number(/shared on disk with the image's base: ([\d.]+) of/.exec(l)?.[1] ?? 0) * MiB);
     assert.ok(Math.max(...shared) >= SHARED_AT_LEAST, `a deep snapshot shares at least ${SHARED_AT_LEAST / MiB} MiB: ${sharing.join(' / ')}`);
+    const sharer = names[shared.indexOf(Math.max(...shared))];
+    const get = (await rt.cli(['app', 'get', '--ns', NS, sharer])).stdout;
+    assert.match(get, /^\s+snapshot on disk: [\d.]+ MiB \([\d.]+ MiB of it kept once with the image's other apps\)$/m);
     const bases = fs.readdirSync(path.join(rt.home, 'memory-bases')).filter((f) => f.endsWith('.mem'));
     assert.equal(bases.length, 1, 'one base for the one image');
     // The filesystem's own word: extents of the memory files that are held once for several files.

@@ -101,6 +101,7 @@ export class AppState extends EventEmitter<{ state: [MachineState] }> {
     flash.lastSuspendAt = flash.suspendedSince = new Date().toISOString();
     flash.deep = false;
     this.forgetPagedOut();
+    delete flash.sharedMemoryBytes;
     delete flash.deepSince;
     delete flash.deepReason;
     delete flash.lastSuspendError;
@@ -130,6 +131,12 @@ export class AppState extends EventEmitter<{ state: [MachineState] }> {
     this.persist();
   }
 
+  /** The deep snapshot's memory file shares this many bytes with its image's base. */
+  recordSharedMemory(bytes: number): void {
+    this.rec.flash.sharedMemoryBytes = bytes;
+    this.persist();
+  }
+
   /** The machine runs again after a resume of `kind` that took `ms`. */
   recordResume(kind: ResumeKind, ms: number): void {
     const flash = this.rec.flash;
@@ -145,6 +152,7 @@ export class AppState extends EventEmitter<{ state: [MachineState] }> {
   clearSuspended(): void {
     this.forgetPagedOut();
     delete this.rec.flash.deep;
+    delete this.rec.flash.sharedMemoryBytes;
     delete this.rec.flash.deepSince;
     delete this.rec.flash.deepReason;
     delete this.rec.flash.suspendedSince;

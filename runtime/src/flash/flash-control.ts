@@ -19,9 +19,8 @@ import type { LifecycleTiming } from '../app/app-deps';
 import type { SnapshotFiles } from './snapshot-files';
 import { PageOutTimer } from './page-out-timer';
 import type { PressureCandidate } from './memory-pressure';
-import { slimSnapshot } from './slim-snapshot';
-import { digZeroPages } from '../vm/memory-file';
-import { describeSharing, type ImageMemoryBases } from '../vm/shared-pages';
+import { shrinkOnDisk, slimSnapshot } from './slim-snapshot';
+import type { ImageMemoryBases } from '../vm/shared-pages';
 
 /** How long a new connection waits for a booting machine. */
 const CONNECT_WAIT_MS = 300_000;
@@ -281,29 +280,12 @@ export class FlashControl {
         return this.scheduleDeep(retryMs);
       }
       await this.vm.kill();
-      // Best effort: the snapshot is whole either way, only its size on disk differs.
-      const dug = await digZeroPages(this.snapshots.memoryFile).catch((err: Error) => {
-        this.app.system(`zero pages of the memory file not dug out: ${err.message}`);
-        return 0;
-      });
-      if (dug) this.app.system(`zero pages dug out of the memory file: ${(dug / 2 ** 20).toFixed(1)} MiB`);
-      await this.sharePages();
+      await shrinkOnDisk(this.app, this.snapshots.memoryFile, this.memoryBases);
       this.failures = 0;
       this.app.recordDeepSuspend(false, why);
       const mib = (this.snapshots.diskBytes() / 2 ** 20).toFixed(1);
       this.app.system(`deep-suspended (${why}; snapshot durable, ${mib} MiB on disk; qemu exited) in ${Date.now() - started} ms`);
     });
-  }
-
-  /** Best effort, like digging: shared or not, the file reads the same. */
-  private async sharePages(): Promise<void> {
-    if (!this.memoryBases) return;
-    try {
-      const shared = await this.memoryBases.share(this.app.spec.image, this.snapshots.memoryFile);
-      if (shared) this.app.system(describeSharing(shared));
-    } catch (err) {
-      this.app.system(`memory pages not shared: ${(err as Error).message}`);
-    }
   }
 
   resume(why: string): Promise<void> {

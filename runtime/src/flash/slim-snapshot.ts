@@ -3,8 +3,12 @@
 // (virtio-balloon) punches the freed ranges out of the memory file, so the
 // deep-suspended app costs its used memory on disk, not all it ever touched.
 // The guest ran, so the snapshot taken at the suspend is stale: it is dropped
-// before the guest runs and taken again after.
+// before the guest runs and taken again after. Once QEMU has exited, the file
+// is made smaller on disk still (shrinkOnDisk).
 import type { RunningMachine } from '../app/machine-driver';
+import type { AppState } from '../app/app-state';
+import { digZeroPages } from '../vm/memory-file';
+import { describeSharing, type ImageMemoryBases } from '../vm/shared-pages';
 
 const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
 
@@ -32,4 +36,28 @@ export async function slimSnapshot(machine: RunningMachine, dropSnapshot: () => 
   await machine.pause();
   await retake();
   return line;
+}
+
+/**
+ * Once QEMU has exited: the memory file's zero pages become holes, and its
+ * pages identical to its image's base share the base's blocks (where the
+ * filesystem can). Best effort: the file reads the same bytes either way, only
+ * its cost on disk differs. Never while a process maps the file: a write
+ * through a mapping while the kernel compares a page for sharing would be lost.
+ */
+export async function shrinkOnDisk(app: AppState, memoryFile: string, bases?: ImageMemoryBases): Promise<void> {
+  const dug = await digZeroPages(memoryFile).catch((err: Error) => {
+    app.system(`zero pages of the memory file not dug out: ${err.message}`);
+    return 0;
+  });
+  if (dug) app.system(`zero pages dug out of the memory file: ${mib(dug)} MiB`);
+  if (!bases) return;
+  try {
+    const shared = await bases.share(app.spec.image, memoryFile);
+    if (!shared) return;
+    app.system(describeSharing(shared));
+    app.recordSharedMemory(shared.becameBase ? 0 : shared.sharedBytes);
+  } catch (err) {
+    app.system(`memory pages not shared: ${(err as Error).message}`);
+  }
 }

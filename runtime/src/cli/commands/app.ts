@@ -58,7 +58,10 @@ function flashRows(flash: FlashStats, state: AppStatus['state']): [string, strin
     rows.push(['paged out since', `${flash.pagedOutSince} (guest RAM resident ${mib(before)} → ${mib(after)}; QEMU kept)`]);
   }
   if (flash.deepSince) rows.push(['deep since', `${flash.deepSince}${flash.deepReason ? ` (${flash.deepReason})` : ''}`]);
-  if (flash.snapshotBytes !== undefined) rows.push(['snapshot on disk', `${(flash.snapshotBytes / 2 ** 20).toFixed(1)} MiB`]);
+  if (flash.snapshotBytes !== undefined) {
+    const shared = flash.sharedMemoryBytes ? ` (${(flash.sharedMemoryBytes / 2 ** 20).toFixed(1)} MiB of it kept once with the image's other apps)` : '';
+    rows.push(['snapshot on disk', `${(flash.snapshotBytes / 2 ** 20).toFixed(1)} MiB${shared}`]);
+  }
   const kinds = Object.entries(flash.resumes ?? {}).map(([kind, r]) => `${kind}: ${r.count} (last ${r.lastLatencyMs.toFixed(1)} ms at ${r.lastAt})`);
   if (kinds.length) rows.push(['resumes by kind', kinds]);
   if (flash.lastSuspendError) {
