@@ -32,7 +32,7 @@ export function appStatusSchema(): OpenApiNode {
     properties: {
       conditions: conditions(),
       observedGeneration: { type: 'integer', minimum: 0, description: 'The metadata.generation this status describes.' },
-      state: text('What `lttle app get` shows: creating, running, suspended, deep-suspended, stopped, failed, waiting for its host…'),
+      state: text('What `lttle app get` shows: creating, running, suspended, paged-out, deep-suspended, stopped, failed, waiting for its host…'),
       host: text('The node whose agent runs the app.'),
       endpoint: text('Where clients reach the app: host:port of its first service.'),
       services: {

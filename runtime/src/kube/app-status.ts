@@ -28,6 +28,7 @@ function keptAwakeBy(status: AppStatus): string[] {
 /** The state users read: a suspended flash app says which tier it sleeps in. */
 function stateOf(status: AppStatus): string {
   if (status.state === 'suspended' && status.flash?.deep) return 'deep-suspended';
+  if (status.state === 'suspended' && status.flash?.pagedOutSince) return 'paged-out';
   return status.state;
 }
 

@@ -10,6 +10,7 @@ import {
   type VolumeCustomResource,
 } from './cluster-status';
 import { KubeApiError, type KubeStatus } from './kube-client';
+import { appResourceStatus } from './app-status';
 
 const created = '2026-12-03T02:00:00Z';
 const seedApp = (status?: AppCustomResource['status']): AppCustomResource => ({
@@ -75,6 +76,14 @@ describe('cluster resources as lttled statuses', () => {
     const status = appStatusOf(seedApp(ready('deep-suspended', { suspendedSince: '2026-12-03T02:02:00Z' })), {});
     assert.equal(status.state, 'suspended');
     assert.deepEqual(status.flash && { deep: status.flash.deep, since: status.flash.suspendedSince }, { deep: true, since: '2026-12-03T02:02:00Z' });
+  });
+
+  it('says paged-out as suspended, paged out, and shows it again as paged-out', () => {
+    const status = appStatusOf(seedApp(ready('paged-out', { suspendedSince: '2026-12-03T02:02:00Z' })), {});
+    assert.equal(status.state, 'suspended');
+    assert.equal(status.flash?.deep, undefined);
+    assert.equal(status.flash?.pagedOutSince, '2026-12-03T02:02:00Z');
+    assert.equal(appResourceStatus(status, 'host-a', 1, '2026-12-03T02:03:00Z').state, 'paged-out');
   });
 
   it('an App no agent has taken yet waits at generation 0, with why', () => {

@@ -102,8 +102,9 @@ export function appStatusOf(object: AppCustomResource, environment: Record<strin
   const spec: AppSpec = asApplied(specOf('app', normaliseApp(bodyOfCustomResource('app', object, environment)), id), metadata);
   const s = object.status;
   const deep = s?.state === 'deep-suspended';
+  const pagedOut = s?.state === 'paged-out';
   // Before any agent wrote a status the app waits for a host, as lttled's apps wait for a volume.
-  const state = (deep ? 'suspended' : s?.state && MACHINE_STATES.includes(s.state) ? s.state : 'waiting') as MachineState;
+  const state = (deep || pagedOut ? 'suspended' : s?.state && MACHINE_STATES.includes(s.state) ? s.state : 'waiting') as MachineState;
   const message = s?.message ?? (s?.state ? undefined : 'not placed on a host yet: no node agent has taken it');
   const createdAt = metadata.creationTimestamp ?? '';
   return {
@@ -117,9 +118,17 @@ export function appStatusOf(object: AppCustomResource, environment: Record<strin
       hostAddress: svc.address,
       targetPort: spec.expose[svc.name]?.port ?? 0,
     })),
-    ...(s?.suspendedSince || deep
+    ...(s?.suspendedSince || deep || pagedOut
       ? {
-          flash: { resumeCount: 0, locksHeld: 0, connections: 0, ...(s.suspendedSince ? { suspendedSince: s.suspendedSince } : {}), ...(deep ? { deep } : {}) },
+          flash: {
+            resumeCount: 0,
+            locksHeld: 0,
+            connections: 0,
+            ...(s.suspendedSince ? { suspendedSince: s.suspendedSince } : {}),
+            ...(deep ? { deep } : {}),
+            // The agent reports the tier, not since when it was paged out: the suspend's start stands for it.
+            ...(pagedOut ? { pagedOutSince: s.suspendedSince ?? '' } : {}),
+          },
         }
       : {}),
     generation: metadata.generation ?? 1,
