@@ -176,7 +176,8 @@ export type ResumeKind = 'memory' | 'deep';
 
 export interface AwakeReasons {
   /** Open client connections, with the seconds since their last byte. */
-  connections: { client: string; service: string; idleSeconds: number; counted: boolean }[];
+  /** `clientClosed`: the client has closed its side and the connection only waits for the machine to close it: it keeps the app out of no deep suspend. */
+  connections: { client: string; service: string; idleSeconds: number; counted: boolean; clientClosed?: boolean }[];
   locksHeld: number;
   /** Runtime holds (exec sessions). */
   holds: number;

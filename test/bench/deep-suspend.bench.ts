@@ -196,7 +196,6 @@ async function main(): Promise<void> {
       text: `${limit} fit (${((100 * limit) / 10_000).toFixed(1)}%); 10,000 needs at most ${((500 * 1024 - baseMiB) / 10_000).toFixed(1)} MiB of disk per app beside the base (now ${sharedPerAppMiB.toFixed(1)})`,
       values: { fit: limit, diskBudgetMiB: (500 * 1024 - baseMiB) / 10_000 },
     });
-
   } finally {
     for (const name of names) await rt.client.deleteApp(NS, name).catch(() => undefined);
     report('deep-suspend', 'lttle benchmarks: deep suspend', rows);

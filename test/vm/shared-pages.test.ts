@@ -86,10 +86,14 @@ describe('shared memory pages and copy-on-write memory (XFS)', function () {
       .map((l) => /^\s*\d+: \[\d+\.\.\d+\]:\s+\d+\.\.\d+\s+(\d+)\s+0x([0-9a-f]+)/.exec(l))
       .reduce((sum, m) => sum + (m && parseInt(m[2], 16) & 0x2000 ? Number(m[1]) * 512 : 0), 0);
   const deep = (name: string, timeoutMs = 120_000) =>
-    until(`${name} deep-suspended`, async () => {
-      const s = await status(name);
-      return s.state === 'suspended' && s.flash?.deep ? s : undefined;
-    }, timeoutMs);
+    until(
+      `${name} deep-suspended`,
+      async () => {
+        const s = await status(name);
+        return s.state === 'suspended' && s.flash?.deep ? s : undefined;
+      },
+      timeoutMs,
+    );
   const lastLine = async (name: string, pattern: RegExp) =>
     (await logsOf(name))
       .split('\n')

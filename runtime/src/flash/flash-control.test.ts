@@ -115,6 +115,20 @@ describe('flash mode lifecycle (fake machine)', () => {
     assert.ok(h.systemLines('db').some((l) => l.startsWith('lttle: resumed (connection, from deep suspend)')));
   });
 
+  it('a connection its client closed while the guest was paused keeps the app out of no deep suspend', async () => {
+    await suspendedApp('db', { 'deep-suspend-after': 0.3 });
+    await h.until('db', 'deep suspend', (s) => s.flash?.deep === true);
+    // The guest never answers the close: its client's FIN arrived as the machine was being suspended.
+    h.guestAnswersClose = false;
+    const client = await h.connect('db');
+    assert.equal(await h.roundTrip(client, 'SELECT 1'), 'SELECT 1');
+    client.end();
+    await h.until('db', 'the client close seen', (s) => s.flash?.awake?.connections[0]?.clientClosed === true);
+    await h.app('db').suspend('operator request', true);
+    await h.until('db', 'deep suspend with the closed connection', (s) => s.flash?.deep === true);
+    assert.equal(h.status('db').flash?.awake?.connections.length, 1, 'the half-closed connection was still tracked');
+  });
+
   it('a guest that does not hand memory back still deep-suspends, and says why', async () => {
     await h.deploy(Harness.flashSpec('db', { 'deep-suspend-after': 0.3 }));
     await h.state('db', 'booting');

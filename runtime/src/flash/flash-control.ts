@@ -245,7 +245,7 @@ export class FlashControl {
 
   /** Deep-suspends now, ahead of `deep-suspend-after` (the host's memory pressure); false when it cannot. */
   async deepSuspendNow(why: string): Promise<boolean> {
-    if (!this.pressureCandidate() || this.idle.openConnections > 0) return false;
+    if (!this.pressureCandidate() || this.idle.liveConnections > 0) return false;
     await this.deepSuspend(why);
     return this.app.record.flash.deep === true;
   }
@@ -256,7 +256,7 @@ export class FlashControl {
       const machine = this.vm.running;
       if (this.app.record.state !== 'suspended' || !machine || !this.app.record.snapshot || this.app.record.flash.deep) return;
       // An open (idle, traffic-aware) connection is wired to this QEMU: it would break.
-      if (this.idle.openConnections > 0) return this.scheduleDeep(DEEP_RECHECK_MS);
+      if (this.idle.liveConnections > 0) return this.scheduleDeep(DEEP_RECHECK_MS);
       clearTimeout(this.deepTimer);
       const started = Date.now();
       let slimmed: string;

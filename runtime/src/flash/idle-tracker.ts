@@ -54,6 +54,16 @@ export class IdleTracker {
     return this.connections.size;
   }
 
+  /**
+   * Connections a deep suspend would break. One its client has closed is left
+   * out: a suspended guest never answers its close, and QEMU's exit ends it.
+   */
+  get liveConnections(): number {
+    let live = 0;
+    for (const conn of this.connections) if (!conn.clientClosed) live++;
+    return live;
+  }
+
   get locksHeld(): number {
     return this.locks;
   }
@@ -63,7 +73,8 @@ export class IdleTracker {
     let last = 0;
     const connections = [...this.connections].map((conn) => {
       last = Math.max(last, conn.lastActivity);
-      return { client: conn.client, service: conn.service, idleSeconds: Math.floor((now - conn.lastActivity) / 1000), counted: this.counts(conn, now) };
+      const seen = { client: conn.client, service: conn.service, idleSeconds: Math.floor((now - conn.lastActivity) / 1000), counted: this.counts(conn, now) };
+      return conn.clientClosed ? { ...seen, clientClosed: true } : seen;
     });
     return { connections, locksHeld: this.locks, holds: this.holds, ...(last ? { lastTrafficAt: new Date(last).toISOString() } : {}) };
   }

@@ -12,6 +12,8 @@ export interface TrackedConnection {
   readonly client: string;
   /** Milliseconds timestamp of the last byte in either direction. */
   lastActivity: number;
+  /** The client closed its sending side: only the machine's answer and close are left. */
+  clientClosed?: boolean;
 }
 
 export interface ConnectionGate {
@@ -105,7 +107,10 @@ export class ServiceProxy {
             upstream!.once('drain', () => client.resume());
           }
         };
-        client.on('end', () => upstream?.end());
+        client.on('end', () => {
+          conn.clientClosed = true;
+          upstream?.end();
+        });
         upstream.on('end', () => client.end());
         upstream.once('connect', () => client.resume());
       },

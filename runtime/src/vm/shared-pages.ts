@@ -59,6 +59,7 @@ export class ImageMemoryBases {
    * per filesystem that cannot share; after that it resolves undefined.
    */
   async share(image: string, memoryFile: string): Promise<PageSharing | undefined> {
+    // A base that failed to be made is tried again below (or the failure is known in cannotShare).
     await this.making.get(image)?.catch(() => undefined);
     if (this.cannotShare) return undefined;
     const started = Date.now();

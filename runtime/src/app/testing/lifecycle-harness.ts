@@ -31,7 +31,7 @@ export class Harness {
 
   private constructor(
     readonly home: string,
-    private readonly echo: { server: net.Server; sockets: Set<net.Socket> },
+    private readonly echo: { server: net.Server; sockets: Set<net.Socket>; answersClose: boolean },
     readonly servicePort: number,
     private readonly timing: Partial<LifecycleTiming>,
   ) {
@@ -63,14 +63,15 @@ export class Harness {
 
   static async create(home?: string, timing: Partial<LifecycleTiming> = TIMING, servicePort = 0): Promise<Harness> {
     const sockets = new Set<net.Socket>();
-    const server = net.createServer((socket) => {
+    const echo = { answersClose: true };
+    const server = net.createServer({ allowHalfOpen: true }, (socket) => {
       sockets.add(socket);
       socket.on('error', () => undefined);
-      socket.pipe(socket);
+      socket.pipe(socket, { end: echo.answersClose });
     });
     await new Promise<void>((resolve) => server.listen(servicePort, '127.0.0.1', resolve));
     const dir = home ?? fs.mkdtempSync(path.join(os.tmpdir(), 'lttle-life-'));
-    const harness = new Harness(dir, { server, sockets }, (server.address() as net.AddressInfo).port, timing);
+    const harness = new Harness(dir, Object.assign(echo, { server, sockets }), (server.address() as net.AddressInfo).port, timing);
     Harness.open.add(harness);
     return harness;
   }
@@ -142,6 +143,11 @@ export class Harness {
   }
 
   /** A client of the app's service on its host port; resolves once connected. */
+  /** The guest's services close a connection when its client does (a paused guest never does). */
+  set guestAnswersClose(answers: boolean) {
+    this.echo.answersClose = answers;
+  }
+
   async connect(name: string): Promise<net.Socket> {
     const port = Number(this.status(name).services[0].hostAddress.split(':')[1]);
     const socket = net.connect(port, '127.0.0.1');

@@ -70,7 +70,10 @@ function flashRows(flash: FlashStats, state: AppStatus['state']): [string, strin
   }
   const awake = flash.awake;
   if (awake) {
-    const why = awake.connections.map((c) => `connection from ${c.client} to ${c.service} (idle ${c.idleSeconds}s${c.counted ? '' : ', not counted'})`);
+    const why = awake.connections.map(
+      (c) =>
+        `connection from ${c.client} to ${c.service} (idle ${c.idleSeconds}s${c.counted ? '' : ', not counted'}${c.clientClosed ? ', closed by the client' : ''})`,
+    );
     if (awake.locksHeld) why.push(`${awake.locksHeld} flash lock${awake.locksHeld > 1 ? 's' : ''} held`);
     if (awake.holds) why.push(`${awake.holds} exec session${awake.holds > 1 ? 's' : ''}`);
     rows.push(['kept awake by', why.length ? why : ['nothing']]);
