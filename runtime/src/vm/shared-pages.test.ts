@@ -40,12 +40,13 @@ describe('ImageMemoryBases', () => {
     assert.deepEqual(fs.readFileSync(memory), Buffer.alloc(8192, 7), 'the memory file is untouched');
   });
 
-  it('prunes the bases of images no app uses, partial copies with them', () => {
+  it('prunes the bases of images no app uses, and copies a killed daemon left unfinished', () => {
     const bases = new ImageMemoryBases(dir);
     const used = bases.basePath('postgres:17-flash');
     const unused = bases.basePath('webapp:1');
-    for (const f of [used, `${used}.image`, unused, `${unused}.image`, `${unused}.123.456.partial`]) fs.writeFileSync(f, '');
+    const mine = `${used}.${process.pid}.456.partial`;
+    for (const f of [used, `${used}.image`, `${used}.1.2.partial`, mine, unused, `${unused}.image`, `${unused}.123.456.partial`]) fs.writeFileSync(f, '');
     bases.prune(['postgres:17-flash']);
-    assert.deepEqual(fs.readdirSync(dir).sort(), [path.basename(used), `${path.basename(used)}.image`].sort());
+    assert.deepEqual(fs.readdirSync(dir).sort(), [path.basename(used), `${path.basename(used)}.image`, path.basename(mine)].sort());
   });
 });

@@ -106,8 +106,10 @@ export class ImageMemoryBases {
       return;
     }
     for (const entry of entries) {
-      const base = entry.replace(/\.(image|\d+\.\d+\.partial)$/, '');
-      if (!keep.has(base)) fs.rmSync(path.join(this.dir, entry), { force: true });
+      const partial = /\.(\d+)\.\d+\.partial$/.exec(entry);
+      // A copy another (killed) daemon was making is never finished.
+      const stale = partial !== null && Number(partial[1]) !== process.pid;
+      if (stale || !keep.has(entry.replace(/\.(image|\d+\.\d+\.partial)$/, ''))) fs.rmSync(path.join(this.dir, entry), { force: true });
     }
   }
 }
