@@ -47,7 +47,7 @@ async function main(): Promise<void> {
   const xfs = process.env.LTTLE_BENCH_FS === 'host' ? undefined : new XfsMount('lttle-bench-xfs-', 64);
   const rt = new TestRuntime('lttle-bench-branches-', xfs?.dir);
   /** What the home takes on disk: blocks shared between files once on XFS (du counts them in each). */
-  const homeBytes = () => xfs?.usedBytes() ?? Number(execFileSync('du', ['-sb', rt.home]).toString().split('\t')[0]);
+  const homeBytes = () => xfs?.usedBytes() ?? Number(execFileSync('du', ['-s', '-B1', rt.home]).toString().split('\t')[0]);
   const rows: BenchRow[] = [];
   const status = async (name: string): Promise<AppStatus> => (await rt.client.getApp(NS, name))!;
   const target = async (name: string): Promise<PsqlTarget> => hostPort((await status(name)).services[0].hostAddress);
@@ -72,7 +72,9 @@ async function main(): Promise<void> {
     const answer = await psql(await target('b0'), 'select count(*) from t');
     const forkToAnswer = ms(firstFork);
     if (answer !== String(ROWS)) throw new Error(`fork b0 answered ${answer}`);
-    // Disk of a fresh branch: made, not yet written by its own guest beyond the fork's first query.
+    // Disk of a fresh branch at rest: deep-suspended again after its first query (a running
+    // branch unshares whole page-cache folios of its memory; its deep suspend shares them again).
+    while (!(await status('b0')).flash?.deep) await new Promise((r) => setTimeout(r, 200));
     const branchBytes = homeBytes() - homeBeforeFork;
     rows.push({ name: 'accelerator', text: (await rt.client.health()).accel });
     rows.push({
@@ -107,7 +109,7 @@ async function main(): Promise<void> {
     const memory = path.join(rt.home, 'machines', NS, 'b0', 'memory');
     const fsType = execFileSync('stat', ['-f', '-c', '%T', rt.home]).toString().trim();
     rows.push({
-      name: 'disk of a fresh branch after its first query (home before and after)',
+      name: 'disk of a fresh branch, deep-suspended after its first query (home before and after)',
       text: `${(branchBytes / MiB).toFixed(2)} MiB in all: its volume overlay ${allocatedMiB(branch.file).toFixed(2)} MiB; its memory file ${allocatedMiB(memory).toFixed(1)} MiB of data, ${xfs ? 'shared with the source by reflink (XFS)' : `copied (${fsType} has no reflink)`}`,
       values: { branchMiB: branchBytes / MiB, volumeMiB: allocatedMiB(branch.file), memoryMiB: allocatedMiB(memory) },
     });

@@ -86,6 +86,19 @@ describe('volume snapshots under PostgreSQL', function () {
     assert.equal(qemuPid(), pid, 'the same machine still runs');
     assert.equal(await psql(target, 'select count(*) from t'), '150');
 
+    // Suspended, QEMU keeps the disks inactive after the snapshot and cannot stream them: past the
+    // bound the app is deep-suspended (its snapshot as taken) and the chain flattened offline.
+    await rt.waitForApp(NS, 'pg', { states: ['suspended'], timeoutMs: 60_000 });
+    assert.ok(!(await status()).flash?.deep, 'paused, not deep yet');
+    await rt.client.createVolumeSnapshot(NS, 'data', 'fourth');
+    await rt.client.createVolumeSnapshot(NS, 'data', 'fifth');
+    const released = await status();
+    assert.ok(released.flash?.deep, 'deep-suspended to let go of its disks');
+    assert.match(released.flash?.deepReason ?? '', /volume chain reached LTTLE_MAX_LAYERS \(2\): flattened/);
+    assert.equal(storedVolume(rt.home, NS, 'data').layers?.length, 1, 'flattened, then frozen again');
+    assert.equal(await psql(target, 'select count(*) from t'), '150', 'every row, from the deep snapshot');
+    assert.doesNotMatch((await rt.cli(['machine', 'logs', '--ns', NS, 'pg'])).stdout, /cold boot instead of restoring/);
+
     // Online grow of a chained volume: QEMU resizes the overlay, the guest its ext4.
     const top = storedVolume(rt.home, NS, 'data').file;
     const grown = await rt.client.applyVolume({ name: 'data', namespace: NS, size: '150Mi' });

@@ -21,6 +21,7 @@ import { serviceStatus, ServiceListeners } from '../proxy/service-listeners';
 import { SnapshotFiles, volumeIdentities } from '../flash/snapshot-files';
 import { usageStatus } from './volume-usage';
 import { handOver, whileSuspended, withVolumeDisk, type HeldMachine } from './held-machine';
+import { MAX_LAYERS } from '../volume/volume-chain';
 
 class Cancelled extends Error {}
 
@@ -308,8 +309,11 @@ export class AppController implements ServiceApp {
   }
 
   /** Layer steps, forks and a fork's own snapshot header, in turn with the machine (held-machine.ts). */
-  withVolumeDisk: HeldMachine['withVolumeDisk'] = (ns, name, work) => withVolumeDisk(this.app, this.vm, ns, name, work);
-  whileSuspended: HeldMachine['whileSuspended'] = (work) => whileSuspended(this.app, this.vm, this.snapshots, () => this.suspend('forked', true), work);
+  withVolumeDisk: HeldMachine['withVolumeDisk'] = (ns, name, work) => withVolumeDisk(this.app, this.vm, ns, name, work, this.releaseDisks);
+  whileSuspended: HeldMachine['whileSuspended'] = (work) =>
+    whileSuspended(this.app, this.vm, this.snapshots, () => this.suspend('forked', true), work, this.releaseDisks);
+  private readonly releaseDisks = () =>
+    this.flash.deepSuspendHeld(`its volume chain reached LTTLE_MAX_LAYERS (${MAX_LAYERS}): flattened, which the suspended QEMU cannot do`);
   adoptForkedSnapshot = (): void => this.snapshots.makeDurable();
   handOver: HeldMachine['handOver'] = (work) => handOver(this.app, this.vm, this.snapshots, { flash: this.flash, listeners: this.listeners }, work);
 

@@ -24,10 +24,13 @@ export interface HandOverParts {
   listeners: { close(): void; sync(): Promise<void> };
 }
 
-/** The volume at `index` of a machine as a layer step sees it open. */
-function openDisk(machine: RunningMachine, index: number): OpenDisk {
+/**
+ * The volume at `index` of a machine as a layer step sees it open; `release`
+ * for a suspended machine (OpenDisk.release).
+ */
+function openDisk(machine: RunningMachine, index: number, release?: () => Promise<void>): OpenDisk {
   const serial = `vol${index}`;
-  return { switchTo: (overlay) => machine.snapshotDisk(serial, overlay), stream: () => machine.streamDisk(serial) };
+  return { switchTo: (overlay) => machine.snapshotDisk(serial, overlay), stream: () => machine.streamDisk(serial), ...(release ? { release } : {}) };
 }
 
 /**
@@ -41,6 +44,8 @@ export async function withVolumeDisk<T>(
   namespace: string,
   name: string,
   work: (open: OpenDisk | undefined) => Promise<T>,
+  /** Deep-suspends the suspended app in its queue, without slimming (OpenDisk.release). */
+  release: () => Promise<void>,
 ): Promise<T> {
   const index = app.spec.volumes.findIndex((v) => v.namespace === namespace && v.name === name);
   // A boot waiting for a volume (or resolving its image before it waits) holds the queue
@@ -53,7 +58,7 @@ export async function withVolumeDisk<T>(
     const pause = app.record.state !== 'suspended';
     if (pause) await machine.pause();
     try {
-      return await work(openDisk(machine, index));
+      return await work(openDisk(machine, index, pause ? undefined : release));
     } finally {
       if (pause && machine.running) await machine.resume();
     }
@@ -70,6 +75,8 @@ export async function whileSuspended<T>(
   snapshots: SnapshotFiles,
   suspend: () => Promise<void>,
   work: (source: ForkSource) => Promise<T>,
+  /** Deep-suspends the suspended app in its queue, without slimming (OpenDisk.release). */
+  release: () => Promise<void>,
 ): Promise<T> {
   if (!flashSettings(app.spec)) throw new ConflictError(`app ${app.id} is in regular mode: only a flash-mode app has a memory snapshot to fork`);
   // Checked before queuing: a boot in progress holds the queue, for ever if it waits for a volume.
@@ -83,13 +90,13 @@ export async function whileSuspended<T>(
     const usable = snapshots.usable();
     if (state !== 'suspended' || !snapshot || !usable)
       throw new ConflictError(`app ${app.id} is ${state}: a fork needs it ready or suspended with a valid snapshot; try again once it is`);
-    const machine = vm.running;
     return work({
       spec: app.spec,
       dir: app.dir,
       machineGeneration: snapshot.machineGeneration,
       devices: usable.devices ?? [],
-      open: (i) => (machine ? openDisk(machine, i) : undefined),
+      // Asked per volume: a release for one ends the machine for the next.
+      open: (i) => (vm.running ? openDisk(vm.running, i, release) : undefined),
     });
   });
 }

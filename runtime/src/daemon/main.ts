@@ -80,6 +80,10 @@ async function main(): Promise<void> {
     log,
   );
   const volume = (ns: string, name: string) => volumes.record(ns, name);
+  const memoryBases = new ImageMemoryBases(path.join(home, 'memory-bases'));
+  await memoryBases
+    .copyOnWriteByBlock(path.join(home, 'machines'))
+    .catch((err: Error) => log(`lttled: memory files copy on write by the filesystem's default: ${err.message}`));
   const apps = new AppManager({
     home,
     volume,
@@ -90,7 +94,7 @@ async function main(): Promise<void> {
       await volumes.chains.branch(source, open, target, owner);
     },
     deleteOwnedVolumes: (app) => volumes.deleteOwnedBy(app),
-    memoryBases: new ImageMemoryBases(path.join(home, 'memory-bases')),
+    memoryBases,
     log,
     machines: qemuMachines({
       home,

@@ -288,6 +288,22 @@ export class FlashControl {
     });
   }
 
+  /**
+   * Deep-suspends now, the caller holding the app's queue: the snapshot made
+   * durable as it is (not slimmed: the guest must not run, a layer of its disk
+   * was just frozen) and QEMU ended.
+   */
+  async deepSuspendHeld(why: string): Promise<void> {
+    if (this.app.record.state !== 'suspended' || !this.vm.running || !this.app.record.snapshot) return;
+    clearTimeout(this.deepTimer);
+    this.pageOut.cancel();
+    this.snapshots.makeDurable();
+    await this.vm.kill();
+    await shrinkOnDisk(this.app, this.snapshots.memoryFile, this.memoryBases);
+    this.app.recordDeepSuspend(false, why);
+    this.app.system(`deep-suspended (${why}; snapshot durable; qemu exited)`);
+  }
+
   resume(why: string): Promise<void> {
     return this.app.serialise(async () => {
       // A deleted app (or one handed to another host) is never woken from its old snapshot.

@@ -5,6 +5,7 @@
 // The guest ran, so the snapshot taken at the suspend is stale: it is dropped
 // before the guest runs and taken again after. Once QEMU has exited, the file
 // is made smaller on disk still (shrinkOnDisk).
+import * as path from 'node:path';
 import type { RunningMachine } from '../app/machine-driver';
 import type { AppState } from '../app/app-state';
 import { digZeroPages } from '../vm/memory-file';
@@ -53,7 +54,9 @@ export async function shrinkOnDisk(app: AppState, memoryFile: string, bases?: Im
   if (dug) app.system(`zero pages dug out of the memory file: ${mib(dug)} MiB`);
   if (!bases) return;
   try {
-    const shared = await bases.share(app.spec.image, memoryFile);
+    const source = app.spec['fork-of'];
+    const kin = source ? [path.join(path.dirname(app.dir), source, 'memory')] : [];
+    const shared = await bases.share(app.spec.image, memoryFile, kin);
     if (!shared) return;
     app.system(describeSharing(shared));
     app.recordSharedMemory(shared.becameBase ? 0 : shared.sharedBytes);

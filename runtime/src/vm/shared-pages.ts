@@ -28,13 +28,16 @@ export interface PageSharing {
   /** Non-zero bytes of the file, and those now sharing the base's blocks. */
   dataBytes: number;
   sharedBytes: number;
+  /** Bytes shared with the kin files (a fork's source's memory), when there are any. */
+  kinSharedBytes?: number;
   ms: number;
 }
 
 /** Says what sharing did, for the app's log. */
 export function describeSharing(s: PageSharing): string {
-  if (s.becameBase) return `memory file kept as its image's base for page sharing (a reflink: no extra disk) in ${s.ms} ms`;
-  return `memory pages shared on disk with the image's base: ${mib(s.sharedBytes)} of ${mib(s.dataBytes)} MiB in ${s.ms} ms`;
+  const kin = s.kinSharedBytes !== undefined ? `, with its fork source's: ${mib(s.kinSharedBytes)} MiB` : '';
+  if (s.becameBase) return `memory file kept as its image's base for page sharing (a reflink: no extra disk)${kin} in ${s.ms} ms`;
+  return `memory pages shared on disk with the image's base: ${mib(s.sharedBytes)} of ${mib(s.dataBytes)} MiB${kin} in ${s.ms} ms`;
 }
 
 export class ImageMemoryBases {
@@ -54,11 +57,13 @@ export class ImageMemoryBases {
   }
 
   /**
-   * Shares `memoryFile`'s pages with its image's base, or makes it the base.
+   * Shares `memoryFile`'s pages with its image's base, or makes it the base,
+   * and with `kin` (a fork's source's memory file: a running branch unshares
+   * whole large page-cache folios of it, which its deep suspend shares again).
    * Only for a file no process maps (QEMU has exited). Throws with why, once
    * per filesystem that cannot share; after that it resolves undefined.
    */
-  async share(image: string, memoryFile: string): Promise<PageSharing | undefined> {
+  async share(image: string, memoryFile: string, kin: string[] = []): Promise<PageSharing | undefined> {
     // A base that failed to be made is tried again below (or the failure is known in cannotShare).
     await this.making.get(image)?.catch(() => undefined);
     if (this.cannotShare) return undefined;
@@ -71,9 +76,18 @@ export class ImageMemoryBases {
         await making.finally(() => this.making.delete(image));
         return { becameBase: true, dataBytes: 0, sharedBytes: 0, ms: Date.now() - started };
       }
-      const { stdout } = await run(this.helper, [base, memoryFile]);
-      const r = JSON.parse(stdout) as { dataBytes: number; sharedBytes: number };
-      return { becameBase: false, dataBytes: r.dataBytes, sharedBytes: r.sharedBytes, ms: Date.now() - started };
+      const shareWith = async (other: string) => JSON.parse((await run(this.helper, [other, memoryFile])).stdout) as { dataBytes: number; sharedBytes: number };
+      // Kin first: a fork's pages mostly lie where its source's do, in long runs.
+      let kinSharedBytes: number | undefined;
+      for (const file of kin.filter((f) => fs.existsSync(f))) kinSharedBytes = (kinSharedBytes ?? 0) + (await shareWith(file)).sharedBytes;
+      const r = await shareWith(base);
+      return {
+        becameBase: false,
+        dataBytes: r.dataBytes,
+        sharedBytes: r.sharedBytes,
+        ...(kinSharedBytes !== undefined ? { kinSharedBytes } : {}),
+        ms: Date.now() - started,
+      };
     } catch (err) {
       if (!(err instanceof CommandError) || !(err.result.code === CANNOT_SHARE_EXIT || /failed to clone|not supported/i.test(err.result.stderr))) throw err;
       this.cannotShare = `the filesystem of ${this.dir} cannot share blocks between files (XFS with reflink or btrfs can): each deep-suspended app keeps its own pages`;
@@ -94,6 +108,27 @@ export class ImageMemoryBases {
     } finally {
       fs.rmSync(partial, { force: true });
     }
+  }
+
+  /**
+   * Makes a write to a shared block of a memory file copy that block alone
+   * (XFS copies 32 by default: a fork's first query cost 95 MiB instead of 1).
+   * Set on `machinesDir`, which passes it on to the files made in it, and on
+   * what is there already. Quiet where the filesystem has no such setting.
+   */
+  async copyOnWriteByBlock(machinesDir: string): Promise<void> {
+    fs.mkdirSync(machinesDir, { recursive: true });
+    fs.mkdirSync(this.dir, { recursive: true });
+    const below = (dir: string) =>
+      fs
+        .readdirSync(dir, { withFileTypes: true })
+        .filter((e) => e.isDirectory())
+        .map((e) => path.join(dir, e.name));
+    const appDirs = below(machinesDir).flatMap(below);
+    const memoryFiles = appDirs.map((d) => path.join(d, 'memory')).filter((f) => fs.existsSync(f));
+    const paths = [machinesDir, this.dir, ...below(machinesDir), ...appDirs, ...memoryFiles];
+    const r = await run(this.helper, ['--cow-granule', ...paths], { allowFail: true });
+    if (r.code !== 0 && r.code !== CANNOT_SHARE_EXIT) throw new Error(r.stderr.trim() || `${this.helper} exited ${r.code}`);
   }
 
   /** Deletes the bases of images no app uses any more (`inUse`: the images of the apps there are). */

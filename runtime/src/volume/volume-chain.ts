@@ -26,6 +26,12 @@ import type { LayerIntent, VolumeRecord } from './volume-record';
 export interface OpenDisk {
   switchTo(overlay: string): Promise<void>;
   stream(): Promise<void>;
+  /**
+   * Present for a suspended machine, whose QEMU keeps its disks inactive after
+   * the snapshot and cannot stream them: ends that QEMU (the app deep-suspended,
+   * its snapshot unchanged), after which the disk is open nowhere.
+   */
+  release?(): Promise<void>;
 }
 
 /** Chains longer than this are flattened before another layer is added. */
@@ -57,7 +63,7 @@ export class VolumeChains {
    * (in-flight writes drained first), so the layer is the disk at one instant.
    */
   async freeze(record: VolumeRecord, open: OpenDisk | undefined, snapshot?: string): Promise<VolumeRecord> {
-    record = await this.bound(record, open);
+    ({ record, open } = await this.bound(record, open));
     const { namespace, name } = record.spec;
     const intent: LayerIntent = { op: 'freeze', layer: this.layers.newName(VolumeChains.format(record)), overlay: this.overlayPath(record), snapshot };
     this.store.put(namespace, name, { ...record, pending: intent });
@@ -184,17 +190,25 @@ export class VolumeChains {
     return this.rollBack(base, intent);
   }
 
-  /** Adds no layer past the bound: the chain is first pulled into the top file (online) or flattened. */
-  private async bound(record: VolumeRecord, open: OpenDisk | undefined): Promise<VolumeRecord> {
-    if (VolumeChains.chain(record).length < MAX_LAYERS) return record;
+  /**
+   * Adds no layer past the bound: the chain is first pulled into the top file (a
+   * running machine) or flattened (no machine, or a suspended one let go first).
+   * Resolves with the record and whether the disk is still open.
+   */
+  private async bound(record: VolumeRecord, open: OpenDisk | undefined): Promise<{ record: VolumeRecord; open: OpenDisk | undefined }> {
+    if (VolumeChains.chain(record).length < MAX_LAYERS) return { record, open };
     const { namespace, name } = record.spec;
-    if (!open) return this.flatten(record);
+    if (open?.release) {
+      await open.release();
+      open = undefined;
+    }
+    if (!open) return { record: await this.flatten(record), open };
     // The top overlay now holds every block; the layers below lose this user (snapshots keep theirs).
     await open.stream();
     const streamed = { ...record, layers: [], updatedAt: now() };
     this.store.put(namespace, name, streamed);
     this.log(`volume ${namespace}/${name}: its ${record.layers?.length} layers were streamed into its top file`);
-    return streamed;
+    return { record: streamed, open };
   }
 
   private finishFreeze(record: VolumeRecord, intent: Extract<LayerIntent, { op: 'freeze' }>): VolumeRecord {
