@@ -309,15 +309,13 @@ export class AppController implements ServiceApp {
   }
 
   /** Layer steps, forks and a fork's own snapshot header, in turn with the machine (held-machine.ts). */
-  withVolumeDisk: HeldMachine['withVolumeDisk'] = (ns, name, work) => withVolumeDisk(this.app, this.vm, ns, name, work, this.releaseDisks);
-  whileSuspended: HeldMachine['whileSuspended'] = (work) =>
-    whileSuspended(this.app, this.vm, this.snapshots, () => this.suspend('forked', true), work, this.releaseDisks);
-  private readonly releaseDisks = () =>
+  private readonly release = () =>
     this.flash.deepSuspendHeld(`its volume chain reached LTTLE_MAX_LAYERS (${MAX_LAYERS}): flattened, which the suspended QEMU cannot do`);
+  withVolumeDisk: HeldMachine['withVolumeDisk'] = (ns, name, work) => withVolumeDisk(this.app, this.vm, ns, name, work, this.release);
+  whileSuspended: HeldMachine['whileSuspended'] = (work) =>
+    whileSuspended(this.app, this.vm, this.snapshots, () => this.suspend('forked', true), work, this.release);
   adoptForkedSnapshot = (): void => this.snapshots.makeDurable();
   handOver: HeldMachine['handOver'] = (work) => handOver(this.app, this.vm, this.snapshots, { flash: this.flash, listeners: this.listeners }, work);
-
-  // ---- the end ----
 
   /** Deletes the app: its machine, overlay, sockets and log. Never its volumes. */
   async destroy(): Promise<void> {

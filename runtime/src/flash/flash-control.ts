@@ -1,17 +1,14 @@
 // Flash mode: a ready machine is suspended once idle (no counted connection, no
 // flash lock) and resumed by the next connection. Every connection to a service
 // passes the gate here first, so none reaches a paused or booting machine.
-// Deep suspend: once suspended for `deep-suspend-after` seconds with no client
-// connection open, the snapshot is made durable and QEMU exits; the next wake
-// restores it in a new QEMU (RAM comes back on demand from the memory file).
-// Before that the guest hands back what it does not need (slim-snapshot.ts).
-// Paged out, between the two: once suspended for the daemon's page-out delay,
-// the paused QEMU's guest RAM is written back to its memory file and dropped
-// from host memory (vm/page-out.ts); QEMU, its translation cache and the client
-// connections stay, and a wake costs what a paused one does plus page faults.
+// Deep suspend: after `deep-suspend-after` seconds with no client connection
+// open, the snapshot is made durable (slimmed first, slim-snapshot.ts) and QEMU
+// exits; the next wake restores it in a new QEMU. Paged out, between the two:
+// after the daemon's page-out delay the paused QEMU's guest RAM is dropped from
+// host memory (vm/page-out.ts); QEMU and the client connections stay.
 import { deepSuspendAfter, flashSettings } from '../../../schema/src/normalize';
-import type { AppSpec, ConnectionTracking, FlashStats, ResumeKind } from '../../../schema/src/types';
-import { IdleTracker } from './idle-tracker';
+import type { FlashStats, ResumeKind } from '../../../schema/src/types';
+import { IdleTracker, trackingByService } from './idle-tracker';
 import type { ConnectionGate, TrackedConnection } from '../proxy/service-proxy';
 import type { MachineDriver, RunningMachine } from '../app/machine-driver';
 import type { AppState } from '../app/app-state';
@@ -30,11 +27,6 @@ const WAKE_QUEUE = Number(process.env.LTTLE_WAKE_QUEUE ?? 1024);
 const RETRY_MAX_MS = 60_000;
 /** How often a due deep suspend looks again whether the last client connection has closed. */
 const DEEP_RECHECK_MS = 1000;
-
-/** The app's flash settings; undefined in regular mode. */
-function trackingByService(spec: AppSpec): Record<string, ConnectionTracking> {
-  return Object.fromEntries(Object.entries(spec.expose).map(([k, v]) => [k, v['connection-tracking']]));
-}
 
 export class FlashControl {
   private readonly idle: IdleTracker;
@@ -279,29 +271,27 @@ export class FlashControl {
         this.pageOut.arm();
         return this.scheduleDeep(retryMs);
       }
-      await this.vm.kill();
-      await shrinkOnDisk(this.app, this.snapshots.memoryFile, this.memoryBases);
       this.failures = 0;
-      this.app.recordDeepSuspend(false, why);
-      const mib = (this.snapshots.diskBytes() / 2 ** 20).toFixed(1);
-      this.app.system(`deep-suspended (${why}; snapshot durable, ${mib} MiB on disk; qemu exited) in ${Date.now() - started} ms`);
+      await this.endQemu(why, started);
     });
   }
 
-  /**
-   * Deep-suspends now, the caller holding the app's queue: the snapshot made
-   * durable as it is (not slimmed: the guest must not run, a layer of its disk
-   * was just frozen) and QEMU ended.
-   */
+  /** The snapshot is durable: QEMU goes, and the memory file is made smaller on disk. */
+  private async endQemu(why: string, started: number): Promise<void> {
+    await this.vm.kill();
+    await shrinkOnDisk(this.app, this.snapshots.memoryFile, this.memoryBases);
+    this.app.recordDeepSuspend(false, why);
+    const mib = (this.snapshots.diskBytes() / 2 ** 20).toFixed(1);
+    this.app.system(`deep-suspended (${why}; snapshot durable, ${mib} MiB on disk; qemu exited) in ${Date.now() - started} ms`);
+  }
+
+  /** Deep-suspends now, the caller holding the app's queue; not slimmed: a layer of its disk was just frozen, the guest must not run. */
   async deepSuspendHeld(why: string): Promise<void> {
     if (this.app.record.state !== 'suspended' || !this.vm.running || !this.app.record.snapshot) return;
     clearTimeout(this.deepTimer);
     this.pageOut.cancel();
     this.snapshots.makeDurable();
-    await this.vm.kill();
-    await shrinkOnDisk(this.app, this.snapshots.memoryFile, this.memoryBases);
-    this.app.recordDeepSuspend(false, why);
-    this.app.system(`deep-suspended (${why}; snapshot durable; qemu exited)`);
+    await this.endQemu(why, Date.now());
   }
 
   resume(why: string): Promise<void> {

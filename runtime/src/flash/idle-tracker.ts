@@ -2,8 +2,13 @@
 // flash lock for `timeout` seconds. Connection-aware services count every
 // open connection; traffic-aware ones only connections with traffic in the
 // last inactivity-timeout seconds.
-import type { AwakeReasons, ConnectionTracking } from '../../../schema/src/types';
+import type { AppSpec, AwakeReasons, ConnectionTracking } from '../../../schema/src/types';
 import type { TrackedConnection } from '../proxy/service-proxy';
+
+/** Each service's connection tracking, as the tracker takes it. */
+export function trackingByService(spec: AppSpec): Record<string, ConnectionTracking> {
+  return Object.fromEntries(Object.entries(spec.expose).map(([k, v]) => [k, v['connection-tracking']]));
+}
 
 /** How often idleness is re-evaluated: the precision of the suspend timeout. */
 export const CHECK_INTERVAL_MS = 100;
