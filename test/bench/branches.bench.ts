@@ -15,6 +15,7 @@ import { TestRuntime, volumeYaml } from '../support/runtime';
 import { deepSuspendingSeedApp, documentsYaml, seedDocuments } from '../support/seed';
 import { deployInitialisedSeedVolume } from '../support/seed-volume';
 import { storedVolume } from '../support/volume-chain';
+import { changedPages, diskOfFiles, filesUnder } from './page-sharing';
 import { percentile, report, type BenchRow } from './report';
 import { XfsMount } from '../support/xfs-mount';
 
@@ -76,6 +77,13 @@ async function main(): Promise<void> {
     // branch unshares whole page-cache folios of its memory; its deep suspend shares them again).
     while (!(await status('b0')).flash?.deep) await new Promise((r) => setTimeout(r, 200));
     const branchBytes = homeBytes() - homeBeforeFork;
+    // The blocks only the branch holds (FIEMAP: those it shares are counted with their other owners),
+    // beside the memory pages its guest changed: what it costs beyond what it writes.
+    const b0Dir = path.join(rt.home, 'machines', NS, 'b0');
+    const b0Files = [...filesUnder(b0Dir), storedVolume(rt.home, NS, 'b0-data').file];
+    const everyFile = filesUnder(rt.home);
+    const ownBytes = xfs ? diskOfFiles(everyFile) - diskOfFiles(everyFile.filter((f) => !b0Files.includes(f))) : NaN;
+    const changedBytes = changedPages(path.join(rt.home, 'machines', NS, 'pg', 'memory'), path.join(b0Dir, 'memory'));
     rows.push({ name: 'accelerator', text: (await rt.client.health()).accel });
     rows.push({
       name: `fork of a suspended seed app (${ROWS} rows) to its first answered query`,
@@ -110,8 +118,17 @@ async function main(): Promise<void> {
     const fsType = execFileSync('stat', ['-f', '-c', '%T', rt.home]).toString().trim();
     rows.push({
       name: 'disk of a fresh branch, deep-suspended after its first query (home before and after)',
-      text: `${(branchBytes / MiB).toFixed(2)} MiB in all: its volume overlay ${allocatedMiB(branch.file).toFixed(2)} MiB; its memory file ${allocatedMiB(memory).toFixed(1)} MiB of data, ${xfs ? 'shared with the source by reflink (XFS)' : `copied (${fsType} has no reflink)`}`,
-      values: { branchMiB: branchBytes / MiB, volumeMiB: allocatedMiB(branch.file), memoryMiB: allocatedMiB(memory) },
+      text:
+        `${(branchBytes / MiB).toFixed(2)} MiB in all; ` +
+        (xfs ? `blocks only it holds ${(ownBytes / MiB).toFixed(2)} MiB, of which memory pages it changed ${(changedBytes / MiB).toFixed(2)} MiB; ` : '') +
+        `its volume overlay ${allocatedMiB(branch.file).toFixed(2)} MiB; its memory file ${allocatedMiB(memory).toFixed(1)} MiB of data, ${xfs ? 'shared with the source (reflink, then deduplicated at its deep suspend)' : `copied (${fsType} has no reflink)`}`,
+      values: {
+        branchMiB: branchBytes / MiB,
+        ownMiB: ownBytes / MiB,
+        changedMiB: changedBytes / MiB,
+        volumeMiB: allocatedMiB(branch.file),
+        memoryMiB: allocatedMiB(memory),
+      },
     });
 
     // Many branches of one parent, each queried.

@@ -71,3 +71,37 @@ export function diskOfFiles(files: string[]): number {
   }
   return sectors * 512;
 }
+
+/** Bytes of `second`'s non-zero pages that differ from `first`'s page at the same offset (what a branch changed). */
+export function changedPages(first: string, second: string): number {
+  const a = fs.openSync(first, 'r');
+  const b = fs.openSync(second, 'r');
+  const x = Buffer.alloc(CHUNK);
+  const y = Buffer.alloc(CHUNK);
+  let changed = 0;
+  try {
+    for (let offset = 0; ; offset += CHUNK) {
+      const n = fs.readSync(b, y, 0, CHUNK, offset);
+      if (n <= 0) break;
+      const m = fs.readSync(a, x, 0, CHUNK, offset);
+      for (let p = 0; p + PAGE <= n; p += PAGE) {
+        const page = y.subarray(p, p + PAGE);
+        if (page.every((v) => v === 0)) continue;
+        if (p + PAGE > m || !page.equals(x.subarray(p, p + PAGE))) changed += PAGE;
+      }
+    }
+  } finally {
+    fs.closeSync(a);
+    fs.closeSync(b);
+  }
+  return changed;
+}
+
+/** Every regular file under `dir`. */
+export function filesUnder(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const file = `${dir}/${e.name}`;
+    if (e.isDirectory()) return filesUnder(file);
+    return e.isFile() ? [file] : [];
+  });
+}
