@@ -83,6 +83,15 @@ async function main(): Promise<void> {
     const b0Files = [...filesUnder(b0Dir), storedVolume(rt.home, NS, 'b0-data').file];
     const everyFile = filesUnder(rt.home);
     const ownBytes = xfs ? diskOfFiles(everyFile) - diskOfFiles(everyFile.filter((f) => !b0Files.includes(f))) : NaN;
+    const allBytes = xfs ? diskOfFiles(everyFile) : NaN;
+    const ownOf = (file: string) => allBytes - diskOfFiles(everyFile.filter((f) => f !== file));
+    const ownByFile = xfs
+      ? b0Files
+          .map((f) => [path.relative(rt.home, f).replace(`machines/${NS}/b0/`, ''), ownOf(f)] as const)
+          .filter(([, bytes]) => bytes >= 64 * 1024)
+          .map(([f, bytes]) => `${f} ${(bytes / MiB).toFixed(2)}`)
+          .join(', ')
+      : '';
     const changedBytes = changedPages(path.join(rt.home, 'machines', NS, 'pg', 'memory'), path.join(b0Dir, 'memory'));
     rows.push({ name: 'accelerator', text: (await rt.client.health()).accel });
     rows.push({
@@ -120,7 +129,9 @@ async function main(): Promise<void> {
       name: 'disk of a fresh branch, deep-suspended after its first query (home before and after)',
       text:
         `${(branchBytes / MiB).toFixed(2)} MiB in all; ` +
-        (xfs ? `blocks only it holds ${(ownBytes / MiB).toFixed(2)} MiB, of which memory pages it changed ${(changedBytes / MiB).toFixed(2)} MiB; ` : '') +
+        (xfs
+          ? `blocks only it holds ${(ownBytes / MiB).toFixed(2)} MiB (${ownByFile}), its memory pages it changed ${(changedBytes / MiB).toFixed(2)} MiB; `
+          : '') +
         `its volume overlay ${allocatedMiB(branch.file).toFixed(2)} MiB; its memory file ${allocatedMiB(memory).toFixed(1)} MiB of data, ${xfs ? 'shared with the source (reflink, then deduplicated at its deep suspend)' : `copied (${fsType} has no reflink)`}`,
       values: {
         branchMiB: branchBytes / MiB,
