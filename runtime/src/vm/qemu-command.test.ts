@@ -1,6 +1,7 @@
 // The optional devices on the command line: a boot gets this version's set
 // (the balloon, last, so no other device changes its virtio-mmio slot); a
-// restore of an older snapshot gets none, as the snapshot's machine had.
+// restore of an older snapshot gets none, as the snapshot's machine had. A
+// restore loads no kernel: the one in its memory file runs on.
 import * as assert from 'node:assert/strict';
 import { BOOT_DEVICES, qemuArgs, type QemuSpec } from './qemu-command';
 
@@ -29,5 +30,14 @@ describe('qemu command line: optional devices', () => {
 
   it('gives a machine restored from a snapshot without devices no balloon', () => {
     assert.ok(!qemuArgs(spec([])).some((a) => a.includes('balloon')));
+  });
+
+  it('boots with the kernel, initramfs and command line; a restore, whose kernel is in its memory file, waits for the snapshot without them', () => {
+    const booted = qemuArgs(spec(BOOT_DEVICES));
+    assert.deepEqual([booted[booted.indexOf('-kernel') + 1], booted[booted.indexOf('-initrd') + 1]], ['vmlinuz', 'initrd']);
+    assert.ok(!booted.includes('-incoming'));
+    const restored = qemuArgs({ ...spec(BOOT_DEVICES), incoming: true });
+    assert.ok(!restored.some((a) => ['-kernel', '-initrd', '-append'].includes(a)), restored.join(' '));
+    assert.deepEqual(restored.slice(-2), ['-incoming', 'defer']);
   });
 });
