@@ -21,7 +21,7 @@ import { serviceStatus, ServiceListeners } from '../proxy/service-listeners';
 import { SnapshotFiles, volumeIdentities } from '../flash/snapshot-files';
 import { usageStatus } from './volume-usage';
 import { handOver, whileSuspended, withVolumeDisk, type HeldMachine } from './held-machine';
-import { MAX_LAYERS } from '../volume/volume-chain';
+import { CHAIN_BOUND } from '../volume/volume-chain';
 
 class Cancelled extends Error {}
 
@@ -105,7 +105,6 @@ export class AppController implements ServiceApp {
   }
 
   // ---- desired state ----
-
   /** Applies a new spec: redeploys for machine-level changes, applies the rest live. */
   async apply(spec: AppSpec): Promise<void> {
     const plan = diffApp(this.spec, spec);
@@ -177,7 +176,6 @@ export class AppController implements ServiceApp {
   }
 
   // ---- the machine ----
-
   private async boot(): Promise<void> {
     const abort = new AbortController();
     this.bootAbort = abort;
@@ -244,7 +242,6 @@ export class AppController implements ServiceApp {
   }
 
   // ---- flash mode ----
-
   /** While suspended with its QEMU kept (and allowed to go deep): what the host's memory pressure may deep-suspend. */
   pressureCandidate(): PressureCandidate | undefined {
     return this.flash.pressureCandidate();
@@ -265,7 +262,6 @@ export class AppController implements ServiceApp {
   }
 
   // ---- volumes ----
-
   /** Asks the guest for its volumes' df (only a ready machine: a suspended one stays paused); warns once per volume over 90%. */
   async refreshVolumeUsage(): Promise<VolumeUsageStatus[]> {
     const machine = this.vm.running;
@@ -309,8 +305,7 @@ export class AppController implements ServiceApp {
   }
 
   /** Layer steps, forks and a fork's own snapshot header, in turn with the machine (held-machine.ts). */
-  private readonly release = () =>
-    this.flash.deepSuspendHeld(`its volume chain reached LTTLE_MAX_LAYERS (${MAX_LAYERS}): flattened, which the suspended QEMU cannot do`);
+  private readonly release = () => this.flash.deepSuspendHeld(CHAIN_BOUND);
   withVolumeDisk: HeldMachine['withVolumeDisk'] = (ns, name, work) => withVolumeDisk(this.app, this.vm, ns, name, work, this.release);
   whileSuspended: HeldMachine['whileSuspended'] = (work) =>
     whileSuspended(this.app, this.vm, this.snapshots, () => this.suspend('forked', true), work, this.release);

@@ -36,6 +36,8 @@ export interface OpenDisk {
 
 /** Chains longer than this are flattened before another layer is added. */
 export const MAX_LAYERS = Number(process.env.LTTLE_MAX_LAYERS ?? 8);
+/** Why a suspended app was deep-suspended by a freeze (OpenDisk.release). */
+export const CHAIN_BOUND = `its volume chain reached LTTLE_MAX_LAYERS (${MAX_LAYERS}): flattened, which the suspended QEMU cannot do`;
 
 export class VolumeChains {
   constructor(
