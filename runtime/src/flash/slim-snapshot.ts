@@ -47,11 +47,7 @@ export async function slimSnapshot(machine: RunningMachine, dropSnapshot: () => 
  * through a mapping while the kernel compares a page for sharing would be lost.
  */
 export async function shrinkOnDisk(app: AppState, memoryFile: string, bases?: ImageMemoryBases): Promise<void> {
-  const dug = await digZeroPages(memoryFile).catch((err: Error) => {
-    app.system(`zero pages of the memory file not dug out: ${err.message}`);
-    return 0;
-  });
-  if (dug) app.system(`zero pages dug out of the memory file: ${mib(dug)} MiB`);
+  await digZeroPagesLogged(app, memoryFile, '');
   if (!bases) return;
   try {
     const source = app.spec['fork-of'];
@@ -60,7 +56,19 @@ export async function shrinkOnDisk(app: AppState, memoryFile: string, bases?: Im
     if (!shared) return;
     app.system(describeSharing(shared));
     app.recordSharedMemory(shared.becameBase ? 0 : shared.sharedBytes);
+    // The first pass leaves some zero pages of a fork allocated (about 6 MiB of a fresh
+    // branch's 18, measured; why is not known yet); a second pass after sharing takes them out.
+    if (!shared.becameBase) await digZeroPagesLogged(app, memoryFile, ' after sharing');
   } catch (err) {
     app.system(`memory pages not shared: ${(err as Error).message}`);
   }
+}
+
+/** Best effort: the file reads the same either way. */
+async function digZeroPagesLogged(app: AppState, memoryFile: string, when: string): Promise<void> {
+  const dug = await digZeroPages(memoryFile).catch((err: Error) => {
+    app.system(`zero pages of the memory file not dug out${when}: ${err.message}`);
+    return 0;
+  });
+  if (dug) app.system(`zero pages dug out of the memory file${when}: ${mib(dug)} MiB`);
 }
