@@ -15,7 +15,8 @@ import { TestRuntime, volumeYaml } from '../support/runtime';
 import { deepSuspendingSeedApp, documentsYaml, seedDocuments } from '../support/seed';
 import { deployInitialisedSeedVolume } from '../support/seed-volume';
 import { storedVolume } from '../support/volume-chain';
-import { changedPages, diskOfFiles, filesUnder } from './page-sharing';
+import { changedPages, filesUnder } from './page-sharing';
+import { extents, unionBytes } from '../support/fiemap';
 import { percentile, report, type BenchRow } from './report';
 import { XfsMount } from '../support/xfs-mount';
 
@@ -82,9 +83,12 @@ async function main(): Promise<void> {
     const b0Dir = path.join(rt.home, 'machines', NS, 'b0');
     const b0Files = [...filesUnder(b0Dir), storedVolume(rt.home, NS, 'b0-data').file];
     const everyFile = filesUnder(rt.home);
-    const ownBytes = xfs ? diskOfFiles(everyFile) - diskOfFiles(everyFile.filter((f) => !b0Files.includes(f))) : NaN;
-    const allBytes = xfs ? diskOfFiles(everyFile) : NaN;
-    const ownOf = (file: string) => allBytes - diskOfFiles(everyFile.filter((f) => f !== file));
+    // Each file's extents read once; the unions below are over subsets of them.
+    const extentsOf = new Map(xfs ? everyFile.map((f) => [f, extents(f)] as const) : []);
+    const diskOfAllBut = (left: (f: string) => boolean) => unionBytes(everyFile.filter((f) => !left(f)).map((f) => extentsOf.get(f) ?? []));
+    const allBytes = diskOfAllBut(() => false);
+    const ownBytes = xfs ? allBytes - diskOfAllBut((f) => b0Files.includes(f)) : NaN;
+    const ownOf = (file: string) => allBytes - diskOfAllBut((f) => f === file);
     const ownByFile = xfs
       ? b0Files
           .map((f) => [path.relative(rt.home, f).replace(`machines/${NS}/b0/`, ''), ownOf(f)] as const)

@@ -2,9 +2,9 @@
 // image, pages of the kernel and PostgreSQL's code) would save. 4 KiB pages
 // compared by hash; holes and all-zero pages are left out (they cost no disk,
 // and a zero page is never worth sharing).
-import { execFileSync } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
+import { extents, unionBytes } from '../support/fiemap';
 
 const PAGE = 4096;
 const CHUNK = 256 * PAGE;
@@ -49,27 +49,9 @@ export function identicalPages(first: string, second: string): PageSharing {
   return { bytes: pages * PAGE, identicalBytes: identical * PAGE };
 }
 
-/**
- * Disk the files take together, a block shared by several of them (reflink,
- * dedupe) counted once: the union of their extents' physical ranges, from
- * FIEMAP (`xfs_io -r -c fiemap`, xfsprogs).
- */
+/** Disk the files take together, a block shared by several of them (reflink, dedupe) counted once. */
 export function diskOfFiles(files: string[]): number {
-  const ranges: [number, number][] = [];
-  for (const file of files) {
-    if (!fs.existsSync(file)) continue;
-    const map = execFileSync('xfs_io', ['-r', '-c', 'fiemap', file], { encoding: 'utf8' });
-    for (const m of map.matchAll(/^\s*\d+: \[\d+\.\.\d+\]: (\d+)\.\.(\d+)$/gm)) ranges.push([Number(m[1]), Number(m[2]) + 1]);
-  }
-  ranges.sort((a, b) => a[0] - b[0]);
-  let sectors = 0;
-  let end = -1;
-  for (const [from, to] of ranges) {
-    if (to <= end) continue;
-    sectors += to - Math.max(from, end);
-    end = to;
-  }
-  return sectors * 512;
+  return unionBytes(files.filter((f) => fs.existsSync(f)).map(extents));
 }
 
 /** Bytes of `second`'s non-zero pages that differ from `first`'s page at the same offset (what a branch changed). */

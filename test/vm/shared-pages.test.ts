@@ -16,6 +16,7 @@ import { deepSuspendingSeedApp } from '../support/seed';
 import { deployInitialisedSeedVolume } from '../support/seed-volume';
 import { until } from '../support/until';
 import { XfsMount } from '../support/xfs-mount';
+import { sharedBytes } from '../support/fiemap';
 import { dedupeHelper } from '../../runtime/src/vm/shared-pages';
 import { run } from '../../runtime/src/util/process';
 
@@ -79,12 +80,6 @@ describe('shared memory pages and copy-on-write memory (XFS)', function () {
   const logsOf = async (name: string) => (await rt.cli(['machine', 'logs', '--ns', NS, name])).stdout;
   const memoryFile = (name: string) => path.join(rt.home, 'machines', NS, name, 'memory');
   const allocated = (file: string) => fs.statSync(file).blocks * 512;
-  /** Bytes of the file in extents the filesystem flags shared (FIEMAP_EXTENT_SHARED, 0x2000). */
-  const sharedExtentBytes = (file: string) =>
-    execFileSync('xfs_io', ['-r', '-c', 'fiemap -v', file], { encoding: 'utf8' })
-      .split('\n')
-      .map((l) => /^\s*\d+: \[\d+\.\.\d+\]:\s+\d+\.\.\d+\s+(\d+)\s+0x([0-9a-f]+)/.exec(l))
-      .reduce((sum, m) => sum + (m && parseInt(m[2], 16) & 0x2000 ? Number(m[1]) * 512 : 0), 0);
   const deep = (name: string, timeoutMs = 120_000) =>
     until(
       `${name} deep-suspended`,
@@ -134,7 +129,7 @@ describe('shared memory pages and copy-on-write memory (XFS)', function () {
     const bases = fs.readdirSync(path.join(rt.home, 'memory-bases')).filter((f) => f.endsWith('.mem'));
     assert.equal(bases.length, 1, 'one base for the one image');
     // The filesystem's own word: extents of the memory files that are held once for several files.
-    const sharedOnDisk = names.map((n) => sharedExtentBytes(memoryFile(n)));
+    const sharedOnDisk = names.map((n) => sharedBytes(memoryFile(n)));
     assert.ok(Math.min(...sharedOnDisk) >= SHARED_AT_LEAST, `shared extents: ${sharedOnDisk.map((b) => (b / MiB).toFixed(1)).join(' and ')} MiB`);
   });
 
@@ -167,7 +162,7 @@ describe('shared memory pages and copy-on-write memory (XFS)', function () {
     assert.equal(await psql(targets.pg1, 'select count(*) from t'), '1001', "the branch's write stays in the branch");
     // Running, the branch unshares whole page-cache folios it writes to; its deep suspend shares them again.
     await deep('pr');
-    const own = allocated(memoryFile('pr')) - sharedExtentBytes(memoryFile('pr'));
+    const own = allocated(memoryFile('pr')) - sharedBytes(memoryFile('pr'));
     assert.ok(own < 12 * MiB, `the deep-suspended branch's memory file holds ${(own / MiB).toFixed(1)} MiB of its own`);
     assert.match(await lastLine('pr', /memory pages shared/), /with its fork source's: [\d.]+ MiB/);
   });
