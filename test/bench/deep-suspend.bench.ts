@@ -19,6 +19,7 @@ import { deepSuspendingSeedApp } from '../support/seed';
 import { diskOfFiles, identicalPages } from './page-sharing';
 import { XfsMount } from '../support/xfs-mount';
 import { percentile, report, type BenchRow } from './report';
+import { cpuDelta, qemuCpu, qemuCpuRows, type QemuCpu } from './qemu-cpu';
 import { wakeBreakdown } from './wake-breakdown';
 
 const APPS = Number(process.env.LTTLE_BENCH_APPS ?? 10);
@@ -42,6 +43,12 @@ function hostUsedMiB(): number {
 
 function rssMiB(pid: number): number {
   return Number(/^VmRSS:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
+}
+
+function appMachinePid(home: string, name: string): number {
+  const pid = machinePids(home).find((p) => fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(`/machines/${NS}/${name}/`));
+  if (pid === undefined) throw new Error(`no qemu process for ${name}`);
+  return pid;
 }
 
 async function timedMs<T>(work: () => Promise<T>): Promise<number> {
@@ -124,12 +131,18 @@ async function main(): Promise<void> {
     const ready: number[] = [];
     const memory: number[] = [];
     const restoreMs: number[] = [];
+    const deepCpu: QemuCpu[] = [];
+    const readyCpu: QemuCpu[] = [];
     for (let round = 0; round < ROUNDS; round++) {
       for (const name of names) {
         await waitDeep(name);
         deep.push(await timedMs(() => psql(targets[name], 'select 1')));
         restoreMs.push((await status(name)).flash?.resumes?.deep?.lastLatencyMs ?? NaN);
+        const pid = appMachinePid(rt.home, name);
+        deepCpu.push(qemuCpu(pid));
+        const readyBefore = qemuCpu(pid);
         ready.push(await timedMs(() => psql(targets[name], 'select 1')));
+        readyCpu.push(cpuDelta(readyBefore, qemuCpu(pid)));
         await rt.client.suspendApp(NS, name);
         memory.push(await timedMs(() => psql(targets[name], 'select 1')));
       }
@@ -152,6 +165,7 @@ async function main(): Promise<void> {
     });
     rows.push({ name: `ready machine: psql new connection + select 1`, text: p(ready), values: { p50: percentile(ready, 50), p99: percentile(ready, 99) } });
     rows.push(...wakeBreakdown(await Promise.all(names.map(async (n) => (await rt.cli(['machine', 'logs', '--ns', NS, n])).stdout))));
+    rows.push(...qemuCpuRows(deepCpu, readyCpu, percentile(ready, 50)));
     rows.push({
       name: 'deep / ordinary / ready (p50)',
       text: `${(percentile(deep, 50) / percentile(ready, 50)).toFixed(2)}x / ${(percentile(memory, 50) / percentile(ready, 50)).toFixed(2)}x / 1x`,
