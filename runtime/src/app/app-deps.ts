@@ -17,6 +17,11 @@ export interface LifecycleTiming {
   suspendRetryMs: number;
   /** How long a suspended machine keeps its guest RAM resident before it is paged out (0 = never; flash-control.ts). */
   pageOutAfterMs: number;
+  /**
+   * How long a wake waits for the guest to confirm its clock before serving (flash-control.ts).
+   * A host busy with many wakes delays the answer; past this the connection is served anyway.
+   */
+  guestClockWaitMs: number;
 }
 
 export interface AppDeps extends MachineContext {
@@ -40,4 +45,5 @@ export const DEFAULT_TIMING: LifecycleTiming = {
   restartBackoffMs: 1000,
   suspendRetryMs: 1000,
   pageOutAfterMs: 10_000,
+  guestClockWaitMs: 30_000,
 };

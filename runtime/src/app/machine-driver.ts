@@ -25,8 +25,8 @@ export interface RunningMachine {
   /** Pauses the vCPUs (suspend). */
   pause(): Promise<void>;
   resume(): Promise<void>;
-  /** Sets the guest's wall clock from the host's (after a resume). */
-  syncClock(): Promise<void>;
+  /** Sets the guest's wall clock from the host's (after a resume); rejects if the guest does not confirm within `timeoutMs`. */
+  syncClock(timeoutMs?: number): Promise<void>;
   /** Writes the device state of the paused machine to `file` (atomically). */
   saveSnapshot(file: string): Promise<void>;
   /** Loads `file` into a machine started to receive it; it stays paused. */

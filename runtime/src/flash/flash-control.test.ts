@@ -115,6 +115,32 @@ describe('flash mode lifecycle (fake machine)', () => {
     assert.ok(h.systemLines('db').some((l) => l.startsWith('lttle: resumed (connection, from deep suspend)')));
   });
 
+  it('a wake from deep suspend serves its connection when the guest is slow to confirm its clock, or never does', async () => {
+    // Ten apps woken at once on two cores: a guest took 3-11 s to answer, and a 2 s wait closed the client's connection.
+    await suspendedApp('db', { 'deep-suspend-after': 0.3 });
+    await h.until('db', 'deep suspend', (s) => s.flash?.deep === true);
+    const d = h.driver('db');
+    d.clockAnswerMs = 250; // within the wait (300 ms in tests, 30 s in lttled)
+    const late = await h.connect('db');
+    assert.equal(await h.roundTrip(late, 'SELECT 1'), 'SELECT 1');
+    assert.equal(h.status('db').state, 'ready');
+    assert.ok(!h.systemLines('db').some((l) => l.includes('guest clock not confirmed')));
+    late.end();
+
+    await h.app('db').suspend('operator request', true);
+    await h.until('db', 'deep suspend again', (s) => s.flash?.deep === true);
+    d.clockAnswerMs = 5000;
+    const never = await h.connect('db');
+    assert.equal(await h.roundTrip(never, 'SELECT 2'), 'SELECT 2');
+    assert.equal(h.status('db').state, 'ready');
+    assert.equal(h.status('db').flash?.resumes?.deep?.count, 2);
+    assert.ok(
+      h
+        .systemLines('db')
+        .includes('lttle: guest clock not confirmed (the guest agent did not answer within 300 ms): serving anyway; the guest sets it when it runs'),
+    );
+  });
+
   it('a connection its client closed while the guest was paused keeps the app out of no deep suspend', async () => {
     await suspendedApp('db', { 'deep-suspend-after': 0.3 });
     await h.until('db', 'deep suspend', (s) => s.flash?.deep === true);

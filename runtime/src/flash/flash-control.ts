@@ -15,6 +15,7 @@ import type { AppState } from '../app/app-state';
 import type { LifecycleTiming } from '../app/app-deps';
 import type { SnapshotFiles } from './snapshot-files';
 import { PageOutTimer } from './page-out-timer';
+import { setGuestClock } from './guest-clock';
 import type { PressureCandidate } from './memory-pressure';
 import { shrinkOnDisk, slimSnapshot } from './slim-snapshot';
 import type { ImageMemoryBases } from '../vm/shared-pages';
@@ -44,8 +45,8 @@ export class FlashControl {
     private readonly snapshots: SnapshotFiles,
     /** Asks for a cold boot (queued after the current transition): the snapshot cannot be restored. */
     private readonly coldBoot: () => void,
-    /** The first retry of a failed suspend, and the page-out delay. */
-    private readonly timing: Pick<LifecycleTiming, 'suspendRetryMs' | 'pageOutAfterMs'> = { suspendRetryMs: 1000, pageOutAfterMs: 0 },
+    /** The first retry of a failed suspend, the page-out delay and the wait for the guest's clock. */
+    private readonly timing: Pick<LifecycleTiming, 'suspendRetryMs' | 'pageOutAfterMs' | 'guestClockWaitMs'>,
     /** Where a deep snapshot's pages identical to other apps' of its image are shared. */
     private readonly memoryBases?: ImageMemoryBases,
   ) {
@@ -319,7 +320,7 @@ export class FlashControl {
       this.snapshots.drop();
       await machine.resume();
       const continued = process.hrtime.bigint();
-      await machine.syncClock();
+      await setGuestClock(this.app, machine, this.timing.guestClockWaitMs);
       const clocked = process.hrtime.bigint();
       // Services may have come or gone while it slept.
       this.vm.pushServices();

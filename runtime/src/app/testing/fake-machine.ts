@@ -62,8 +62,11 @@ export class FakeMachine implements RunningMachine {
     this.paused = false;
   }
 
-  async syncClock(): Promise<void> {
+  async syncClock(timeoutMs = 2000): Promise<void> {
     this.driver.calls.syncClock++;
+    const answerMs = this.driver.clockAnswerMs;
+    await new Promise((r) => setTimeout(r, Math.min(answerMs, timeoutMs)));
+    if (answerMs > timeoutMs) throw new Error(`the guest agent did not answer within ${timeoutMs} ms`);
   }
 
   async saveSnapshot(file: string): Promise<void> {
@@ -151,6 +154,8 @@ export class FakeMachineDriver extends EventEmitter<MachineDriverEvents> impleme
   failPageOut?: string;
   /** The devices a boot gives a machine (a restore gives its snapshot's). */
   bootDevices: OptionalDevice[] = ['balloon'];
+  /** How long the guest takes to confirm its clock (a host busy with many wakes). */
+  clockAnswerMs = 0;
   /** How long a resume takes, so a test can see connections queue meanwhile. */
   resumeDelayMs = 0;
 

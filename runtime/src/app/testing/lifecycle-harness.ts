@@ -16,7 +16,7 @@ import { AppManager } from '../app-manager';
 import type { AppRecord } from '../app-state';
 import { fakeMachines, type FakeMachineDriver } from './fake-machine';
 
-export const TIMING: LifecycleTiming = { bootDeadlineMs: 60_000, restartBackoffMs: 50, suspendRetryMs: 100, pageOutAfterMs: 0 };
+export const TIMING: LifecycleTiming = { bootDeadlineMs: 60_000, restartBackoffMs: 50, suspendRetryMs: 100, pageOutAfterMs: 0, guestClockWaitMs: 300 };
 /** The flash idle timeout of test specs, in seconds. */
 export const FLASH_TIMEOUT = 0.3;
 
