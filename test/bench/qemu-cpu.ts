@@ -14,53 +14,56 @@ export interface QemuCpu {
   majorFaults: number;
 }
 
-/** utime and stime, fields 14 and 15 of a stat line, in ms; the name in field 2 may hold spaces. */
-function times(statLine: string): { user: number; kernel: number; fields: string[] } {
-  const fields = statLine.slice(statLine.lastIndexOf(')') + 2).split(' ');
-  const tick = 1000 / 100; // USER_HZ is 100 on Linux
-  return { user: Number(fields[11]) * tick, kernel: Number(fields[12]) * tick, fields };
+const KEYS = ['vcpuUserMs', 'vcpuKernelMs', 'otherMs', 'minorFaults', 'majorFaults'] as const;
+
+/** The fields of a stat line after the name (field 3 on), which may hold spaces. */
+function statFields(file: string): string[] {
+  const line = fs.readFileSync(file, 'utf8');
+  return line.slice(line.lastIndexOf(')') + 2).split(' ');
 }
+
+const TICK_MS = 1000 / 100; // USER_HZ is 100 on Linux
 
 /** QEMU names its vCPU threads "CPU n/TCG" when started with `-name ...,debug-threads=on`. */
 export function qemuCpu(pid: number): QemuCpu {
   const cpu: QemuCpu = { vcpuUserMs: 0, vcpuKernelMs: 0, otherMs: 0, minorFaults: 0, majorFaults: 0 };
   for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
-    const comm = fs.readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8');
-    const t = times(fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8'));
-    if (comm.startsWith('CPU ')) {
-      cpu.vcpuUserMs += t.user;
-      cpu.vcpuKernelMs += t.kernel;
-    } else cpu.otherMs += t.user + t.kernel;
+    // utime and stime: fields 14 and 15.
+    const fields = statFields(`/proc/${pid}/task/${tid}/stat`);
+    const [user, kernel] = [Number(fields[11]) * TICK_MS, Number(fields[12]) * TICK_MS];
+    if (fs.readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').startsWith('CPU ')) {
+      cpu.vcpuUserMs += user;
+      cpu.vcpuKernelMs += kernel;
+    } else cpu.otherMs += user + kernel;
   }
   // minflt and majflt: fields 10 and 12 of the process's stat line.
-  const { fields } = times(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  const fields = statFields(`/proc/${pid}/stat`);
   cpu.minorFaults = Number(fields[7]);
   cpu.majorFaults = Number(fields[9]);
   return cpu;
 }
 
 export function cpuDelta(before: QemuCpu, after: QemuCpu): QemuCpu {
-  return {
-    vcpuUserMs: after.vcpuUserMs - before.vcpuUserMs,
-    vcpuKernelMs: after.vcpuKernelMs - before.vcpuKernelMs,
-    otherMs: after.otherMs - before.otherMs,
-    minorFaults: after.minorFaults - before.minorFaults,
-    majorFaults: after.majorFaults - before.majorFaults,
-  };
+  return Object.fromEntries(KEYS.map((k) => [k, after[k] - before[k]])) as Record<keyof QemuCpu, number>;
 }
 
-function p50(samples: QemuCpu[], key: keyof QemuCpu): number {
-  return percentile(
-    samples.map((s) => s[key]),
-    50,
-  );
+/** Each figure's p50 over the samples. */
+function medians(samples: QemuCpu[]): QemuCpu {
+  return Object.fromEntries(
+    KEYS.map((k) => [
+      k,
+      percentile(
+        samples.map((s) => s[k]),
+        50,
+      ),
+    ]),
+  ) as Record<keyof QemuCpu, number>;
 }
 
-function describe(samples: QemuCpu[]): string {
-  const [user, kernel, other] = [p50(samples, 'vcpuUserMs'), p50(samples, 'vcpuKernelMs'), p50(samples, 'otherMs')];
+function describe(m: QemuCpu): string {
   return (
-    `vCPU ${user.toFixed(0)} ms in QEMU (translating and running the guest's code) + ${kernel.toFixed(0)} ms in the host kernel ` +
-    `(${p50(samples, 'minorFaults').toFixed(0)} minor, ${p50(samples, 'majorFaults').toFixed(0)} major page faults); other threads ${other.toFixed(0)} ms`
+    `vCPU ${m.vcpuUserMs.toFixed(0)} ms in QEMU (translating and running the guest's code) + ${m.vcpuKernelMs.toFixed(0)} ms in the host kernel ` +
+    `(${m.minorFaults.toFixed(0)} minor, ${m.majorFaults.toFixed(0)} major page faults); other threads ${m.otherMs.toFixed(0)} ms`
   );
 }
 
@@ -69,18 +72,12 @@ function describe(samples: QemuCpu[]): string {
  * run is what a new QEMU spends translating the guest's code again (and refilling
  * its TLB): set against what the 2x target leaves for it, one ready query's time.
  */
-export function qemuCpuRows(deep: QemuCpu[], ready: QemuCpu[], readyQueryMs: number): BenchRow[] {
-  const values = (samples: QemuCpu[]) => ({
-    vcpuUserMs: p50(samples, 'vcpuUserMs'),
-    vcpuKernelMs: p50(samples, 'vcpuKernelMs'),
-    otherMs: p50(samples, 'otherMs'),
-    minorFaults: p50(samples, 'minorFaults'),
-    majorFaults: p50(samples, 'majorFaults'),
-  });
-  const translation = p50(deep, 'vcpuUserMs') - p50(ready, 'vcpuUserMs');
+export function qemuCpuRows(deepSamples: QemuCpu[], readySamples: QemuCpu[], readyQueryMs: number): BenchRow[] {
+  const [deep, ready] = [medians(deepSamples), medians(readySamples)];
+  const translation = deep.vcpuUserMs - ready.vcpuUserMs;
   return [
-    { name: '    QEMU CPU, wake from deep (start to first answer, p50)', text: describe(deep), values: values(deep) },
-    { name: '    QEMU CPU, the same query on the ready machine (p50)', text: describe(ready), values: values(ready) },
+    { name: '    QEMU CPU, wake from deep (start to first answer, p50)', text: describe(deep), values: { ...deep } },
+    { name: '    QEMU CPU, the same query on the ready machine (p50)', text: describe(ready), values: { ...ready } },
     {
       name: "    vCPU time in QEMU beyond the ready run's",
       text:
